@@ -1,0 +1,241 @@
+/**
+ * The lifecycle of a BillingConfig: what each of Pulumi's calls means for a singleton that always
+ * exists. Create adopts, update changes, read refreshes, delete releases (or restores). All HTTP
+ * goes through {@link BillingConfigApi}; all field logic is in ./mapping.
+ *
+ * API calls per operation: create 1 (already matches) or 3 (GET, PATCH, GET); update 0 or 2
+ * (PATCH, GET); read 1; delete 0 (release) or 1 (restore); check and diff 0.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { BillingConfigApi } from "./billingConfigApi";
+import { EmnifyApiError, EmnifyError, EmnifyNetworkError, EmnifyResponseError } from "./client/errors";
+import { FIELD_NAMES, FieldName, FieldValues, UNKNOWN_VALUE, containsUnknown } from "./fields";
+import {
+  BillingConfigState,
+  LiveBillingConfig,
+  buildState,
+  declaredFields,
+  fieldsToPatch,
+  liveFromState,
+  patchBody,
+  pickDeclared,
+  pickValues,
+  readStoredState,
+  restoreBody,
+  sameValue,
+} from "./mapping";
+import { CheckedInputs, checkInputs } from "./schemas";
+
+/**
+ * A create or update that changed something but could not finish. The dynamic-provider host turns
+ * `id` + `properties` into Pulumi's "resource initialization failed", so the state records what
+ * the API holds (or was sent) and the next `pulumi up` finishes the job.
+ */
+export class BillingConfigPartialFailure extends EmnifyError {
+  override name = "BillingConfigPartialFailure";
+  readonly id: string;
+  readonly properties: BillingConfigState;
+  readonly reasons: string[];
+  constructor(message: string, id: string, properties: BillingConfigState, options?: { cause?: unknown }) {
+    super(message, options);
+    this.id = id;
+    this.properties = properties;
+    this.reasons = [message];
+  }
+}
+
+export type Logger = (line: string) => void;
+
+/** A PATCH whose outcome is unknown: it may or may not have been applied. */
+function outcomeUnknown(error: unknown): boolean {
+  return (
+    error instanceof EmnifyNetworkError ||
+    error instanceof EmnifyResponseError ||
+    (error instanceof EmnifyApiError && error.status >= 500)
+  );
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof EmnifyApiError && error.status === 404;
+}
+
+function resourceId(orgId: number): string {
+  return String(orgId);
+}
+
+/** Describes values that the API still disagrees with after a PATCH. */
+function describeMismatch(fields: FieldName[], inputs: Partial<CheckedInputs>, live: FieldValues): string {
+  return fields
+    .map((name) => `${name} is ${JSON.stringify(name === "paymentData" ? "[secret]" : live[name])} instead of ${JSON.stringify(name === "paymentData" ? "[secret]" : inputs[name])}`)
+    .join(", ");
+}
+
+export class BillingConfigProvider implements dynamic.ResourceProvider {
+  /**
+   * @param api  the emnify calls; a function so that settings (and a missing token) are only
+   *             looked at when an operation really needs the API (check and diff never do).
+   */
+  constructor(
+    private readonly api: () => BillingConfigApi,
+    private readonly log: Logger = () => undefined,
+  ) {}
+
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const { inputs, failures } = checkInputs(news);
+    return { inputs, failures };
+  }
+
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    const declared = news as Partial<CheckedInputs>;
+    if ((news.orgId as unknown) === UNKNOWN_VALUE || declared.orgId !== olds.orgId) {
+      return { changes: true, replaces: ["orgId"], deleteBeforeReplace: false };
+    }
+    const live = liveFromState(olds as Partial<BillingConfigState>).values;
+    const stored = readStoredState(olds);
+    const declaredNow = declaredFields(declared);
+    const changedValues = fieldsToPatch(declared, live);
+    const managedSetChanged =
+      declaredNow.length !== stored.managedFields.length || declaredNow.some((f) => !stored.managedFields.includes(f));
+    const restoreChanged = (declared.restoreOnDelete ?? false) !== stored.restoreOnDelete;
+    return { changes: changedValues.length > 0 || managedSetChanged || restoreChanged };
+  }
+
+  async create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
+    const declared = inputs as unknown as CheckedInputs;
+    if (containsUnknown(declared)) throw new EmnifyError("cannot create a billing config from values that are still unknown");
+    const orgId = declared.orgId;
+    const managedFields = declaredFields(declared);
+    const original = await this.api().get(orgId, "reading billing config to adopt it");
+    const adoptedOriginal = pickValues(original.values, managedFields);
+    const state = await this.apply(declared, original, managedFields, adoptedOriginal, "creating");
+    return { id: resourceId(orgId), outs: state };
+  }
+
+  async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+    const declared = news as unknown as CheckedInputs;
+    if (containsUnknown(declared)) throw new EmnifyError("cannot update a billing config from values that are still unknown");
+    const last = liveFromState(olds as Partial<BillingConfigState>);
+    const stored = readStoredState(olds);
+    const managedFields = declaredFields(declared);
+    // A field managed for the first time: its original is its last known live value. A field no
+    // longer declared is released: it keeps its value and is forgotten.
+    const adoptedOriginal: Partial<FieldValues> = {};
+    for (const name of managedFields) {
+      (adoptedOriginal as Record<string, unknown>)[name] = stored.managedFields.includes(name)
+        ? stored.adoptedOriginal[name] ?? null
+        : last.values[name];
+    }
+    for (const released of stored.managedFields.filter((f) => !managedFields.includes(f))) {
+      this.log(`organisation ${declared.orgId}: ${released} is no longer declared; released at its current value`);
+    }
+    const state = await this.apply(declared, last, managedFields, adoptedOriginal, "updating", id);
+    return { outs: state };
+  }
+
+  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+    const orgId = Number(id);
+    const stored = readStoredState(props);
+    let live: LiveBillingConfig;
+    try {
+      live = await this.api().get(orgId, "refreshing billing config");
+    } catch (error) {
+      if (isNotFound(error)) {
+        this.log(`organisation ${orgId} no longer exists; removing its billing config from the state`);
+        return {};
+      }
+      throw error;
+    }
+    const state = buildState({ orgId, live, ...stored });
+    // Inputs follow the live values so a refresh shows drift and the next preview plans to undo it.
+    // Payment data stays out of the inputs: inputs returned here are not marked secret.
+    const inputs: Record<string, unknown> = { orgId, restoreOnDelete: stored.restoreOnDelete };
+    for (const name of stored.managedFields) {
+      if (name !== "paymentData") inputs[name] = live.values[name];
+    }
+    return { id, props: state, inputs };
+  }
+
+  async delete(id: string, props: Record<string, unknown>): Promise<void> {
+    const orgId = Number(id);
+    const stored = readStoredState(props);
+    if (!stored.restoreOnDelete || stored.managedFields.length === 0) {
+      this.log(`organisation ${orgId}: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings`);
+      return;
+    }
+    const { body, skipped } = restoreBody(stored.managedFields, stored.adoptedOriginal);
+    if (skipped.length > 0) {
+      this.log(`organisation ${orgId}: ${skipped.join(", ")} had no value before it was managed and cannot be emptied; left as is`);
+    }
+    if (Object.keys(body).length === 0) return;
+    try {
+      await this.api().patch(orgId, body, "restoring the original billing config");
+    } catch (error) {
+      if (isNotFound(error)) {
+        this.log(`organisation ${orgId} no longer exists; nothing to restore`);
+        return;
+      }
+      throw error;
+    }
+    this.log(`organisation ${orgId}: restored ${Object.keys(body).join(", ")} to the values it had before it was managed`);
+  }
+
+  /**
+   * PATCHes the declared fields that differ from `current`, reads back, and returns the new state.
+   * Anything that leaves the API changed but the outcome unconfirmed becomes a partial failure
+   * that carries the state to record.
+   */
+  private async apply(
+    declared: CheckedInputs,
+    current: LiveBillingConfig,
+    managedFields: FieldName[],
+    adoptedOriginal: Partial<FieldValues>,
+    verb: "creating" | "updating",
+    existingId?: string,
+  ): Promise<BillingConfigState> {
+    const orgId = declared.orgId;
+    const id = existingId ?? resourceId(orgId);
+    const restoreOnDelete = declared.restoreOnDelete ?? false;
+    const stateOf = (live: LiveBillingConfig) => buildState({ orgId, live, restoreOnDelete, managedFields, adoptedOriginal });
+    const toPatch = fieldsToPatch(declared, current.values);
+    if (toPatch.length === 0) return stateOf(current);
+
+    try {
+      await this.api().patch(orgId, patchBody(pickDeclared(declared, toPatch)), `${verb} billing config`);
+    } catch (error) {
+      if (!outcomeUnknown(error)) throw error;
+      // It may have been applied. Record what is known: the values from before the PATCH, so the
+      // next run compares against them and sends the PATCH again (it is idempotent).
+      throw new BillingConfigPartialFailure(
+        `${(error as Error).message}; it may or may not have been applied, so the state keeps the values from before and the next 'pulumi up' sends it again`,
+        id,
+        stateOf(current),
+        { cause: error },
+      );
+    }
+
+    let after: LiveBillingConfig;
+    try {
+      after = await this.api().get(orgId, `reading back billing config after ${verb} it`);
+    } catch (error) {
+      const assumed: LiveBillingConfig = { ...current, values: { ...current.values, ...pickDeclared(declared, toPatch) } };
+      throw new BillingConfigPartialFailure(
+        `the change to organisation ${orgId} was applied, but reading it back failed: ${(error as Error).message}; the state records the values sent — run 'pulumi refresh' to confirm`,
+        id,
+        stateOf(assumed),
+        { cause: error },
+      );
+    }
+    const stillDifferent = toPatch.filter((name) => !sameValue(name, declared[name], after.values[name]));
+    if (stillDifferent.length > 0) {
+      throw new BillingConfigPartialFailure(
+        `emnify accepted the change to organisation ${orgId} but reports ${describeMismatch(stillDifferent, declared, after.values)}; the state records what emnify holds`,
+        id,
+        stateOf(after),
+      );
+    }
+    return stateOf(after);
+  }
+}
+
+/** Every output property name, for registering them on the resource. */
+export const OUTPUT_NAMES = ["orgId", "billingConfigId", ...FIELD_NAMES, "restoreOnDelete", "managedFields", "adoptedOriginal"] as const;

@@ -1,0 +1,197 @@
+/**
+ * Typed errors for everything that can go wrong between this package and the emnify API.
+ *
+ * Every message is one readable line that says what was being done, to which organisation, the
+ * HTTP method, path and status, and the API's own words. No message, property or `cause` ever holds
+ * the application token or a JWT: the HTTP library's own error objects carry the request headers
+ * (including `Authorization`), so `cause` is always a scrubbed copy made by {@link scrubCause}.
+ */
+
+/** One entry of the `errors[]` array of an emnify validation error body. */
+export interface ApiErrorDetail {
+  errorCode?: number;
+  errorToken?: string;
+  message?: string;
+  /** Some validation details name the offending field. */
+  field?: string;
+}
+
+/** Where a request was going and why: the context every message starts with. */
+export interface RequestContext {
+  /** What the caller was doing, in words: "reading billing config", "authenticating". */
+  operation: string;
+  /** The organisation concerned, when there is one. */
+  orgId?: number;
+  method: string;
+  /** The path only (never a query string with credentials, never the host). */
+  path: string;
+}
+
+/** Base class of every error this package throws. */
+export class EmnifyError extends Error {
+  override name = "EmnifyError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Says "<operation> for organisation <id>" or just "<operation>". */
+export function describeOperation(operation: string, orgId?: number): string {
+  return orgId === undefined ? operation : `${operation} for organisation ${orgId}`;
+}
+
+function describeRequest(ctx: RequestContext): string {
+  return `${describeOperation(ctx.operation, ctx.orgId)} failed: ${ctx.method} ${ctx.path}`;
+}
+
+/** The API answered with an HTTP error status (after any retries). */
+export class EmnifyApiError extends EmnifyError {
+  override name = "EmnifyApiError";
+  readonly operation: string;
+  readonly orgId?: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly errorCode?: number;
+  readonly errorToken?: string;
+  readonly apiMessage?: string;
+  readonly details: ApiErrorDetail[];
+  /** How many attempts were made before giving up (1 = not retried). */
+  readonly attempts: number;
+
+  constructor(
+    ctx: RequestContext & {
+      status: number;
+      errorCode?: number;
+      errorToken?: string;
+      apiMessage?: string;
+      details?: ApiErrorDetail[];
+      attempts?: number;
+    },
+    options?: { cause?: unknown },
+  ) {
+    const details = ctx.details ?? [];
+    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1), options);
+    this.operation = ctx.operation;
+    this.orgId = ctx.orgId;
+    this.method = ctx.method;
+    this.path = ctx.path;
+    this.status = ctx.status;
+    this.errorCode = ctx.errorCode;
+    this.errorToken = ctx.errorToken;
+    this.apiMessage = ctx.apiMessage;
+    this.details = details;
+    this.attempts = ctx.attempts ?? 1;
+  }
+
+  private static format(
+    ctx: RequestContext & { status: number; errorToken?: string; apiMessage?: string },
+    details: ApiErrorDetail[],
+    attempts: number,
+  ): string {
+    let text = `${describeRequest(ctx)} answered ${ctx.status}`;
+    if (ctx.errorToken) text += ` ${ctx.errorToken}`;
+    if (ctx.apiMessage) text += `: ${oneLine(ctx.apiMessage)}`;
+    if (details.length > 0) {
+      const parts = details.map((d) => {
+        const head = [d.field, d.errorToken].filter(Boolean).join(" ");
+        const msg = d.message ? oneLine(d.message) : "";
+        return head && msg ? `${head}: ${msg}` : head || msg;
+      });
+      text += ` (${parts.filter(Boolean).join("; ")})`;
+    }
+    if (attempts > 1) text += ` [gave up after ${attempts} attempts]`;
+    return text;
+  }
+}
+
+/** The application token was rejected. Never retried; remembered for the whole process. */
+export class EmnifyAuthenticationError extends EmnifyError {
+  override name = "EmnifyAuthenticationError";
+  readonly status: number;
+  readonly apiMessage?: string;
+  constructor(status: number, apiMessage?: string, options?: { cause?: unknown; remembered?: boolean }) {
+    const said = apiMessage ? `: ${oneLine(apiMessage)}` : "";
+    const remembered = options?.remembered
+      ? " (rejected earlier in this run; not sent again, to avoid locking the account)"
+      : "";
+    super(
+      `authenticating with emnify failed: POST /api/v1/authenticate answered ${status}${said}${remembered}. ` +
+        `Check the application token set with 'pulumi config set --secret emnify:applicationToken' ` +
+        `or the EMNIFY_APPLICATION_TOKEN environment variable; emnify locks the account for 5 minutes ` +
+        `after 3 failed attempts, so it is not retried.`,
+      options,
+    );
+    this.status = status;
+    this.apiMessage = apiMessage;
+  }
+}
+
+/** No answer at all after retries: connection refused or reset, DNS failure, timeout. */
+export class EmnifyNetworkError extends EmnifyError {
+  override name = "EmnifyNetworkError";
+  readonly operation: string;
+  readonly orgId?: number;
+  readonly method: string;
+  readonly path: string;
+  /** The low-level code, e.g. ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
+  readonly code?: string;
+  readonly attempts: number;
+  constructor(ctx: RequestContext & { code?: string; reason: string; attempts: number }, options?: { cause?: unknown }) {
+    super(
+      `${describeRequest(ctx)} got no answer: ${oneLine(ctx.reason)}` +
+        (ctx.attempts > 1 ? ` [gave up after ${ctx.attempts} attempts]` : ""),
+      options,
+    );
+    this.operation = ctx.operation;
+    this.orgId = ctx.orgId;
+    this.method = ctx.method;
+    this.path = ctx.path;
+    this.code = ctx.code;
+    this.attempts = ctx.attempts;
+  }
+}
+
+/** The API answered 2xx with a body that is not what its documentation describes. */
+export class EmnifyResponseError extends EmnifyError {
+  override name = "EmnifyResponseError";
+  readonly operation: string;
+  readonly orgId?: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  constructor(ctx: RequestContext & { status: number; problem: string }, options?: { cause?: unknown }) {
+    super(`${describeRequest(ctx)} answered ${ctx.status} with an unexpected body: ${oneLine(ctx.problem)}`, options);
+    this.operation = ctx.operation;
+    this.orgId = ctx.orgId;
+    this.method = ctx.method;
+    this.path = ctx.path;
+    this.status = ctx.status;
+  }
+}
+
+/** The provider settings (stack config or environment) are missing or invalid. */
+export class EmnifyConfigurationError extends EmnifyError {
+  override name = "EmnifyConfigurationError";
+}
+
+/** Collapses whitespace so that every message stays on one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/**
+ * A copy of a low-level error that is safe to keep as `cause` and to print: its name, message and
+ * code only. The HTTP library's errors hold the request config and headers (the JWT or the
+ * application token), so they are never kept, thrown or logged as they are.
+ */
+export function scrubCause(error: unknown): Error | undefined {
+  if (error === undefined || error === null) return undefined;
+  const source = error as { name?: unknown; message?: unknown; code?: unknown };
+  const copy = new Error(typeof source.message === "string" ? source.message : String(error));
+  if (typeof source.name === "string") copy.name = source.name;
+  if (typeof source.code === "string") (copy as Error & { code?: string }).code = source.code;
+  // The stack of an HTTP library error names only library frames; drop it to keep output short.
+  copy.stack = `${copy.name}: ${copy.message}`;
+  return copy;
+}

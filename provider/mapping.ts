@@ -1,0 +1,186 @@
+/**
+ * Pure functions between the API's billing config, the declared inputs and the resource state.
+ * No I/O here: the provider decides what to do, these functions say what differs and how it is
+ * written on each side.
+ */
+import { FIELDS, FieldName, FieldValues, Reference, UNKNOWN_VALUE, fieldSpec, isFieldName } from "./fields";
+import { ApiBillingConfig, CheckedInputs } from "./schemas";
+
+/** What GET billing_config says, normalised. */
+export interface LiveBillingConfig {
+  billingConfigId: number | null;
+  values: FieldValues;
+}
+
+/** The resource's outputs as stored in the Pulumi state. */
+export interface BillingConfigState extends FieldValues {
+  orgId: number;
+  billingConfigId: number | null;
+  restoreOnDelete: boolean;
+  /** The fields the program declares (and so manages); others are left alone. */
+  managedFields: FieldName[];
+  /** The value each managed field had before this resource first managed it (for restoreOnDelete). */
+  adoptedOriginal: Partial<FieldValues>;
+}
+
+function reference(nested: { id: number; description?: unknown } | null | undefined, flatId: number | null | undefined): Reference | null {
+  if (nested) {
+    return typeof nested.description === "string" ? { id: nested.id, description: nested.description } : { id: nested.id };
+  }
+  return flatId === null || flatId === undefined ? null : { id: flatId };
+}
+
+/** Reads either API shape (nested objects or the flat legacy form) into one normalised form. */
+export function liveFromApi(api: ApiBillingConfig): LiveBillingConfig {
+  return {
+    billingConfigId: api.id ?? api.billing_config_id ?? null,
+    values: {
+      vatin: api.vatin ?? null,
+      invoiceIssuerInfo: api.invoice_issuer_info ?? null,
+      chargingModel: reference(api.charging_model, api.charging_model_id),
+      paymentTerm: reference(api.payment_term, api.payment_term_id),
+      vatRate: reference(api.vat_rate, api.vat_rate_id),
+      paymentData: api.payment_data ?? null,
+    },
+  };
+}
+
+/** The PATCH body for the given fields: snake_case, references as `{ id }` only. */
+export function patchBody(values: Partial<FieldValues>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const field of FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(values, field.name)) continue;
+    const value = values[field.name];
+    if (value === undefined) continue;
+    body[field.apiName] = field.kind === "reference" && value !== null ? { id: (value as Reference).id } : value;
+  }
+  return body;
+}
+
+/** Key-order-independent JSON, for comparing free-form objects such as payment data. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Whether a declared value and a live one mean the same setting. Unknown values never match. */
+export function sameValue(field: FieldName, declared: unknown, live: unknown): boolean {
+  if (declared === UNKNOWN_VALUE || live === UNKNOWN_VALUE) return false;
+  const a = declared ?? null;
+  const b = live ?? null;
+  switch (fieldSpec(field).kind) {
+    case "reference": {
+      const idA = a === null ? null : (a as { id?: unknown }).id;
+      const idB = b === null ? null : (b as { id?: unknown }).id;
+      if (idA === UNKNOWN_VALUE || idB === UNKNOWN_VALUE) return false;
+      return idA === idB;
+    }
+    case "object":
+      return canonicalJson(a) === canonicalJson(b);
+    default:
+      return a === b;
+  }
+}
+
+/** The fields a program declares, in the fixed field order. */
+export function declaredFields(inputs: object): FieldName[] {
+  return FIELDS.map((f) => f.name).filter((name) => (inputs as Record<string, unknown>)[name] !== undefined);
+}
+
+/** The declared fields whose value differs from the given live values: what a PATCH must send. */
+export function fieldsToPatch(inputs: Partial<CheckedInputs>, live: Partial<FieldValues>): FieldName[] {
+  return declaredFields(inputs).filter((name) => !sameValue(name, inputs[name], live[name]));
+}
+
+/** The declared values of the given fields, as field values. */
+export function pickDeclared(inputs: Partial<CheckedInputs>, fields: FieldName[]): Partial<FieldValues> {
+  const picked: Partial<FieldValues> = {};
+  for (const name of fields) (picked as Record<string, unknown>)[name] = inputs[name];
+  return picked;
+}
+
+export function pickValues(values: Partial<FieldValues>, fields: FieldName[]): Partial<FieldValues> {
+  const picked: Partial<FieldValues> = {};
+  for (const name of fields) (picked as Record<string, unknown>)[name] = values[name] ?? null;
+  return picked;
+}
+
+export function buildState(args: {
+  orgId: number;
+  live: LiveBillingConfig;
+  restoreOnDelete: boolean;
+  managedFields: FieldName[];
+  adoptedOriginal: Partial<FieldValues>;
+}): BillingConfigState {
+  return {
+    orgId: args.orgId,
+    billingConfigId: args.live.billingConfigId,
+    ...args.live.values,
+    restoreOnDelete: args.restoreOnDelete,
+    managedFields: args.managedFields,
+    adoptedOriginal: args.adoptedOriginal,
+  };
+}
+
+/** The live part of a stored state, for comparing against declared values. */
+export function liveFromState(state: Partial<BillingConfigState>): LiveBillingConfig {
+  return {
+    billingConfigId: typeof state.billingConfigId === "number" ? state.billingConfigId : null,
+    values: {
+      vatin: state.vatin ?? null,
+      invoiceIssuerInfo: state.invoiceIssuerInfo ?? null,
+      chargingModel: state.chargingModel ?? null,
+      paymentTerm: state.paymentTerm ?? null,
+      vatRate: state.vatRate ?? null,
+      paymentData: state.paymentData ?? null,
+    },
+  };
+}
+
+/** Reads a stored state defensively: it may come from an older version of this package. */
+export function readStoredState(props: Record<string, unknown>): {
+  managedFields: FieldName[];
+  adoptedOriginal: Partial<FieldValues>;
+  restoreOnDelete: boolean;
+} {
+  const managedFields = Array.isArray(props.managedFields) ? props.managedFields.filter(isFieldName) : [];
+  const original = props.adoptedOriginal;
+  const adoptedOriginal: Partial<FieldValues> = {};
+  if (original !== null && typeof original === "object") {
+    for (const name of managedFields) {
+      if (Object.prototype.hasOwnProperty.call(original, name)) {
+        (adoptedOriginal as Record<string, unknown>)[name] = (original as Record<string, unknown>)[name];
+      }
+    }
+  }
+  return { managedFields, adoptedOriginal, restoreOnDelete: props.restoreOnDelete === true };
+}
+
+/**
+ * The PATCH body that puts the adopted original values back. A field whose original was empty and
+ * that the API cannot set to null (a reference, VAT id, payment data) cannot be restored: it is
+ * listed in `skipped` so the caller can say so.
+ */
+export function restoreBody(managedFields: FieldName[], original: Partial<FieldValues>): {
+  body: Record<string, unknown>;
+  skipped: FieldName[];
+} {
+  const restorable: Partial<FieldValues> = {};
+  const skipped: FieldName[] = [];
+  for (const name of managedFields) {
+    if (!Object.prototype.hasOwnProperty.call(original, name)) {
+      skipped.push(name);
+      continue;
+    }
+    const value = original[name] ?? null;
+    if (value === null && !fieldSpec(name).nullable) skipped.push(name);
+    else (restorable as Record<string, unknown>)[name] = value;
+  }
+  return { body: patchBody(restorable), skipped };
+}

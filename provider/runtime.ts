@@ -1,0 +1,66 @@
+/**
+ * What runs inside Pulumi's dynamic-provider host. The serialized `__provider` shim requires this
+ * module at run time (see ./serializedProvider), so there is one instance per host process, and
+ * with it one client, one authenticated session and one request pacer shared by every resource of
+ * the stack, however many run concurrently.
+ */
+import { createHash } from "node:crypto";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { BillingConfigApi, billingConfigApi } from "./billingConfigApi";
+import { BillingConfigProvider } from "./billingConfigProvider";
+import { EmnifyClient } from "./client/emnifyClient";
+import { parseRateLimit, sharedPacer } from "./client/pacer";
+import { logToHost } from "./logger";
+import { ConfigLookup, missingTokenError, resolveSettings } from "./settings";
+
+let configLookup: ConfigLookup = () => undefined;
+let cached: { fingerprint: string; api: BillingConfigApi } | undefined;
+
+/** Settings are resolved at each call, so a changed environment or config is picked up. */
+function currentApi(): BillingConfigApi {
+  const settings = resolveSettings(configLookup, process.env);
+  if (!settings.applicationToken) throw missingTokenError();
+  // The fingerprint holds a hash of the token, never the token.
+  const fingerprint = createHash("sha256")
+    .update(JSON.stringify([settings.endpoint, settings.applicationToken, settings.timeoutMs, settings.rateLimit, settings.maxAttempts]))
+    .digest("hex");
+  if (cached?.fingerprint !== fingerprint) {
+    const limit = parseRateLimit(settings.rateLimit);
+    const client = new EmnifyClient({
+      endpoint: settings.endpoint,
+      applicationToken: settings.applicationToken,
+      timeoutMs: settings.timeoutMs,
+      retry: settings.maxAttempts === undefined ? undefined : { maxAttempts: settings.maxAttempts },
+      pacer: sharedPacer(settings.endpoint, { requests: limit.requests, windowMs: limit.windowMs }),
+    });
+    cached = { fingerprint, api: billingConfigApi(client) };
+  }
+  return cached.api;
+}
+
+const provider = new BillingConfigProvider(currentApi, logToHost);
+
+/** The object the serialized shim delegates every call to. */
+export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">> & {
+  configure(req: { config: { get(key: string): string | undefined } }): Promise<void>;
+} = {
+  async configure(req) {
+    const config = req.config;
+    configLookup = (key) => {
+      const value = config.get(key);
+      return typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value);
+    };
+  },
+  check: (olds, news) => provider.check(olds, news),
+  diff: (id, olds, news) => provider.diff(id, olds, news),
+  create: (inputs) => provider.create(inputs),
+  read: (id, props) => provider.read(id, props),
+  update: (id, olds, news) => provider.update(id, olds, news),
+  delete: (id, props) => provider.delete(id, props),
+};
+
+/** For tests in one process: forget the config and the cached client. */
+export function resetRuntime(): void {
+  configLookup = () => undefined;
+  cached = undefined;
+}
