@@ -14,3 +14,10 @@ export {
 } from "./client/errors";
 export { BillingConfigPartialFailure } from "./billingConfigProvider";
 export { SETTINGS, DEFAULT_ENDPOINT } from "./settings";
+export {
+  OrganisationEntry,
+  OrganisationsDocument,
+  OrganisationsFileError,
+  loadOrganisationsFile,
+  parseOrganisationsFile,
+} from "./organisationsFile";
