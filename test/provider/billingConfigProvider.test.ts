@@ -1,0 +1,270 @@
+/**
+ * The provider's lifecycle methods against the emulator over real HTTP, through the real client:
+ * which calls each operation makes, what it sends, what the state holds, and how partial
+ * failures are recorded. (The engine path, with serialization and config, is test/lifecycle.)
+ */
+import assert from "node:assert/strict";
+import { BillingConfigApi, billingConfigApi } from "../../provider/billingConfigApi";
+import { BillingConfigPartialFailure, BillingConfigProvider } from "../../provider/billingConfigProvider";
+import { EmnifyClient } from "../../provider/client/emnifyClient";
+import { EmnifyApiError } from "../../provider/client/errors";
+import { RequestPacer } from "../../provider/client/pacer";
+import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
+import type { EmulatorOptions } from "../../provider/emulator";
+
+const PATH = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;
+
+const ORIGINAL = {
+  id: 8,
+  vatin: "DE000000001",
+  invoice_issuer_info: "Old issuer",
+  charging_model: { id: 0 },
+  payment_term: { id: 1 },
+  vat_rate: { id: 1 },
+  payment_data: { method: "invoice" },
+};
+
+describe("BillingConfigProvider against the emulator", () => {
+  let emu: EmnifyEmulator;
+  let provider: BillingConfigProvider;
+  let logs: string[];
+
+  async function start(options: EmulatorOptions = {}, maxAttempts = 3): Promise<void> {
+    emu = await EmnifyEmulator.start({
+      organisations: [
+        { id: 101, billingConfig: { ...ORIGINAL } },
+        { id: 102, billingConfig: { ...ORIGINAL, id: 9 } },
+      ],
+      ...options,
+    });
+    const client = new EmnifyClient({
+      endpoint: emu.url,
+      applicationToken: DEMO_APPLICATION_TOKEN,
+      timeoutMs: 2_000,
+      retry: { maxAttempts, baseDelayMs: 1, maxDelayMs: 5 },
+      pacer: new RequestPacer({ requests: 10_000, windowMs: 1_000, maxConcurrency: 8 }),
+    });
+    logs = [];
+    provider = new BillingConfigProvider(() => billingConfigApi(client), (line) => logs.push(line));
+    // Authenticate up front so every count below is billing-config calls only.
+    await client.request({ method: "GET", path: PATH(101), operation: "warming up" });
+    emu.clearRequests();
+  }
+
+  afterEach(async () => {
+    await emu?.stop();
+  });
+
+  const calls = () => emu.requests.filter((r) => r.path !== "/api/v1/authenticate").map((r) => `${r.method} ${r.status}`);
+  const patches = () => emu.requests.filter((r) => r.method === "PATCH").map((r) => r.body);
+
+  async function created(inputs: Record<string, unknown>) {
+    const { inputs: checked, failures } = await provider.check({}, inputs);
+    assert.deepEqual(failures, []);
+    return { checked, result: await provider.create(checked) };
+  }
+
+  describe("create (adoption)", () => {
+    it("reads, patches only the declared fields that differ, reads back: 3 calls", async () => {
+      await start();
+      const { result } = await created({ orgId: 101, vatin: "DE999", chargingModel: { id: 1 }, paymentTerm: { id: 1 } });
+      assert.deepEqual(calls(), ["GET 200", "PATCH 200", "GET 200"]);
+      assert.deepEqual(patches(), [{ vatin: "DE999", charging_model: { id: 1 } }]);
+      assert.equal(result.id, "101");
+      assert.deepEqual(result.outs, {
+        orgId: 101,
+        billingConfigId: 8,
+        vatin: "DE999",
+        invoiceIssuerInfo: "Old issuer",
+        chargingModel: { id: 1, description: "Charging model 1" },
+        paymentTerm: { id: 1, description: "Payment term 1" },
+        vatRate: { id: 1, description: "VAT rate 1" },
+        paymentData: { method: "invoice" },
+        restoreOnDelete: false,
+        managedFields: ["vatin", "chargingModel", "paymentTerm"],
+        adoptedOriginal: { vatin: "DE000000001", chargingModel: { id: 0, description: "Charging model 0" }, paymentTerm: { id: 1, description: "Payment term 1" } },
+      });
+    });
+
+    it("adopts an organisation that already matches with a single GET and no PATCH", async () => {
+      await start();
+      await created({ orgId: 101, vatin: "DE000000001", chargingModel: { id: 0 } });
+      assert.deepEqual(calls(), ["GET 200"]);
+    });
+
+    it("never sends fields the program does not declare", async () => {
+      await start();
+      await created({ orgId: 101, invoiceIssuerInfo: null });
+      assert.deepEqual(patches(), [{ invoice_issuer_info: null }]);
+      assert.deepEqual(emu.billingConfig(101), { ...ORIGINAL, invoice_issuer_info: null });
+    });
+
+    it("tolerates the flat legacy answer shape", async () => {
+      await start({ billingConfigShape: "flat" });
+      const { result } = await created({ orgId: 101, chargingModel: { id: 0 }, paymentTerm: { id: 1 } });
+      assert.deepEqual(calls(), ["GET 200"]);
+      assert.deepEqual([result.outs.billingConfigId, result.outs.chargingModel, result.outs.paymentTerm], [8, { id: 0 }, { id: 1 }]);
+    });
+
+    it("surfaces the API's refusal of a switch to prepaid and changes nothing", async () => {
+      await start();
+      emu.setInclusiveVolumes(101, [{ id: 1 }]);
+      const { inputs: checked } = await provider.check({}, { orgId: 101, chargingModel: { id: 2 } });
+      await assert.rejects(provider.create(checked), (error: unknown) => {
+        assert.ok(error instanceof EmnifyApiError);
+        assert.match(
+          error.message,
+          /^creating billing config for organisation 101 failed: PATCH \/api\/v1\/organisation\/101\/billing_config answered 422 InputValidationFailed: .*If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid\./,
+        );
+        return true;
+      });
+      assert.deepEqual(emu.billingConfig(101), ORIGINAL);
+    });
+
+    it("records the state from before when the PATCH gets no definite answer", async () => {
+      await start({}, 2);
+      emu.injectFault({ method: "PATCH", kind: "status", status: 503, times: Infinity });
+      const { inputs: checked } = await provider.check({}, { orgId: 101, vatin: "NEW" });
+      await assert.rejects(provider.create(checked), (error: unknown) => {
+        assert.ok(error instanceof BillingConfigPartialFailure);
+        assert.equal(error.id, "101");
+        assert.equal(error.properties.vatin, "DE000000001");
+        assert.deepEqual(error.properties.adoptedOriginal, { vatin: "DE000000001" });
+        assert.equal(
+          error.message,
+          "creating billing config for organisation 101 failed: PATCH /api/v1/organisation/101/billing_config answered 503: Service Unavailable [gave up after 2 attempts]; it may or may not have been applied, so the state keeps the values from before and the next 'pulumi up' sends it again",
+        );
+        return true;
+      });
+    });
+  });
+
+  describe("update", () => {
+    async function adopted(inputs: Record<string, unknown>) {
+      const { result } = await created(inputs);
+      emu.clearRequests();
+      return result.outs as Record<string, unknown>;
+    }
+
+    it("patches only the changed field, then reads back: 2 calls", async () => {
+      await start();
+      const olds = await adopted({ orgId: 101, vatin: "A", chargingModel: { id: 1 } });
+      const { inputs } = await provider.check({}, { orgId: 101, vatin: "B", chargingModel: { id: 1 } });
+      assert.deepEqual(await provider.diff("101", olds, inputs), { changes: true });
+      const { outs } = await provider.update("101", olds, inputs);
+      assert.deepEqual(calls(), ["PATCH 200", "GET 200"]);
+      assert.deepEqual(patches(), [{ vatin: "B" }]);
+      assert.equal(outs.vatin, "B");
+      assert.deepEqual(outs.adoptedOriginal, { vatin: "DE000000001", chargingModel: { id: 0, description: "Charging model 0" } });
+    });
+
+    it("makes no call when only restoreOnDelete changes", async () => {
+      await start();
+      const olds = await adopted({ orgId: 101, vatin: "A" });
+      const { inputs } = await provider.check({}, { orgId: 101, vatin: "A", restoreOnDelete: true });
+      const { outs } = await provider.update("101", olds, inputs);
+      assert.deepEqual(calls(), []);
+      assert.equal(outs.restoreOnDelete, true);
+    });
+
+    it("remembers the original of a newly declared field and releases a field no longer declared", async () => {
+      await start();
+      const olds = await adopted({ orgId: 101, vatin: "A" });
+      const { inputs } = await provider.check({}, { orgId: 101, paymentTerm: { id: 3 } });
+      const { outs } = await provider.update("101", olds, inputs);
+      assert.deepEqual(patches(), [{ payment_term: { id: 3 } }]);
+      assert.deepEqual(outs.managedFields, ["paymentTerm"]);
+      assert.deepEqual(outs.adoptedOriginal, { paymentTerm: { id: 1, description: "Payment term 1" } });
+      assert.equal(emu.billingConfig(101).vatin, "A");
+      assert.deepEqual(logs, ["organisation 101: vatin is no longer declared; released at its current value"]);
+    });
+
+    it("records the values sent when the change is applied but reading it back fails", async () => {
+      await start({}, 1);
+      const olds = await adopted({ orgId: 101, vatin: "A" });
+      emu.injectFault({ method: "GET", kind: "status", status: 500, times: Infinity });
+      const { inputs } = await provider.check({}, { orgId: 101, vatin: "B" });
+      await assert.rejects(provider.update("101", olds, inputs), (error: unknown) => {
+        assert.ok(error instanceof BillingConfigPartialFailure);
+        assert.equal(error.properties.vatin, "B");
+        assert.match(error.message, /^the change to organisation 101 was applied, but reading it back failed: .*answered 500.*run 'pulumi refresh' to confirm$/);
+        return true;
+      });
+      assert.equal(emu.billingConfig(101).vatin, "B");
+    });
+
+    it("corrects drift found by a refresh", async () => {
+      await start();
+      const olds = await adopted({ orgId: 101, vatin: "A" });
+      emu.setBillingConfig(101, { vatin: "CHANGED BY HAND" });
+      const refreshed = await provider.read("101", olds);
+      assert.equal(refreshed.props.vatin, "CHANGED BY HAND");
+      assert.deepEqual(refreshed.inputs, { orgId: 101, restoreOnDelete: false, vatin: "CHANGED BY HAND" });
+      const { inputs } = await provider.check({}, { orgId: 101, vatin: "A" });
+      assert.deepEqual(await provider.diff("101", refreshed.props, inputs), { changes: true });
+      emu.clearRequests();
+      await provider.update("101", refreshed.props, inputs);
+      assert.deepEqual(patches(), [{ vatin: "A" }]);
+    });
+  });
+
+  describe("read and delete", () => {
+    it("reads with one GET and drops an organisation that no longer exists from the state", async () => {
+      await start();
+      const { result } = await created({ orgId: 102, vatin: "X" });
+      emu.clearRequests();
+      emu.removeOrganisation(102);
+      assert.deepEqual(await provider.read("102", result.outs), {});
+      assert.deepEqual(calls(), ["GET 404"]);
+      assert.deepEqual(logs, ["organisation 102 no longer exists; removing its billing config from the state"]);
+    });
+
+    it("releases the config untouched by default, with no API call, and says so", async () => {
+      await start();
+      const { result } = await created({ orgId: 101, vatin: "A" });
+      emu.clearRequests();
+      await provider.delete("101", result.outs);
+      assert.deepEqual(calls(), []);
+      assert.equal(emu.billingConfig(101).vatin, "A");
+      assert.deepEqual(logs, ["organisation 101: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings"]);
+    });
+
+    it("puts the adopted originals of the managed fields back with one PATCH when restoreOnDelete is set", async () => {
+      await start();
+      const { result } = await created({ orgId: 101, vatin: "A", chargingModel: { id: 1 }, paymentData: { method: "card" }, restoreOnDelete: true });
+      emu.clearRequests();
+      await provider.delete("101", result.outs);
+      assert.deepEqual(patches(), [{ vatin: "DE000000001", charging_model: { id: 0 }, payment_data: { method: "invoice" } }]);
+      assert.deepEqual(emu.billingConfig(101), ORIGINAL);
+    });
+
+    it("treats a vanished organisation as nothing to restore", async () => {
+      await start();
+      const { result } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
+      emu.removeOrganisation(101);
+      await provider.delete("101", result.outs);
+      assert.deepEqual(logs.at(-1), "organisation 101 no longer exists; nothing to restore");
+    });
+  });
+});
+
+describe("BillingConfigProvider with an API that ignores a change", () => {
+  it("fails with the values emnify still reports, recording them in the state", async () => {
+    const live = { billingConfigId: 1, values: { vatin: "OLD", invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null } };
+    const api: BillingConfigApi = { get: async () => structuredClone(live), patch: async () => undefined };
+    const provider = new BillingConfigProvider(() => api);
+    await assert.rejects(provider.create({ orgId: 5, vatin: "NEW", restoreOnDelete: false }), (error: unknown) => {
+      assert.ok(error instanceof BillingConfigPartialFailure);
+      assert.equal(error.message, 'emnify accepted the change to organisation 5 but reports vatin is "OLD" instead of "NEW"; the state records what emnify holds');
+      assert.equal(error.properties.vatin, "OLD");
+      return true;
+    });
+  });
+
+  it("never calls the API in check or diff", async () => {
+    const provider = new BillingConfigProvider(() => assert.fail("the API was used"));
+    const { inputs } = await provider.check({}, { orgId: 1, vatin: "A" });
+    assert.deepEqual(await provider.diff("1", { orgId: 1, vatin: "A", managedFields: ["vatin"], restoreOnDelete: false }, inputs), { changes: false });
+    assert.deepEqual(await provider.diff("1", { orgId: 2 }, inputs), { changes: true, replaces: ["orgId"], deleteBeforeReplace: false });
+  });
+});
