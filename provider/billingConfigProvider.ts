@@ -34,9 +34,10 @@ import { CheckedInputs, checkInputs } from "./schemas";
 export class BillingConfigPartialFailure extends EmnifyError {
   override name = "BillingConfigPartialFailure";
   readonly id: string;
-  readonly properties: BillingConfigState;
+  /** The state to record, including `__provider`: the host stores these as the outputs as they are. */
+  readonly properties: BillingConfigState & { __provider?: unknown };
   readonly reasons: string[];
-  constructor(message: string, id: string, properties: BillingConfigState, options?: { cause?: unknown }) {
+  constructor(message: string, id: string, properties: BillingConfigState & { __provider?: unknown }, options?: { cause?: unknown }) {
     super(message, options);
     this.id = id;
     this.properties = properties;
@@ -107,7 +108,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     const managedFields = declaredFields(declared);
     const original = await this.api().get(orgId, "reading billing config to adopt it");
     const adoptedOriginal = pickValues(original.values, managedFields);
-    const state = await this.apply(declared, original, managedFields, adoptedOriginal, "creating");
+    const state = await this.apply(declared, original, managedFields, adoptedOriginal, "creating", inputs.__provider);
     return { id: resourceId(orgId), outs: state };
   }
 
@@ -128,7 +129,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     for (const released of stored.managedFields.filter((f) => !managedFields.includes(f))) {
       this.log(`organisation ${declared.orgId}: ${released} is no longer declared; released at its current value`);
     }
-    const state = await this.apply(declared, last, managedFields, adoptedOriginal, "updating", id);
+    const state = await this.apply(declared, last, managedFields, adoptedOriginal, "updating", news.__provider, id);
     return { outs: state };
   }
 
@@ -190,12 +191,17 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     managedFields: FieldName[],
     adoptedOriginal: Partial<FieldValues>,
     verb: "creating" | "updating",
+    providerText: unknown,
     existingId?: string,
   ): Promise<BillingConfigState> {
     const orgId = declared.orgId;
     const id = existingId ?? resourceId(orgId);
     const restoreOnDelete = declared.restoreOnDelete ?? false;
     const stateOf = (live: LiveBillingConfig) => buildState({ orgId, live, restoreOnDelete, managedFields, adoptedOriginal });
+    // The host adds `__provider` to successful results only; a partial state without it would
+    // leave refresh and destroy unable to load the provider from the stored outputs.
+    const partial = (message: string, live: LiveBillingConfig, cause?: unknown) =>
+      new BillingConfigPartialFailure(message, id, { ...stateOf(live), __provider: providerText }, cause === undefined ? undefined : { cause });
     const toPatch = fieldsToPatch(declared, current.values);
     if (toPatch.length === 0) return stateOf(current);
 
@@ -205,11 +211,10 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
       if (!outcomeUnknown(error)) throw error;
       // It may have been applied. Record what is known: the values from before the PATCH, so the
       // next run compares against them and sends the PATCH again (it is idempotent).
-      throw new BillingConfigPartialFailure(
+      throw partial(
         `${(error as Error).message}; it may or may not have been applied, so the state keeps the values from before and the next 'pulumi up' sends it again`,
-        id,
-        stateOf(current),
-        { cause: error },
+        current,
+        error,
       );
     }
 
@@ -218,19 +223,17 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
       after = await this.api().get(orgId, `reading back billing config after ${verb} it`);
     } catch (error) {
       const assumed: LiveBillingConfig = { ...current, values: { ...current.values, ...pickDeclared(declared, toPatch) } };
-      throw new BillingConfigPartialFailure(
+      throw partial(
         `the change to organisation ${orgId} was applied, but reading it back failed: ${(error as Error).message}; the state records the values sent — run 'pulumi refresh' to confirm`,
-        id,
-        stateOf(assumed),
-        { cause: error },
+        assumed,
+        error,
       );
     }
     const stillDifferent = toPatch.filter((name) => !sameValue(name, declared[name], after.values[name]));
     if (stillDifferent.length > 0) {
-      throw new BillingConfigPartialFailure(
+      throw partial(
         `emnify accepted the change to organisation ${orgId} but reports ${describeMismatch(stillDifferent, declared, after.values)}; the state records what emnify holds`,
-        id,
-        stateOf(after),
+        after,
       );
     }
     return stateOf(after);

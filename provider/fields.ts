@@ -64,9 +64,9 @@ export interface FieldValues {
 /** Pulumi's marker for a value not known yet (during preview), whatever the declared type. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** Whether a checked value holds an unknown anywhere (check bounds the nesting depth). */
 export function containsUnknown(value: unknown): boolean {
   if (value === UNKNOWN_VALUE) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
   if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
   return false;
 }

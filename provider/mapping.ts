@@ -57,16 +57,31 @@ export function patchBody(values: Partial<FieldValues>): Record<string, unknown>
   return body;
 }
 
+/** Deeper than this, values are not compared: they count as different (an update, never a crash). */
+const MAX_COMPARE_DEPTH = 64;
+
+class TooDeepToCompare extends Error {}
+
 /** Key-order-independent JSON, for comparing free-form objects such as payment data. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_COMPARE_DEPTH) throw new TooDeepToCompare();
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, depth + 1)).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], depth + 1)}`);
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    return canonicalJson(a) === canonicalJson(b);
+  } catch (error) {
+    if (error instanceof TooDeepToCompare) return false;
+    throw error;
+  }
 }
 
 /** Whether a declared value and a live one mean the same setting. Unknown values never match. */
@@ -82,7 +97,7 @@ export function sameValue(field: FieldName, declared: unknown, live: unknown): b
       return idA === idB;
     }
     case "object":
-      return canonicalJson(a) === canonicalJson(b);
+      return sameJson(a, b);
     default:
       return a === b;
   }

@@ -33,6 +33,7 @@ export interface CheckedInputs {
 export const MAX_VATIN_LENGTH = 64;
 export const MAX_INVOICE_ISSUER_INFO_LENGTH = 1000;
 export const MAX_PAYMENT_DATA_JSON_LENGTH = 16_384;
+export const MAX_PAYMENT_DATA_DEPTH = 32;
 
 /** Names a value's type the way a person would, for "got ..." in failure reasons. */
 export function describeValue(value: unknown): string {
@@ -65,10 +66,13 @@ const referenceIdSchema = z
     error: (issue) => `must be a whole number of 0 or more, got ${describeValue(issue.input)}`,
   });
 
+/** Strings are measured in UTF-16 code units (JavaScript's `length`), the unit the reason states. */
 function stringSchema(maxLength: number) {
   return z
     .string({ error: (issue) => `must be a string, got ${describeValue(issue.input)}` })
-    .max(maxLength, { error: (issue) => `must be at most ${maxLength} characters, got ${String((issue.input as string).length)}` });
+    .refine((text) => text.length <= maxLength, {
+      error: (issue) => `must be at most ${maxLength} characters, got ${typeof issue.input === "string" ? issue.input.length : "more"}`,
+    });
 }
 
 const restoreOnDeleteSchema = z.boolean({
@@ -107,15 +111,30 @@ function checkReference(property: string, value: unknown): FieldCheck {
   return id.ok ? { ok: true, value: { id: id.value } } : id;
 }
 
+/** Whether an object nests deeper than `limit`; stops looking at the limit, so it cannot overflow. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (limit === 0) return true;
+  return Object.values(value).some((child) => nestsDeeperThan(child, limit - 1));
+}
+
 function checkPaymentData(property: string, value: unknown): FieldCheck {
   if (!isPlainObject(value)) {
     return { ok: false, failures: [{ property, reason: `must be an object, got ${describeValue(value)}` }] };
   }
-  let json: string;
+  if (nestsDeeperThan(value, MAX_PAYMENT_DATA_DEPTH)) {
+    return { ok: false, failures: [{ property, reason: `must be nested at most ${MAX_PAYMENT_DATA_DEPTH} levels deep` }] };
+  }
+  let json: string | undefined;
   try {
     json = JSON.stringify(value);
   } catch {
-    return { ok: false, failures: [{ property, reason: "must be plain data (it could not be written as JSON)" }] };
+    json = undefined;
+  }
+  // JSON.parse defines keys such as "__proto__" as own properties, so the copy cannot pollute prototypes.
+  const copy: unknown = typeof json === "string" ? JSON.parse(json) : undefined;
+  if (typeof json !== "string" || !isPlainObject(copy)) {
+    return { ok: false, failures: [{ property, reason: "must be plain data (it could not be written as a JSON object)" }] };
   }
   if (json.length > MAX_PAYMENT_DATA_JSON_LENGTH) {
     return {
@@ -123,8 +142,7 @@ function checkPaymentData(property: string, value: unknown): FieldCheck {
       failures: [{ property, reason: `must be at most ${MAX_PAYMENT_DATA_JSON_LENGTH} characters as JSON, got ${json.length}` }],
     };
   }
-  // JSON.parse defines keys such as "__proto__" as own properties, so the copy cannot pollute prototypes.
-  return { ok: true, value: JSON.parse(json) };
+  return { ok: true, value: copy };
 }
 
 function checkField(name: FieldName, value: unknown): FieldCheck {
@@ -193,7 +211,9 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
 
   for (const key of Object.keys(news)) {
     if (RUNTIME_KEYS.has(key) || KNOWN_ARGUMENTS.includes(key)) continue;
-    const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+    // An empty key, or one with spaces or control characters, is shown quoted so it stays visible.
+    const quoted = key === "" || /[\s\p{C}]/u.test(key) ? JSON.stringify(key) : key;
+    const shown = quoted.length > 40 ? `${quoted.slice(0, 40)}…` : quoted;
     failures.push({
       property: shown,
       reason: `is not an argument of BillingConfig (known: ${KNOWN_ARGUMENTS.join(", ")})`,

@@ -1,0 +1,83 @@
+/**
+ * From what the API holds to the document the renderers write: only the values the API holds,
+ * references as `{ id }`, stable names, shared values folded into defaults, ordered by id so that
+ * a re-export diffs cleanly.
+ */
+import { FieldValues } from "../fields";
+import type { OrganisationsDocument } from "../organisationsFile";
+import { HeldValues, foldDefaults } from "./fold";
+import { defaultResourceName, resourceNames } from "./names";
+
+/** One organisation as read from the API. */
+export interface FetchedOrganisation {
+  id: number;
+  /** The emnify name, when the organisation list gave one. */
+  name?: string;
+  live: FieldValues;
+}
+
+export interface ExportedEntry {
+  id: number;
+  /** The Pulumi resource name (always set; `org-<id>` when the organisation has no name). */
+  resourceName: string;
+  /** The entry's own values: those that differ from the defaults. */
+  values: HeldValues;
+}
+
+export interface ExportDocument {
+  defaults: HeldValues;
+  /** By id. */
+  orgs: ExportedEntry[];
+  includesPaymentData: boolean;
+  /** Exported organisations holding payment data that was left out. */
+  paymentDataLeftOut: number;
+}
+
+function isEmptyObject(value: Record<string, unknown>): boolean {
+  return Object.keys(value).length === 0;
+}
+
+/**
+ * The values an organisation holds, as a program would declare them. A field the API holds
+ * nothing for is left out (adoption then never touches it), except `invoiceIssuerInfo`: the API
+ * accepts null for it, so null is a value it holds and is written. Empty payment data (`{}`)
+ * holds nothing.
+ */
+export function heldValues(live: FieldValues, includePaymentData: boolean): HeldValues {
+  const held: HeldValues = {};
+  if (live.vatin !== null) held.vatin = live.vatin;
+  held.invoiceIssuerInfo = live.invoiceIssuerInfo;
+  // A description is the API's label, not a setting: references are compared and written by id.
+  if (live.chargingModel !== null) held.chargingModel = { id: live.chargingModel.id };
+  if (live.paymentTerm !== null) held.paymentTerm = { id: live.paymentTerm.id };
+  if (live.vatRate !== null) held.vatRate = { id: live.vatRate.id };
+  if (includePaymentData && live.paymentData !== null && !isEmptyObject(live.paymentData)) held.paymentData = live.paymentData;
+  return held;
+}
+
+export function buildDocument(fetched: readonly FetchedOrganisation[], includePaymentData: boolean): ExportDocument {
+  const sorted = [...fetched].sort((a, b) => a.id - b.id);
+  const names = resourceNames(sorted);
+  const folded = foldDefaults(sorted.map((org) => ({ id: org.id, values: heldValues(org.live, includePaymentData) })));
+  return {
+    defaults: folded.defaults,
+    orgs: folded.orgs.map((org) => ({ id: org.id, resourceName: names.get(org.id)!, values: org.values })),
+    includesPaymentData: includePaymentData,
+    paymentDataLeftOut: includePaymentData
+      ? 0
+      : sorted.filter((org) => org.live.paymentData !== null && !isEmptyObject(org.live.paymentData)).length,
+  };
+}
+
+/**
+ * The document as the organisations file holds it (the YAML and JSON renderers write this): a
+ * name only where it is not the file's own default, and no `defaults` key when nothing is shared.
+ */
+export function toOrganisationsFile(doc: ExportDocument): OrganisationsDocument {
+  const orgs = doc.orgs.map((org) => ({
+    id: org.id,
+    ...(org.resourceName === defaultResourceName(org.id) ? {} : { name: org.resourceName }),
+    ...org.values,
+  }));
+  return Object.keys(doc.defaults).length === 0 ? { orgs } : { defaults: { ...doc.defaults }, orgs };
+}

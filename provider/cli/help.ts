@@ -1,0 +1,82 @@
+/**
+ * The help texts, in the shape of well-known CLIs (git, npm, kubectl): a usage line, what the
+ * command does, options, environment, examples. Defaults come from the settings module, so the
+ * text cannot drift from what the tool does.
+ */
+import { DEFAULT_RETRY_POLICY } from "../client/retry";
+import { DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECONDS, SETTINGS } from "../settings";
+import { PROGRAM } from "./args";
+
+const ENVIRONMENT = [
+  "Environment:",
+  `  ${SETTINGS.applicationToken.env.padEnd(26)}the emnify application token (required)`,
+  `  ${SETTINGS.endpoint.env.padEnd(26)}the API endpoint (default ${DEFAULT_ENDPOINT})`,
+  `  ${SETTINGS.timeoutSeconds.env.padEnd(26)}limit for each request, in seconds (default ${DEFAULT_TIMEOUT_SECONDS})`,
+  `  ${SETTINGS.rateLimit.env.padEnd(26)}requests allowed per window, <requests>/<seconds> (default ${DEFAULT_RATE_LIMIT})`,
+  `  ${SETTINGS.maxAttempts.env.padEnd(26)}attempts per request when the API fails transiently (default ${DEFAULT_RETRY_POLICY.maxAttempts})`,
+];
+
+export function mainHelp(): string {
+  return [
+    `Usage: ${PROGRAM} <command> [options]`,
+    "",
+    "Tools for the pulumi-emnify package: emnify organisation billing settings as Pulumi resources.",
+    "",
+    "Commands:",
+    "  export      write the live billing settings of organisations as an organisations file",
+    "  help        show the help of a command",
+    "",
+    "Options:",
+    "  -h, --help  show this help",
+    "  --version   show the version",
+    "",
+    ...ENVIRONMENT,
+    "",
+    "Examples:",
+    `  ${PROGRAM} export --children --out orgs.yaml`,
+    `  ${PROGRAM} export --help`,
+    "",
+    `Run '${PROGRAM} <command> --help' for the options of a command.`,
+    "",
+  ].join("\n");
+}
+
+export function exportHelp(): string {
+  return [
+    `Usage: ${PROGRAM} export (--org <id>... | --children) [options]`,
+    "",
+    "Write the live billing settings of emnify organisations as the organisations file that the",
+    "multi-org example reads. A program declaring exactly these values adopts every organisation",
+    "on its first `pulumi up` without changing anything.",
+    "",
+    "Organisations (one of):",
+    "  --org <id>               an organisation id; repeat the option or separate ids with commas",
+    "  --children               every organisation the token's organisation manages",
+    "",
+    "Options:",
+    "  --out <file>             write to <file> instead of standard output",
+    "  --format <format>        yaml, json or ts (a ready Pulumi program in TypeScript);",
+    "                           default: from the extension of --out, otherwise yaml",
+    "  --include-payment-data   also write payment details, in plain text (a warning says so)",
+    "  -h, --help               show this help",
+    "",
+    "Values shared by more than half of the organisations are written once, under 'defaults';",
+    "fields the API holds nothing for are left out, so adopting never touches them.",
+    "",
+    ...ENVIRONMENT,
+    "",
+    "Examples:",
+    "  # Every child organisation, as the multi-org example's file",
+    `  ${PROGRAM} export --children --out orgs.yaml`,
+    "",
+    "  # Two organisations, printed as JSON",
+    `  ${PROGRAM} export --org 101 --org 102 --format json`,
+    "",
+    "  # A Pulumi program declaring every child organisation",
+    `  ${PROGRAM} export --children --out index.ts`,
+    "",
+    "Exit status: 0 when every organisation was exported; 1 when the API or an organisation failed",
+    "(those that succeeded are still written); 2 when the command line is wrong.",
+    "",
+  ].join("\n");
+}

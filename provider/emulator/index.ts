@@ -1,0 +1,13 @@
+/** pulumi-emnify/emulator: an emnify API emulator for tests. Public exports only. */
+export { EmnifyEmulator, startEmulator } from "./server";
+export { DEMO_APPLICATION_TOKEN } from "./defaults";
+export type {
+  ApiBillingConfig,
+  EmulatorAccount,
+  EmulatorCatalogue,
+  EmulatorOptions,
+  FaultRule,
+  RateLimit,
+  RequestLogEntry,
+  SeedOrganisation,
+} from "./types";
