@@ -8,8 +8,7 @@ import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi, billingConfigApi } from "./billingConfigApi";
 import { BillingConfigProvider } from "./billingConfigProvider";
-import { EmnifyClient } from "./client/emnifyClient";
-import { parseRateLimit, sharedPacer } from "./client/pacer";
+import { clientFromSettings } from "./clientFromSettings";
 import { logToHost } from "./logger";
 import { ConfigLookup, missingTokenError, resolveSettings } from "./settings";
 
@@ -25,15 +24,7 @@ function currentApi(): BillingConfigApi {
     .update(JSON.stringify([settings.endpoint, settings.applicationToken, settings.timeoutMs, settings.rateLimit, settings.maxAttempts]))
     .digest("hex");
   if (cached?.fingerprint !== fingerprint) {
-    const limit = parseRateLimit(settings.rateLimit);
-    const client = new EmnifyClient({
-      endpoint: settings.endpoint,
-      applicationToken: settings.applicationToken,
-      timeoutMs: settings.timeoutMs,
-      retry: settings.maxAttempts === undefined ? undefined : { maxAttempts: settings.maxAttempts },
-      pacer: sharedPacer(settings.endpoint, { requests: limit.requests, windowMs: limit.windowMs }),
-    });
-    cached = { fingerprint, api: billingConfigApi(client) };
+    cached = { fingerprint, api: billingConfigApi(clientFromSettings(settings)) };
   }
   return cached.api;
 }

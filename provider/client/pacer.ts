@@ -51,6 +51,15 @@ export const DEFAULT_PACER_OPTIONS: PacerOptions = Object.freeze({
   maxConcurrency: 8,
 });
 
+/**
+ * Pacer options for an API that allows `limit.requests` per `limit.windowMs`: the same window, at
+ * the safety margin below the limit. Used for the `emnify:rateLimit` setting, which states the API's
+ * limit (as emnify documents it), not the pace.
+ */
+export function paceForApiLimit(limit: { requests: number; windowMs: number }): Pick<PacerOptions, "requests" | "windowMs"> {
+  return { requests: Math.max(1, Math.floor(limit.requests * SAFETY_MARGIN)), windowMs: limit.windowMs };
+}
+
 /** Pause after a 429 that did not say how long to wait. */
 const DEFAULT_THROTTLE_PAUSE_MS = 2_000;
 

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { EmnifyClient } from "../../provider/client/emnifyClient";
+import { RequestPacer } from "../../provider/client/pacer";
+import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
+
+describe("EmnifyClient pacing (against a rate-limited emulator)", () => {
+  let emu: EmnifyEmulator;
+
+  afterEach(async () => {
+    await emu?.stop();
+  });
+
+  it("finishes 100 concurrent requests for 100 organisations without failures, with fewer 429s than useful answers", async function () {
+    // 101 requests at 20 per second take about 5 s; a 429 adds a 2 s pause at half speed.
+    this.timeout(90_000);
+    const ids = Array.from({ length: 100 }, (_, i) => 1000 + i);
+    emu = await EmnifyEmulator.start({
+      organisations: ids.map((id) => ({ id })),
+      rateLimit: { requests: 20, windowSeconds: 1 },
+    });
+    const pacer = new RequestPacer({ requests: 20, windowMs: 1000, maxConcurrency: 8 });
+    // One client per organisation, as the provider creates them: they share the pacer and the session.
+    const results = await Promise.allSettled(
+      ids.map((id) =>
+        new EmnifyClient({ endpoint: emu.url, applicationToken: DEMO_APPLICATION_TOKEN, pacer }).request({
+          method: "GET",
+          path: `/api/v1/organisation/${id}/billing_config`,
+          operation: "reading billing config",
+          orgId: id,
+        }),
+      ),
+    );
+    const failures = results.filter((r) => r.status === "rejected");
+    assert.deepEqual(failures, []);
+    const useful = emu.count({ status: 200 });
+    const throttled = emu.count({ status: 429 });
+    assert.equal(useful, 101, "100 reads and 1 authentication");
+    assert.ok(throttled <= useful, `${throttled} throttled vs ${useful} useful`);
+    assert.equal(emu.count({ method: "POST", path: "/api/v1/authenticate" }), 1 + emu.count({ method: "POST", path: "/api/v1/authenticate", status: 429 }));
+    assert.equal(pacer.stats.started, emu.requests.length, "every request went through the pacer");
+    assert.equal(pacer.stats.throttledSignals, throttled);
+  });
+
+  it("adapts when the API allows less than the pacer was told, still finishing every request", async function () {
+    // Another program on the same IP, or a wrong setting: the pacer learns from the 429s.
+    this.timeout(90_000);
+    const ids = Array.from({ length: 100 }, (_, i) => 1000 + i);
+    emu = await EmnifyEmulator.start({
+      organisations: ids.map((id) => ({ id })),
+      rateLimit: { requests: 20, windowSeconds: 1 },
+    });
+    const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 8 });
+    const results = await Promise.allSettled(
+      ids.map((id) =>
+        new EmnifyClient({ endpoint: emu.url, applicationToken: DEMO_APPLICATION_TOKEN, pacer }).request({
+          method: "GET",
+          path: `/api/v1/organisation/${id}/billing_config`,
+          operation: "reading billing config",
+          orgId: id,
+        }),
+      ),
+    );
+    assert.deepEqual(results.filter((r) => r.status === "rejected"), []);
+    const useful = emu.count({ status: 200 });
+    const throttled = emu.count({ status: 429 });
+    assert.equal(useful, 101);
+    assert.ok(throttled > 0, "the emulator did throttle");
+    assert.ok(throttled <= useful, `${throttled} throttled vs ${useful} useful`);
+    assert.equal(pacer.stats.throttledSignals, throttled);
+  });
+});

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { authenticate, call } from "./helpers";
+import type { EmnifyEmulator } from "pulumi-emnify/emulator";
+
+const CLI = join(__dirname, "..", "..", "provider", "emulator", "cli.js");
+
+function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(read: () => string, pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const match = pattern.exec(read());
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${read()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("emulator CLI", () => {
+  it("prints the URL, the demo token and the env lines, serves requests, and exits 0 on SIGTERM", async () => {
+    const cli = run(["--port", "0", "--orgs", "2", "--rate-limit", "100/60"]);
+    try {
+      // The token line is printed last, so once it is there the whole banner is.
+      const [, token] = await waitFor(cli.output, /^EMNIFY_APPLICATION_TOKEN=(.+)$/m);
+      const out = cli.output();
+      const [, url] = /^emnify emulator listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out) ?? [];
+      assert.ok(url, out);
+      assert.match(out, new RegExp(`^EMNIFY_API_URL=${url}$`, "m"));
+      assert.match(out, new RegExp(`^demo application token: ${token} \\(organisation 1\\)$`, "m"));
+
+      const emulator = { url } as EmnifyEmulator; // the helpers only need the URL
+      const jwt = await authenticate(emulator, token);
+      const orgs = await call(emulator, "GET", "/api/v1/organisation", { jwt });
+      assert.deepEqual(orgs.json, [
+        { id: 2, name: "Organisation 2", parent: { id: 1 } },
+        { id: 3, name: "Organisation 3", parent: { id: 1 } },
+      ]);
+
+      cli.child.kill("SIGTERM");
+      assert.equal(await cli.exited, 0);
+      assert.match(cli.output(), /emnify emulator stopped \(SIGTERM\)/);
+    } finally {
+      cli.child.kill("SIGKILL");
+    }
+  });
+
+  it("prints usage and exits 0 on --help", async () => {
+    const cli = run(["--help"]);
+    assert.equal(await cli.exited, 0);
+    assert.match(cli.output(), /^Usage: node dist\/provider\/emulator\/cli\.js \[options\]/);
+    assert.match(cli.output(), /--rate-limit R\/S \| off/);
+  });
+
+  it("explains a bad option and exits 2", async () => {
+    const cli = run(["--rate-limit", "fast"]);
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.output(), /^--rate-limit must look like 2000\/300 or be "off", got "fast"$/m);
+  });
+});
