@@ -1,0 +1,400 @@
+import { ProviderHost, ProviderOperationError } from "./providerHost";
+import { changedDeclaredKeys, changedKeys, declaredKeys, legacyInputsDiffer } from "./propertyDiff";
+import { PlainResource, StateFile, StateResource, reveal, sealInputs, sealOutputs } from "./stateFile";
+import { JsonObject, RegisteredResource } from "./types";
+
+export type StepOp = "create" | "update" | "same" | "replace" | "delete" | "refresh";
+
+/** What happened to one resource in one operation. */
+export interface StepResult {
+    urn: string;
+    op: StepOp;
+    /** Property names that change (display diff; see propertyDiff.ts), sorted. */
+    changed: string[];
+    /** Properties the provider said force a replacement. */
+    replaces?: string[];
+    /** The error the CLI would print for this resource; absent on success. */
+    error?: string;
+    /** Reasons from a half-applied create/update, as stored in the state. */
+    initErrors?: string[];
+    /** Refresh only: the provider reported the object gone, so it left the state. */
+    gone?: true;
+}
+
+/** A step `preview` would take; nothing was changed. */
+export type PlanStep = StepResult;
+
+export interface OperationResult {
+    steps: StepResult[];
+    /** The steps that carry an error (empty when the operation succeeded). */
+    failed: StepResult[];
+}
+export type UpResult = OperationResult;
+export type RefreshResult = OperationResult;
+export type DestroyResult = OperationResult;
+
+export interface EngineSimulatorOptions {
+    stack: string;
+    project: string;
+    /** Start from an existing state (e.g. one saved from an earlier simulator). */
+    state?: StateFile;
+}
+
+function messageOf(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+function result(steps: StepResult[]): OperationResult {
+    return { steps, failed: steps.filter((s) => s.error !== undefined) };
+}
+
+/** A check that returned failures stops the resource with "property: reason" messages. */
+class CheckFailed extends Error {}
+
+/**
+ * A small simulation of the Pulumi engine's resource lifecycle for dynamic resources, driving a
+ * real dynamic-provider host. It implements the step decisions of `pulumi up`, `preview`,
+ * `refresh` and `destroy` for independent resources (no dependency graph, no component
+ * resources), with the state kept in memory in the shape of `pulumi stack export`.
+ *
+ * All resources are processed concurrently, as the engine does for resources without
+ * dependencies between them; the host serves those calls concurrently in one process.
+ *
+ * Secrets: see secrets.ts. Properties named in additionalSecretOutputs, or whose input was
+ * secret, are sealed in the state; the host receives plain values (it declares acceptSecrets=false).
+ */
+export class EngineSimulator {
+    private readonly live = new Map<string, StateResource>();
+    /** Objects replaced (create-before-delete) whose delete failed; retried first on the next up. */
+    private pendingDeletes: StateResource[] = [];
+    private readonly stack: string;
+    private readonly project: string;
+
+    constructor(
+        private readonly host: ProviderHost,
+        opts: EngineSimulatorOptions,
+    ) {
+        this.stack = opts.stack;
+        this.project = opts.project;
+        for (const resource of opts.state?.resources ?? []) {
+            if (resource.delete) {
+                this.pendingDeletes.push(structuredClone(resource));
+            } else {
+                this.live.set(resource.urn, structuredClone(resource));
+            }
+        }
+    }
+
+    /** A deep copy of the current state; safe to JSON.stringify, mutate, or pass to a new simulator. */
+    state(): StateFile {
+        return structuredClone({
+            version: 3,
+            project: this.project,
+            stack: this.stack,
+            resources: [...this.live.values(), ...this.pendingDeletes],
+        });
+    }
+
+    /**
+     * `pulumi up`: pending deletes first, then every registered resource concurrently
+     * (create / update / replace / same), then deletes for resources no longer in the program.
+     * Like the engine, a failed step stops the deployment before those deletes.
+     */
+    async up(resources: RegisteredResource[]): Promise<UpResult> {
+        validate(resources);
+        const pending = await this.retryPendingDeletes();
+        if (pending.some((s) => s.error !== undefined)) {
+            return result(pending);
+        }
+        const steps = await Promise.all(resources.map((r) => this.apply(r)));
+        if (steps.some((s) => s.error !== undefined)) {
+            return result([...pending, ...steps]);
+        }
+        const wanted = new Set(resources.map((r) => r.urn));
+        const orphans = [...this.live.values()].filter((r) => !wanted.has(r.urn));
+        const deletes = await Promise.all(orphans.map((r) => this.deleteLive(r)));
+        this.reorder(resources);
+        return result([...pending, ...steps, ...deletes]);
+    }
+
+    /** `pulumi preview`: Check and Diff only; nothing is created, updated or deleted. */
+    async preview(resources: RegisteredResource[]): Promise<PlanStep[]> {
+        validate(resources);
+        const steps = await Promise.all(resources.map((r) => this.plan(r)));
+        const wanted = new Set(resources.map((r) => r.urn));
+        for (const resource of [...this.pendingDeletes, ...this.live.values()]) {
+            if (resource.delete || !wanted.has(resource.urn)) {
+                steps.push({ urn: resource.urn, op: "delete", changed: [] });
+            }
+        }
+        return steps;
+    }
+
+    /** `pulumi refresh`: Read every resource with its stored outputs and take what it returns. */
+    async refresh(): Promise<RefreshResult> {
+        return result(await Promise.all([...this.live.values()].map((r) => this.refreshOne(r))));
+    }
+
+    /** `pulumi destroy`: Delete every resource (stored outputs, stored provider text). */
+    async destroy(): Promise<DestroyResult> {
+        const pending = await this.retryPendingDeletes();
+        const deletes = await Promise.all([...this.live.values()].map((r) => this.deleteLive(r)));
+        return result([...pending, ...deletes]);
+    }
+
+    // ---- per-resource steps ----
+
+    private async plan(r: RegisteredResource): Promise<PlanStep> {
+        const old = this.live.get(r.urn);
+        try {
+            if (!old) {
+                const checked = await this.check(r.urn, {}, r.inputs);
+                return { urn: r.urn, op: "create", changed: declaredKeys(checked) };
+            }
+            const plain = reveal(old);
+            const checked = await this.check(r.urn, plain.inputs, r.inputs);
+            const decision = await this.decide(old, plain, checked, r);
+            return { urn: r.urn, op: decision.op, changed: decision.changed, ...(decision.replaces.length > 0 ? { replaces: decision.replaces } : {}) };
+        } catch (error) {
+            return { urn: r.urn, op: old ? "update" : "create", changed: [], error: messageOf(error) };
+        }
+    }
+
+    private async apply(r: RegisteredResource): Promise<StepResult> {
+        const old = this.live.get(r.urn);
+        if (!old) {
+            return this.create(r, {}, "create", undefined);
+        }
+        const plain = reveal(old);
+        let checked: JsonObject;
+        let decision: Decision;
+        try {
+            checked = await this.check(r.urn, plain.inputs, r.inputs);
+            decision = await this.decide(old, plain, checked, r);
+        } catch (error) {
+            return { urn: r.urn, op: "update", changed: [], error: messageOf(error) };
+        }
+        switch (decision.op) {
+            case "same":
+                // The engine's SameStep records the new inputs but keeps the old outputs, including
+                // the old `__provider` text that later reads and deletes will run.
+                this.store(r, old.id, checked, plain.outputs, old.initErrors, plain.secretOutputKeys);
+                return { urn: r.urn, op: "same", changed: [] };
+            case "update":
+                return this.update(r, old, plain, checked, decision.changed);
+            case "replace":
+                return this.replace(r, old, plain, decision);
+            default:
+                throw new Error(`unexpected decision ${decision.op}`);
+        }
+    }
+
+    private async decide(old: StateResource, plain: PlainResource, checked: JsonObject, r: RegisteredResource): Promise<Decision> {
+        const diff = await this.host.diff(old.id, r.urn, plain.outputs, checked, plain.inputs);
+        const hasChanges = diff.changes === "unknown" ? legacyInputsDiffer(plain.inputs, checked) : diff.changes === "some";
+        const changed = changedDeclaredKeys(plain.outputs, checked);
+        if (hasChanges && diff.replaces.length > 0) {
+            return { op: "replace", changed, replaces: diff.replaces, deleteBeforeReplace: diff.deleteBeforeReplace || r.options.deleteBeforeReplace === true };
+        }
+        // A resource left half-initialised by an earlier run is always updated again.
+        if (hasChanges || (old.initErrors?.length ?? 0) > 0) {
+            return { op: "update", changed, replaces: [], deleteBeforeReplace: false };
+        }
+        return { op: "same", changed: [], replaces: [], deleteBeforeReplace: false };
+    }
+
+    private async check(urn: string, olds: JsonObject, news: JsonObject): Promise<JsonObject> {
+        const checked = await this.host.check(urn, olds, news);
+        if (checked.failures.length > 0) {
+            throw new CheckFailed(checked.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; "));
+        }
+        return checked.inputs;
+    }
+
+    private async create(r: RegisteredResource, olds: JsonObject, op: "create" | "replace", decision: Decision | undefined): Promise<StepResult> {
+        const base = decision
+            ? { urn: r.urn, op, changed: decision.changed, replaces: decision.replaces }
+            : { urn: r.urn, op, changed: [] as string[] };
+        let checked: JsonObject;
+        try {
+            // A replacement is checked again without old inputs, as the engine does, so the
+            // provider treats it as a brand-new object.
+            checked = await this.check(r.urn, olds, r.inputs);
+        } catch (error) {
+            return { ...base, error: messageOf(error) };
+        }
+        if (!decision) {
+            base.changed = declaredKeys(checked);
+        }
+        try {
+            const created = await this.host.create(r.urn, checked);
+            this.store(r, created.id, checked, created.properties, undefined);
+            return base;
+        } catch (error) {
+            return { ...base, ...this.recordInitFailure(r, checked, error) };
+        }
+    }
+
+    private async update(r: RegisteredResource, old: StateResource, plain: PlainResource, checked: JsonObject, changed: string[]): Promise<StepResult> {
+        const step: StepResult = { urn: r.urn, op: "update", changed };
+        try {
+            const updated = await this.host.update(old.id, r.urn, plain.outputs, checked, plain.inputs);
+            this.store(r, old.id, checked, updated.properties, undefined, plain.secretOutputKeys);
+            return step;
+        } catch (error) {
+            // Without init-failure details the engine keeps the old state untouched.
+            return { ...step, ...this.recordInitFailure(r, checked, error, plain.secretOutputKeys) };
+        }
+    }
+
+    private async replace(r: RegisteredResource, old: StateResource, plain: PlainResource, decision: Decision): Promise<StepResult> {
+        if (decision.deleteBeforeReplace) {
+            const deleted = await this.deleteLive(old);
+            if (deleted.error !== undefined) {
+                return { urn: r.urn, op: "replace", changed: decision.changed, replaces: decision.replaces, error: deleted.error };
+            }
+            return this.create(r, {}, "replace", decision);
+        }
+        const created = await this.create(r, {}, "replace", decision);
+        if (this.live.get(r.urn) === old) {
+            // Nothing was created (not even half), so the old object simply stays live.
+            return created;
+        }
+        // Once the replacement exists the engine marks the old object for deletion; if the create
+        // half-failed or the delete fails, it stays in the state as a pending delete that the
+        // next `up` retries first.
+        const pending: StateResource = { ...old, delete: true };
+        this.pendingDeletes.push(pending);
+        if (created.error !== undefined) {
+            return created;
+        }
+        try {
+            await this.host.delete(old.id, old.urn, plain.outputs, plain.inputs);
+            this.pendingDeletes = this.pendingDeletes.filter((p) => p !== pending);
+        } catch (error) {
+            return { ...created, error: messageOf(error) };
+        }
+        return created;
+    }
+
+    private async deleteLive(resource: StateResource): Promise<StepResult> {
+        const plain = reveal(resource);
+        try {
+            await this.host.delete(resource.id, resource.urn, plain.outputs, plain.inputs);
+            if (this.live.get(resource.urn) === resource) {
+                this.live.delete(resource.urn);
+            }
+            return { urn: resource.urn, op: "delete", changed: [] };
+        } catch (error) {
+            return { urn: resource.urn, op: "delete", changed: [], error: messageOf(error) };
+        }
+    }
+
+    private async retryPendingDeletes(): Promise<StepResult[]> {
+        const pending = this.pendingDeletes;
+        this.pendingDeletes = [];
+        return Promise.all(
+            pending.map(async (resource) => {
+                const plain = reveal(resource);
+                try {
+                    await this.host.delete(resource.id, resource.urn, plain.outputs, plain.inputs);
+                    return { urn: resource.urn, op: "delete" as const, changed: [] };
+                } catch (error) {
+                    this.pendingDeletes.push(resource);
+                    return { urn: resource.urn, op: "delete" as const, changed: [], error: messageOf(error) };
+                }
+            }),
+        );
+    }
+
+    private async refreshOne(resource: StateResource): Promise<StepResult> {
+        const plain = reveal(resource);
+        const step: StepResult = { urn: resource.urn, op: "refresh", changed: [] };
+        try {
+            const read = await this.host.read(resource.id, resource.urn, plain.outputs, plain.inputs);
+            if (read.id === "") {
+                this.live.delete(resource.urn);
+                return { ...step, gone: true };
+            }
+            const inputs = read.inputs ?? plain.inputs;
+            this.live.set(resource.urn, {
+                ...resource,
+                id: read.id,
+                inputs: sealInputs(inputs, plain.secretInputKeys),
+                outputs: sealOutputs(read.properties, resource.additionalSecretOutputs ?? [], plain.secretInputKeys, plain.secretOutputKeys),
+            });
+            return { ...step, changed: changedKeys(plain.outputs, read.properties) };
+        } catch (error) {
+            return { ...step, error: messageOf(error) };
+        }
+    }
+
+    // ---- state bookkeeping ----
+
+    /**
+     * Records a failed create/update. When the host attached ErrorResourceInitFailed (the object
+     * exists but is not fully configured), the engine stores its id and properties with the
+     * reasons as initErrors, so the next `up` finishes the job instead of creating a duplicate.
+     */
+    private recordInitFailure(r: RegisteredResource, checked: JsonObject, error: unknown, previousSecrets: Iterable<string> = []): Pick<StepResult, "error" | "initErrors"> {
+        const init = error instanceof ProviderOperationError ? error.initFailure : undefined;
+        if (!init) {
+            return { error: messageOf(error) };
+        }
+        this.store(r, init.id, checked, init.properties, init.reasons, previousSecrets);
+        return { error: messageOf(error), initErrors: init.reasons };
+    }
+
+    private store(r: RegisteredResource, id: string, inputs: JsonObject, outputs: JsonObject, initErrors: string[] | undefined, previousSecrets: Iterable<string> = []): void {
+        const secretInputs = r.secretInputKeys ?? [];
+        const resource: StateResource = {
+            urn: r.urn,
+            type: r.type,
+            id,
+            custom: true,
+            inputs: sealInputs(inputs, secretInputs),
+            outputs: sealOutputs(outputs, r.additionalSecretOutputs ?? [], secretInputs, previousSecrets),
+            ...(r.additionalSecretOutputs ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
+            ...(initErrors && initErrors.length > 0 ? { initErrors: [...initErrors] } : {}),
+        };
+        this.live.set(r.urn, resource);
+    }
+
+    /** Keeps the state in program order, as the engine writes resources in registration order. */
+    private reorder(resources: RegisteredResource[]): void {
+        const ordered = new Map<string, StateResource>();
+        for (const r of resources) {
+            const resource = this.live.get(r.urn);
+            if (resource) {
+                ordered.set(r.urn, resource);
+            }
+        }
+        for (const [urn, resource] of this.live) {
+            if (!ordered.has(urn)) {
+                ordered.set(urn, resource);
+            }
+        }
+        this.live.clear();
+        ordered.forEach((resource, urn) => this.live.set(urn, resource));
+    }
+}
+
+interface Decision {
+    op: "same" | "update" | "replace";
+    changed: string[];
+    replaces: string[];
+    deleteBeforeReplace: boolean;
+}
+
+function validate(resources: RegisteredResource[]): void {
+    const seen = new Set<string>();
+    for (const r of resources) {
+        if (!r.custom || !r.type.startsWith("pulumi-nodejs:dynamic")) {
+            throw new Error(`${r.urn}: the simulator only drives dynamic resources (type pulumi-nodejs:dynamic...)`);
+        }
+        if (seen.has(r.urn)) {
+            throw new Error(`duplicate resource URN ${r.urn}`);
+        }
+        seen.add(r.urn);
+    }
+}
