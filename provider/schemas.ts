@@ -118,13 +118,16 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return Object.values(value).some((child) => nestsDeeperThan(child, limit - 1));
 }
 
+function tooDeep(property: string): FieldCheck {
+  return { ok: false, failures: [{ property, reason: `must be nested at most ${MAX_PAYMENT_DATA_DEPTH} levels deep` }] };
+}
+
 function checkPaymentData(property: string, value: unknown): FieldCheck {
   if (!isPlainObject(value)) {
     return { ok: false, failures: [{ property, reason: `must be an object, got ${describeValue(value)}` }] };
   }
-  if (nestsDeeperThan(value, MAX_PAYMENT_DATA_DEPTH)) {
-    return { ok: false, failures: [{ property, reason: `must be nested at most ${MAX_PAYMENT_DATA_DEPTH} levels deep` }] };
-  }
+  // The first look bounds the work of JSON.stringify; the second covers what toJSON methods produce.
+  if (nestsDeeperThan(value, MAX_PAYMENT_DATA_DEPTH)) return tooDeep(property);
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
@@ -136,6 +139,7 @@ function checkPaymentData(property: string, value: unknown): FieldCheck {
   if (typeof json !== "string" || !isPlainObject(copy)) {
     return { ok: false, failures: [{ property, reason: "must be plain data (it could not be written as a JSON object)" }] };
   }
+  if (nestsDeeperThan(copy, MAX_PAYMENT_DATA_DEPTH)) return tooDeep(property);
   if (json.length > MAX_PAYMENT_DATA_JSON_LENGTH) {
     return {
       ok: false,
@@ -226,13 +230,15 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
 // API responses
 
 /** An id the API may send as a number or as a numeric string ("8"). */
-const apiId = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^-?\d+$/, { error: "must be a whole number" })
-    .transform((s) => Number(s)),
-]);
+const apiId = z
+  .union([
+    z.number().int(),
+    z
+      .string()
+      .regex(/^-?\d+$/, { error: "must be a whole number" })
+      .transform((s) => Number(s)),
+  ])
+  .refine(Number.isSafeInteger, { error: "must be a whole number small enough to compare exactly" });
 
 const apiReference = z.looseObject({
   id: apiId,

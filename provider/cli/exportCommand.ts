@@ -22,7 +22,7 @@ import {
   EmnifyNetworkError,
   EmnifyResponseError,
 } from "../client/errors";
-import { parseRateLimit, sharedPacer } from "../client/pacer";
+import { clientFromSettings } from "../clientFromSettings";
 import { SETTINGS, resolveSettings } from "../settings";
 import { ExportOptions } from "./args";
 import { FetchedOrganisation, buildDocument } from "./document";
@@ -49,14 +49,7 @@ export function clientFromEnvironment(env: NodeJS.ProcessEnv): EmnifyClient {
   if (settings.applicationToken === undefined) {
     throw new EmnifyConfigurationError(`no emnify application token is set: set the ${SETTINGS.applicationToken.env} environment variable`);
   }
-  const limit = parseRateLimit(settings.rateLimit, SETTINGS.rateLimit.env);
-  return new EmnifyClient({
-    endpoint: settings.endpoint,
-    applicationToken: settings.applicationToken,
-    timeoutMs: settings.timeoutMs,
-    retry: settings.maxAttempts === undefined ? undefined : { maxAttempts: settings.maxAttempts },
-    pacer: sharedPacer(settings.endpoint, { requests: limit.requests, windowMs: limit.windowMs }),
-  });
+  return clientFromSettings(settings, SETTINGS.rateLimit.env);
 }
 
 type Outcome = { ok: true; org: FetchedOrganisation } | { ok: false; orgId: number; error: unknown };

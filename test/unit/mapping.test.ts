@@ -52,6 +52,12 @@ describe("mapping between the API, the declaration and the state", () => {
     assert.equal(apiBillingConfigSchema.safeParse({ charging_model: { id: "prepaid" } }).success, false);
   });
 
+  it("refuses an id too large to compare exactly instead of rounding it", () => {
+    const result = apiBillingConfigSchema.safeParse({ charging_model_id: "123456789012345678901234567890" });
+    assert.equal(result.success, false);
+    assert.equal(result.error?.issues[0].message, "must be a whole number small enough to compare exactly");
+  });
+
   it("writes PATCH bodies in snake_case with references reduced to their id", () => {
     assert.deepEqual(patchBody({ vatin: "DE1", chargingModel: { id: 1, description: "x" }, invoiceIssuerInfo: null }), {
       vatin: "DE1",
