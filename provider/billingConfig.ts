@@ -97,6 +97,7 @@ export class BillingConfig extends pulumi.dynamic.Resource {
       billingConfigId: undefined,
       managedFields: undefined,
       adoptedOriginal: undefined,
+      adoptionId: undefined,
     };
     super(
       provider,

@@ -6,10 +6,11 @@
  * API calls per operation: create 1 (already matches) or 3 (GET, PATCH, GET); update 0 or 2
  * (PATCH, GET); read 1; delete 0 (release) or 1 (restore); check and diff 0.
  */
+import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi } from "./billingConfigApi";
 import { EmnifyApiError, EmnifyError, EmnifyNetworkError, EmnifyResponseError } from "./client/errors";
-import { FIELD_NAMES, FieldName, FieldValues, UNKNOWN_VALUE, containsUnknown } from "./fields";
+import { FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE, containsUnknown, fieldSpec } from "./fields";
 import {
   BillingConfigState,
   LiveBillingConfig,
@@ -73,6 +74,13 @@ function describeMismatch(fields: FieldName[], inputs: Partial<CheckedInputs>, l
 
 export class BillingConfigProvider implements dynamic.ResourceProvider {
   /**
+   * The latest adoption of each organisation by a create in this process. One host process serves
+   * one `pulumi up`: a delete whose organisation was adopted here under another adoption id is the
+   * old half of a rename or move, and restoring would undo what the new resource just applied.
+   */
+  private readonly adoptedInThisRun = new Map<number, string>();
+
+  /**
    * @param api  the emnify calls; a function so that settings (and a missing token) are only
    *             looked at when an operation really needs the API (check and diff never do).
    */
@@ -107,8 +115,10 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     const orgId = declared.orgId;
     const managedFields = declaredFields(declared);
     const original = await this.api().get(orgId, "reading billing config to adopt it");
+    const adoptionId = randomUUID();
+    this.adoptedInThisRun.set(orgId, adoptionId);
     const adoptedOriginal = pickValues(original.values, managedFields);
-    const state = await this.apply(declared, original, managedFields, adoptedOriginal, "creating", inputs.__provider);
+    const state = await this.apply(declared, original, { managedFields, adoptedOriginal, adoptionId }, "creating", inputs.__provider);
     return { id: resourceId(orgId), outs: state };
   }
 
@@ -129,7 +139,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     for (const released of stored.managedFields.filter((f) => !managedFields.includes(f))) {
       this.log(`organisation ${declared.orgId}: ${released} is no longer declared; released at its current value`);
     }
-    const state = await this.apply(declared, last, managedFields, adoptedOriginal, "updating", news.__provider, id);
+    const state = await this.apply(declared, last, { managedFields, adoptedOriginal, adoptionId: stored.adoptionId }, "updating", news.__provider, id);
     return { outs: state };
   }
 
@@ -149,9 +159,12 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     const state = buildState({ orgId, live, ...stored });
     // Inputs follow the live values so a refresh shows drift and the next preview plans to undo it.
     // Payment data stays out of the inputs: inputs returned here are not marked secret.
+    // References go in as declared (`{ id }`): a description is an output detail, not an input.
     const inputs: Record<string, unknown> = { orgId, restoreOnDelete: stored.restoreOnDelete };
     for (const name of stored.managedFields) {
-      if (name !== "paymentData") inputs[name] = live.values[name];
+      if (name === "paymentData") continue;
+      const value = live.values[name];
+      inputs[name] = fieldSpec(name).kind === "reference" && value !== null ? { id: (value as Reference).id } : value;
     }
     return { id, props: state, inputs };
   }
@@ -161,6 +174,11 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     const stored = readStoredState(props);
     if (!stored.restoreOnDelete || stored.managedFields.length === 0) {
       this.log(`organisation ${orgId}: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings`);
+      return;
+    }
+    const adoptedHere = this.adoptedInThisRun.get(orgId);
+    if (adoptedHere !== undefined && adoptedHere !== stored.adoptionId) {
+      this.log(`organisation ${orgId}: billing config released unchanged, not restored: another resource adopted it in this run (a rename or move)`);
       return;
     }
     const { body, skipped } = restoreBody(stored.managedFields, stored.adoptedOriginal);
@@ -188,8 +206,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
   private async apply(
     declared: CheckedInputs,
     current: LiveBillingConfig,
-    managedFields: FieldName[],
-    adoptedOriginal: Partial<FieldValues>,
+    kept: Pick<BillingConfigState, "managedFields" | "adoptedOriginal" | "adoptionId">,
     verb: "creating" | "updating",
     providerText: unknown,
     existingId?: string,
@@ -197,7 +214,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     const orgId = declared.orgId;
     const id = existingId ?? resourceId(orgId);
     const restoreOnDelete = declared.restoreOnDelete ?? false;
-    const stateOf = (live: LiveBillingConfig) => buildState({ orgId, live, restoreOnDelete, managedFields, adoptedOriginal });
+    const stateOf = (live: LiveBillingConfig) => buildState({ orgId, live, restoreOnDelete, ...kept });
     // The host adds `__provider` to successful results only; a partial state without it would
     // leave refresh and destroy unable to load the provider from the stored outputs.
     const partial = (message: string, live: LiveBillingConfig, cause?: unknown) =>
@@ -241,4 +258,4 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
 }
 
 /** Every output property name, for registering them on the resource. */
-export const OUTPUT_NAMES = ["orgId", "billingConfigId", ...FIELD_NAMES, "restoreOnDelete", "managedFields", "adoptedOriginal"] as const;
+export const OUTPUT_NAMES = ["orgId", "billingConfigId", ...FIELD_NAMES, "restoreOnDelete", "managedFields", "adoptedOriginal", "adoptionId"] as const;

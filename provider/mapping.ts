@@ -21,6 +21,8 @@ export interface BillingConfigState extends FieldValues {
   managedFields: FieldName[];
   /** The value each managed field had before this resource first managed it (for restoreOnDelete). */
   adoptedOriginal: Partial<FieldValues>;
+  /** Names this resource's adoption of the organisation, to tell it from another resource's. */
+  adoptionId: string | null;
 }
 
 function reference(nested: { id: number; description?: unknown } | null | undefined, flatId: number | null | undefined): Reference | null {
@@ -132,6 +134,7 @@ export function buildState(args: {
   restoreOnDelete: boolean;
   managedFields: FieldName[];
   adoptedOriginal: Partial<FieldValues>;
+  adoptionId: string | null;
 }): BillingConfigState {
   return {
     orgId: args.orgId,
@@ -140,6 +143,7 @@ export function buildState(args: {
     restoreOnDelete: args.restoreOnDelete,
     managedFields: args.managedFields,
     adoptedOriginal: args.adoptedOriginal,
+    adoptionId: args.adoptionId,
   };
 }
 
@@ -163,6 +167,7 @@ export function readStoredState(props: Record<string, unknown>): {
   managedFields: FieldName[];
   adoptedOriginal: Partial<FieldValues>;
   restoreOnDelete: boolean;
+  adoptionId: string | null;
 } {
   const managedFields = Array.isArray(props.managedFields) ? props.managedFields.filter(isFieldName) : [];
   const original = props.adoptedOriginal;
@@ -174,7 +179,12 @@ export function readStoredState(props: Record<string, unknown>): {
       }
     }
   }
-  return { managedFields, adoptedOriginal, restoreOnDelete: props.restoreOnDelete === true };
+  return {
+    managedFields,
+    adoptedOriginal,
+    restoreOnDelete: props.restoreOnDelete === true,
+    adoptionId: typeof props.adoptionId === "string" ? props.adoptionId : null,
+  };
 }
 
 /**

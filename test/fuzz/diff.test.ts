@@ -89,6 +89,7 @@ function createdState(x: Inputs, variation: StateVariation): Inputs {
     restoreOnDelete: x.restoreOnDelete as boolean,
     managedFields,
     adoptedOriginal: pickValues(variation.before, managedFields),
+    adoptionId: "00000000-0000-4000-8000-000000000000",
   });
   return variation.viaJson ? (JSON.parse(JSON.stringify(state)) as Inputs) : (state as unknown as Inputs);
 }

@@ -83,7 +83,9 @@ describe("BillingConfigProvider against the emulator", () => {
         restoreOnDelete: false,
         managedFields: ["vatin", "chargingModel", "paymentTerm"],
         adoptedOriginal: { vatin: "DE000000001", chargingModel: { id: 0, description: "Charging model 0" }, paymentTerm: { id: 1, description: "Payment term 1" } },
+        adoptionId: result.outs.adoptionId,
       });
+      assert.match(result.outs.adoptionId, /^[0-9a-f-]{36}$/);
     });
 
     it("adopts an organisation that already matches with a single GET and no PATCH", async () => {
@@ -236,6 +238,36 @@ describe("BillingConfigProvider against the emulator", () => {
       await provider.delete("101", result.outs);
       assert.deepEqual(patches(), [{ vatin: "DE000000001", charging_model: { id: 0 }, payment_data: { method: "invoice" } }]);
       assert.deepEqual(emu.billingConfig(101), ORIGINAL);
+    });
+
+    it("returns references as { id } only in the inputs of a refresh, so a description never shows as a change", async () => {
+      await start();
+      const { result } = await created({ orgId: 101, chargingModel: { id: 1 }, paymentData: { method: "card" } });
+      const refreshed = await provider.read("101", result.outs);
+      assert.deepEqual(refreshed.inputs, { orgId: 101, restoreOnDelete: false, chargingModel: { id: 1 } });
+      assert.deepEqual(refreshed.props.chargingModel, { id: 1, description: "Charging model 1" });
+    });
+
+    it("keeps the adoption id through updates and refreshes", async () => {
+      await start();
+      const { result } = await created({ orgId: 101, vatin: "A" });
+      const { inputs } = await provider.check({}, { orgId: 101, vatin: "B" });
+      const { outs } = await provider.update("101", result.outs, inputs);
+      const refreshed = await provider.read("101", outs);
+      assert.equal(outs.adoptionId, result.outs.adoptionId);
+      assert.equal(refreshed.props.adoptionId, result.outs.adoptionId);
+    });
+
+    it("does not restore an organisation that another resource adopted in the same run (a rename)", async () => {
+      await start();
+      const { result: old } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
+      // The renamed resource adopts the same organisation, then the engine deletes the old one.
+      await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
+      emu.clearRequests();
+      await provider.delete("101", old.outs);
+      assert.deepEqual(calls(), []);
+      assert.equal(emu.billingConfig(101).vatin, "A");
+      assert.equal(logs.at(-1), "organisation 101: billing config released unchanged, not restored: another resource adopted it in this run (a rename or move)");
     });
 
     it("treats a vanished organisation as nothing to restore", async () => {

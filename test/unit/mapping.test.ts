@@ -112,14 +112,15 @@ describe("mapping between the API, the declaration and the state", () => {
   });
 
   it("reads a stored state from an older version without managedFields as managing nothing", () => {
-    assert.deepEqual(readStoredState({ vatin: "x" }), { managedFields: [], adoptedOriginal: {}, restoreOnDelete: false });
+    assert.deepEqual(readStoredState({ vatin: "x" }), { managedFields: [], adoptedOriginal: {}, restoreOnDelete: false, adoptionId: null });
   });
 
   it("ignores unknown names in a stored managedFields list", () => {
-    assert.deepEqual(readStoredState({ managedFields: ["vatin", "bogus"], adoptedOriginal: { vatin: "A", bogus: 1 }, restoreOnDelete: true }), {
+    assert.deepEqual(readStoredState({ managedFields: ["vatin", "bogus"], adoptedOriginal: { vatin: "A", bogus: 1 }, restoreOnDelete: true, adoptionId: "a-1" }), {
       managedFields: ["vatin"],
       adoptedOriginal: { vatin: "A" },
       restoreOnDelete: true,
+      adoptionId: "a-1",
     });
   });
 });

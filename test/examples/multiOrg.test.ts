@@ -1,0 +1,171 @@
+/**
+ * examples/multi-org, run the way `pulumi up` runs it, against an emulator holding the
+ * organisations of orgs.yaml: most already as declared, every third one differing (the demo's
+ * starting point, scripts/demoScenario.ts). The `it`s of the lifecycle block are steps of one
+ * stack's history and run in order.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadOrganisationsFile } from "pulumi-emnify";
+import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
+import { DemoOrganisation, demoOrganisations } from "../../scripts/demoScenario";
+import { ProgramRunError, StateFile, makeTempDir, runProgramUnderMocks } from "../engine";
+import { ExampleStack, REPO_ROOT, sourcePath, startExampleStack } from "./exampleStack";
+
+const PROGRAM = "dist/examples/multi-org/index.js";
+const ORGS_FILE = sourcePath("examples", "multi-org", "orgs.yaml");
+const SECRET_KEYS = ["emnify:applicationToken"];
+
+const billingPath = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;
+
+function stackConfig(emulator: EmnifyEmulator, orgsFile = ORGS_FILE): Record<string, string> {
+  return { "emnify:endpoint": emulator.url, "emnify:applicationToken": DEMO_APPLICATION_TOKEN, "multi-org:orgsFile": orgsFile };
+}
+
+/** The declared settings of an organisation in the API's shape, as the emulator stores them. */
+function declaredInApi(organisation: DemoOrganisation): Record<string, unknown> {
+  const { args } = organisation.entry;
+  return {
+    vatin: args.vatin,
+    ...(args.invoiceIssuerInfo === undefined ? {} : { invoice_issuer_info: args.invoiceIssuerInfo }),
+    charging_model: args.chargingModel,
+    payment_term: args.paymentTerm,
+    vat_rate: args.vatRate,
+  };
+}
+
+/** Writes a copy of orgs.yaml, edited, into a fresh directory; returns its path. */
+function editedOrgsFile(edit: (text: string) => string): string {
+  const file = path.join(makeTempDir("multi-org-"), "orgs.yaml");
+  const original = fs.readFileSync(ORGS_FILE, "utf8");
+  const edited = edit(original);
+  assert.notEqual(edited, original, "the edit changed the file");
+  fs.writeFileSync(file, edited);
+  return file;
+}
+
+/**
+ * Waits for a line on the provider host's stderr. The host writes it before answering the call,
+ * but the pipe may deliver it a moment after the gRPC answer arrives.
+ */
+async function hostSays(stack: ExampleStack, line: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!stack.host.output().split("\n").includes(line)) {
+    if (Date.now() > deadline) assert.fail(`the host did not say: ${line}\n--- it said ---\n${stack.host.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
+  const organisations = demoOrganisations(loadOrganisationsFile(ORGS_FILE));
+  let emulator: EmnifyEmulator;
+  let stack: ExampleStack;
+  let stateAfterFirstRun: StateFile;
+
+  before(async function () {
+    this.timeout(60_000);
+    emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) });
+    stack = await startExampleStack({ program: PROGRAM, project: "pulumi-emnify", stack: "dev", config: stackConfig(emulator), secretConfigKeys: SECRET_KEYS });
+  });
+
+  after(async () => {
+    await stack?.stop();
+    await emulator?.stop();
+  });
+
+  it("declares one BillingConfig per entry of orgs.yaml, named as the file names them", () => {
+    assert.deepEqual(
+      stack.resources.map((r) => r.name).sort(),
+      organisations.map((o) => o.entry.name).sort(),
+    );
+    assert.equal(organisations.length, 8);
+    assert.deepEqual(organisations.filter((o) => o.differs).map((o) => o.entry.name), ["nordwind-energie", "agrisense-fr", "telematics-es"]);
+  });
+
+  it("the first run adopts every organisation: one GET where emnify already matches, GET PATCH GET where it differs", async function () {
+    this.timeout(30_000);
+    const result = await stack.engine.up(stack.resources);
+    assert.deepEqual(result.failed, []);
+    assert.deepEqual(new Set(result.steps.map((s) => s.op)), new Set(["create"]));
+    for (const organisation of organisations) {
+      const methods = emulator.requests.filter((r) => r.path === billingPath(organisation.entry.args.orgId)).map((r) => r.method);
+      assert.deepEqual(methods, organisation.differs ? ["GET", "PATCH", "GET"] : ["GET"], organisation.entry.name);
+      assert.deepEqual(emulator.billingConfig(organisation.entry.args.orgId), { ...emulator.billingConfig(organisation.entry.args.orgId), ...declaredInApi(organisation) });
+    }
+    assert.equal(emulator.count({ path: "/api/v1/authenticate" }), 1);
+    assert.equal(emulator.requests.length, 1 + 5 * 1 + 3 * 3);
+    stateAfterFirstRun = stack.engine.state();
+  });
+
+  it("a second `pulumi up`, with a fresh program run and a fresh provider host, changes nothing and makes no API call", async function () {
+    this.timeout(60_000);
+    emulator.clearRequests();
+    const second = await startExampleStack({
+      program: PROGRAM,
+      project: "pulumi-emnify",
+      stack: "dev",
+      config: stackConfig(emulator),
+      secretConfigKeys: SECRET_KEYS,
+      state: stateAfterFirstRun,
+    });
+    try {
+      const result = await second.engine.up(second.resources);
+      assert.deepEqual(result.failed, []);
+      assert.deepEqual(new Set(result.steps.map((s) => s.op)), new Set(["same"]));
+      assert.equal(emulator.requests.length, 0);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("removing entries from orgs.yaml restores the organisation with restoreOnDelete and releases the other untouched", async function () {
+    this.timeout(60_000);
+    // agrisense-fr (restoreOnDelete: true) was adopted with a PATCH, so it has originals to restore;
+    // acme-logistics (restoreOnDelete unset) is released as it is.
+    const agrisense = organisations.find((o) => o.entry.name === "agrisense-fr")!;
+    const withoutTwo = editedOrgsFile((text) =>
+      text.replace(/  - id: 2\n    name: acme-logistics\n.*\n/, "").replace(/  - id: 6\n    name: agrisense-fr\n(    .*\n)*/, ""),
+    );
+    const resources = await runProgramUnderMocks({
+      projectDir: REPO_ROOT,
+      program: PROGRAM,
+      project: "pulumi-emnify",
+      stack: "dev",
+      config: stackConfig(emulator, withoutTwo),
+      secretConfigKeys: SECRET_KEYS,
+    });
+    assert.equal(resources.length, 6);
+    emulator.clearRequests();
+    const result = await stack.engine.up(resources);
+    assert.deepEqual(result.failed, []);
+    assert.deepEqual(
+      result.steps.filter((s) => s.op === "delete").map((s) => s.urn.split("::").pop()).sort(),
+      ["acme-logistics", "agrisense-fr"],
+    );
+    // Every managed field goes back to the value it had when adopted (the seed), in one PATCH.
+    const { vatin, charging_model, payment_term, vat_rate } = agrisense.seed.billingConfig!;
+    assert.deepEqual(emulator.requests.map((r) => [r.method, r.path, r.body]), [["PATCH", billingPath(6), { vatin, charging_model, payment_term, vat_rate }]]);
+    assert.deepEqual(emulator.billingConfig(6), { ...emulator.billingConfig(6), vatin, charging_model, payment_term, vat_rate });
+    assert.notDeepEqual(charging_model, agrisense.entry.args.chargingModel, "the restored value is not the declared one");
+    // What the user sees from the provider during `pulumi up`.
+    await hostSays(stack, "emnify: organisation 2: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings");
+    await hostSays(stack, "emnify: organisation 6: restored vatin, charging_model, payment_term, vat_rate to the values it had before it was managed");
+  });
+
+  it("a bad orgs.yaml stops the program before any API call, naming the file, the entry and the field", async function () {
+    this.timeout(60_000);
+    const bad = editedOrgsFile((text) => text.replace("  - id: 5\n", "  - id: 4711\n    vatRate: { id: '1' }\n"));
+    emulator.clearRequests();
+    await assert.rejects(
+      runProgramUnderMocks({ projectDir: REPO_ROOT, program: PROGRAM, project: "pulumi-emnify", stack: "dev", config: stackConfig(emulator, bad), secretConfigKeys: SECRET_KEYS }),
+      (error: unknown) => {
+        assert.ok(error instanceof ProgramRunError);
+        assert.equal(error.errors.length, 1);
+        assert.equal(error.errors[0].split("\n")[0], 'Error: orgs.yaml: orgs[3] (id 4711): vatRate.id must be a number, got the string "1"');
+        return true;
+      },
+    );
+    assert.equal(emulator.requests.length, 0);
+  });
+});
