@@ -115,9 +115,9 @@ async function main(): Promise<void> {
       `demo application token: ${DEMO_APPLICATION_TOKEN} (organisation ${DEMO_ORGANISATION_ID})`,
       `child organisations: ${childIds.length > 0 ? childIds.join(", ") : "none"}`,
       "",
-      "export these to use it:",
-      `EMNIFY_API_URL=${emulator.url}`,
-      `EMNIFY_APPLICATION_TOKEN=${DEMO_APPLICATION_TOKEN}`,
+      "to point pulumi-emnify at it, run in another shell:",
+      `export EMNIFY_API_URL=${emulator.url}`,
+      `export EMNIFY_APPLICATION_TOKEN=${DEMO_APPLICATION_TOKEN}`,
       "",
     ].join("\n"),
   );

@@ -30,11 +30,11 @@ describe("emulator CLI", () => {
     const cli = run(["--port", "0", "--orgs", "2", "--rate-limit", "100/60"]);
     try {
       // The token line is printed last, so once it is there the whole banner is.
-      const [, token] = await waitFor(cli.output, /^EMNIFY_APPLICATION_TOKEN=(.+)$/m);
+      const [, token] = await waitFor(cli.output, /^export EMNIFY_APPLICATION_TOKEN=(.+)$/m);
       const out = cli.output();
       const [, url] = /^emnify emulator listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out) ?? [];
       assert.ok(url, out);
-      assert.match(out, new RegExp(`^EMNIFY_API_URL=${url}$`, "m"));
+      assert.match(out, new RegExp(`^export EMNIFY_API_URL=${url}$`, "m"));
       assert.match(out, new RegExp(`^demo application token: ${token} \\(organisation 1\\)$`, "m"));
 
       const emulator = { url } as EmnifyEmulator; // the helpers only need the URL
