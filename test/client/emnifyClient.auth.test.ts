@@ -1,23 +1,11 @@
 import assert from "node:assert/strict";
-import { EmnifyClient, type EmnifyClientOptions } from "../../provider/client/emnifyClient";
 import { EmnifyApiError, EmnifyAuthenticationError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
-import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
+import { BILLING_101, clientFor, read101 } from "./helpers";
+import { EmnifyEmulator } from "../../provider/emulator";
 
 const AUTHENTICATE = { method: "POST", path: "/api/v1/authenticate" };
-const BILLING_101 = "/api/v1/organisation/101/billing_config";
-const read101 = { method: "GET", path: BILLING_101, operation: "reading billing config", orgId: 101 } as const;
 
-/** A client with its own generous pacer and short backoffs, so that tests wait for nothing else. */
-function clientFor(emu: EmnifyEmulator, options: Partial<EmnifyClientOptions> = {}): EmnifyClient {
-  return new EmnifyClient({
-    endpoint: emu.url,
-    applicationToken: DEMO_APPLICATION_TOKEN,
-    pacer: new RequestPacer({ requests: 10_000, windowMs: 1000, maxConcurrency: 8 }),
-    retry: { baseDelayMs: 5, maxDelayMs: 50 },
-    ...options,
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -5,24 +5,12 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { z } from "zod";
-import { EmnifyClient, type EmnifyClientOptions } from "../../provider/client/emnifyClient";
 import { EmnifyApiError, EmnifyConfigurationError, EmnifyError, EmnifyResponseError } from "../../provider/client/errors";
-import { RequestPacer } from "../../provider/client/pacer";
+import { BILLING_101, clientFor, read101 } from "./helpers";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
 
-const BILLING_101 = "/api/v1/organisation/101/billing_config";
-const read101 = { method: "GET", path: BILLING_101, operation: "reading billing config", orgId: 101 } as const;
 const fastRetry = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };
 
-function clientFor(endpoint: string, options: Partial<EmnifyClientOptions> = {}): EmnifyClient {
-  return new EmnifyClient({
-    endpoint,
-    applicationToken: DEMO_APPLICATION_TOKEN,
-    pacer: new RequestPacer({ requests: 10_000, windowMs: 1000, maxConcurrency: 8 }),
-    retry: { baseDelayMs: 5, maxDelayMs: 50 },
-    ...options,
-  });
-}
 
 async function failure(promise: Promise<unknown>): Promise<EmnifyError> {
   try {

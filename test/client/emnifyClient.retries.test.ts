@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
-import { EmnifyClient, type EmnifyClientOptions } from "../../provider/client/emnifyClient";
 import { EmnifyApiError, EmnifyNetworkError, EmnifyResponseError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
-import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type FaultRule } from "../../provider/emulator";
+import { BILLING_101, clientFor, read101 } from "./helpers";
+import { EmnifyEmulator, type FaultRule } from "../../provider/emulator";
 
-const BILLING_101 = "/api/v1/organisation/101/billing_config";
-const read101 = { method: "GET", path: BILLING_101, operation: "reading billing config", orgId: 101 } as const;
 
-function clientFor(emu: EmnifyEmulator, options: Partial<EmnifyClientOptions> = {}): EmnifyClient {
-  return new EmnifyClient({
-    endpoint: emu.url,
-    applicationToken: DEMO_APPLICATION_TOKEN,
-    pacer: new RequestPacer({ requests: 10_000, windowMs: 1000, maxConcurrency: 8 }),
-    retry: { baseDelayMs: 5, maxDelayMs: 50 },
-    ...options,
-  });
-}
 
 /** Wall-clock time that moves only when the client sleeps, and a record of those sleeps. */
 function steppingClock(): { now(): number; sleep(ms: number): Promise<void>; slept: number[] } {

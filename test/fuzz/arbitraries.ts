@@ -7,6 +7,7 @@
  * every key as an own data property (so "__proto__" is a key, not the prototype), then the values
  * are assigned to those own properties.
  */
+import { mulberry32 } from "../../provider/emulator/faults";
 import fc from "fast-check";
 import { FIELDS, FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE } from "../../provider/fields";
 import { MAX_INVOICE_ISSUER_INFO_LENGTH, MAX_PAYMENT_DATA_JSON_LENGTH, MAX_VATIN_LENGTH } from "../../provider/schemas";
@@ -30,17 +31,8 @@ export function objectWithOwnKeys(entries: ReadonlyArray<readonly [string, unkno
   return target;
 }
 
-/** A tiny deterministic PRNG, for shuffles derived from a generated seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A tiny deterministic PRNG (the emulator's), for shuffles derived from a generated seed. */
+export const prng = mulberry32;
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
