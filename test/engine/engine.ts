@@ -1,3 +1,4 @@
+import { secretLedger } from "../secrets/ledger";
 import { ProviderHost, ProviderOperationError } from "./providerHost";
 import { changedDeclaredKeys, changedKeys, declaredKeys, legacyInputsDiffer } from "./propertyDiff";
 import { PlainResource, StateFile, StateResource, reveal, sealInputs, sealOutputs } from "./stateFile";
@@ -45,6 +46,12 @@ function messageOf(error: unknown): string {
 }
 
 function result(steps: StepResult[]): OperationResult {
+    // Step errors and init-failure reasons are what the CLI prints: part of the suite-wide secret scan.
+    for (const step of steps) {
+        if (step.error !== undefined || step.initErrors !== undefined) {
+            secretLedger.record("step-error", { error: step.error, initErrors: step.initErrors }, `${step.op} of ${step.urn}`);
+        }
+    }
     return { steps, failed: steps.filter((s) => s.error !== undefined) };
 }
 
@@ -323,6 +330,7 @@ export class EngineSimulator {
                 inputs: sealInputs(inputs, plain.secretInputKeys),
                 outputs: sealOutputs(read.properties, resource.additionalSecretOutputs ?? [], plain.secretInputKeys, plain.secretOutputKeys),
             });
+            secretLedger.record("state", this.live.get(resource.urn), `state of ${resource.urn} after refresh`);
             return { ...step, changed: changedKeys(plain.outputs, read.properties) };
         } catch (error) {
             return { ...step, error: messageOf(error) };
@@ -358,6 +366,7 @@ export class EngineSimulator {
             ...(initErrors && initErrors.length > 0 ? { initErrors: [...initErrors] } : {}),
         };
         this.live.set(r.urn, resource);
+        secretLedger.record("state", resource, `state of ${r.urn}`);
     }
 
     /** Keeps the state in program order, as the engine writes resources in registration order. */

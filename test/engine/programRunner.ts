@@ -1,5 +1,6 @@
 import { ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
+import { secretLedger } from "../secrets/ledger";
 import { childEnv } from "./env";
 import { ProgramChildJob, ProgramChildResult, RegisteredResource } from "./types";
 
@@ -70,6 +71,7 @@ export function runProgramUnderMocks(opts: RunProgramOptions): Promise<Registere
         project,
         stack,
     };
+    secretLedger.token(opts.config?.["emnify:applicationToken"], "a program's stack config");
     const env = childEnv({
         // The same variables the Node.js language host sets for a program.
         PULUMI_CONFIG: JSON.stringify(opts.config ?? {}),
@@ -94,6 +96,10 @@ export function runProgramUnderMocks(opts: RunProgramOptions): Promise<Registere
         child.on("message", (message: ProgramChildResult) => (result = message));
         child.on("error", reject);
         child.on("exit", (code, signal) => {
+            if (result?.kind === "ok") {
+                // Registered inputs, `__provider` included: part of the suite-wide secret scan.
+                secretLedger.record("program-resources", result.resources, "resources registered by a program run under mocks");
+            }
             if (result === undefined) {
                 reject(new ProgramRunError(`program process exited (code ${code}, signal ${signal}) without a result:\n${output}`, [], output));
             } else if (result.kind === "failed") {

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { secretLedger } from "../secrets/ledger";
 import { childEnv } from "./env";
 import { RpcSecret, SECRET_SIG, SIG_KEY } from "./secrets";
 import { JsonObject } from "./types";
@@ -117,6 +118,9 @@ export async function startProviderHost(opts: StartProviderHostOptions): Promise
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    // For the suite-wide secret scan (test/secrets); a no-op outside the test suite.
+    secretLedger.token(opts.env?.EMNIFY_APPLICATION_TOKEN, "a provider host's environment");
+    secretLedger.recordLive("host-output", () => output, `output of the dynamic-provider host (pid ${child.pid})`);
 
     // The host's first line on stdout is the port it listens on.
     const port = await new Promise<number>((resolve, reject) => {
@@ -179,7 +183,9 @@ class DynamicProviderHost implements ProviderHost {
         return new Promise((resolve, reject) => {
             method.call(this.client, request, (error, response) => {
                 if (error) {
-                    reject(new ProviderOperationError(operation, error.details || error.message, error.code, decodeInitFailure(error)));
+                    const failure = new ProviderOperationError(operation, error.details || error.message, error.code, decodeInitFailure(error));
+                    secretLedger.recordError(failure, `${operation} failed in the provider host`);
+                    reject(failure);
                 } else {
                     resolve(response);
                 }
@@ -188,6 +194,7 @@ class DynamicProviderHost implements ProviderHost {
     }
 
     async configure(config: Record<string, string>, secretKeys: string[] = []): Promise<void> {
+        secretLedger.token(config["emnify:applicationToken"], "the stack config sent to a provider host");
         const args: JsonObject = {};
         for (const [key, value] of Object.entries(config)) {
             const wrapped: RpcSecret = { [SIG_KEY]: SECRET_SIG, value };

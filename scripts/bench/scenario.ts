@@ -1,0 +1,132 @@
+/**
+ * The benchmark's organisations: what the emulator holds at the start, what the program declares in
+ * each phase, and the minimum number of API calls each phase needs, worked out from the seed alone
+ * (not from the provider's code), so that "calls made = minimum" is a real check.
+ *
+ * Minimum calls per resource (billingConfigProvider.ts states the same contract):
+ *   create: 1 GET when the organisation already holds every declared value, else GET + PATCH + GET;
+ *   unchanged run: 0; update: PATCH + GET when a declared value changed; refresh: 1 GET;
+ *   delete: 0 (release), or 1 PATCH with restoreOnDelete when there is an original to put back.
+ * Authentication is counted separately.
+ */
+import type { ApiBillingConfig, SeedOrganisation } from "pulumi-emnify/emulator";
+
+export interface BenchDeclaration {
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface BenchOrganisation {
+  id: number;
+  seed: SeedOrganisation;
+  /** What the program declares for create (and the unchanged run). */
+  declared: BenchDeclaration;
+  /** What it declares from the update phase on. */
+  updated: BenchDeclaration;
+}
+
+export interface BenchScenario {
+  organisations: BenchOrganisation[];
+  minimum: { create: number; unchanged: number; update: number; refresh: number; delete: number };
+  counts: { differing: number; matching: number; updated: number; restoring: number };
+}
+
+const FIRST_ID = 10_000;
+
+/** Reference ids the emulator's default catalogue knows (charging model 2 is prepaid: avoided). */
+function declaredArgs(i: number): Record<string, unknown> {
+  const id = FIRST_ID + i;
+  const args: Record<string, unknown> = {
+    orgId: id,
+    vatin: `DE${300_000_000 + i}`,
+    chargingModel: { id: 1 },
+    paymentTerm: { id: i % 4 },
+    vatRate: { id: 1 },
+  };
+  if (i % 3 === 0) args.invoiceIssuerInfo = `Reseller GmbH, billing unit ${i % 7}`;
+  if (i % 5 === 0) args.paymentData = { method: "sepa", mandate: `M-${id}` };
+  if (i % 10 === 3) args.restoreOnDelete = true;
+  return args;
+}
+
+/** The API's view of declared args (snake_case, references as { id }). */
+function asApi(args: Record<string, unknown>): ApiBillingConfig {
+  const api: ApiBillingConfig = {};
+  if (args.vatin !== undefined) api.vatin = args.vatin as string;
+  if (args.invoiceIssuerInfo !== undefined) api.invoice_issuer_info = args.invoiceIssuerInfo as string | null;
+  if (args.chargingModel !== undefined) api.charging_model = args.chargingModel as { id: number };
+  if (args.paymentTerm !== undefined) api.payment_term = args.paymentTerm as { id: number };
+  if (args.vatRate !== undefined) api.vat_rate = args.vatRate as { id: number };
+  if (args.paymentData !== undefined) api.payment_data = args.paymentData as Record<string, unknown>;
+  return api;
+}
+
+/** Four in five organisations start out different from the declaration (in one to three fields). */
+function seedConfig(i: number, args: Record<string, unknown>): ApiBillingConfig {
+  const declared = asApi(args);
+  const base: ApiBillingConfig = { id: 50_000 + i, invoice_issuer_info: null, payment_data: {}, ...declared };
+  if (i % 5 === 4) return base; // already as declared: adopting costs one GET
+  const differs: ApiBillingConfig = { ...base, vatin: `DE${100_000_000 + i}` };
+  if (i % 2 === 0) differs.charging_model = { id: 0 };
+  if (i % 3 === 1) differs.payment_term = { id: ((i % 4) + 1) % 4 };
+  return differs;
+}
+
+function sameReference(a: unknown, b: unknown): boolean {
+  const idOf = (v: unknown) => (v === null || v === undefined ? null : (v as { id: number }).id);
+  return idOf(a) === idOf(b);
+}
+
+/** Whether the seeded config already holds every declared value (an independent comparison). */
+function matches(seed: ApiBillingConfig, args: Record<string, unknown>): boolean {
+  const declared = asApi(args);
+  return (Object.keys(declared) as (keyof ApiBillingConfig)[]).every((key) => {
+    const want = declared[key];
+    const have = seed[key];
+    if (key === "charging_model" || key === "payment_term" || key === "vat_rate") return sameReference(want, have);
+    return JSON.stringify(want) === JSON.stringify(have ?? null);
+  });
+}
+
+/** Whether a release with restoreOnDelete has anything to PATCH back (see mapping.restoreBody). */
+function restoresSomething(seed: ApiBillingConfig, args: Record<string, unknown>): boolean {
+  if (args.restoreOnDelete !== true) return false;
+  const declared = asApi(args);
+  // invoice_issuer_info can be set back to null; every other field needs a value to put back.
+  return (Object.keys(declared) as (keyof ApiBillingConfig)[]).some(
+    (key) => key === "invoice_issuer_info" || (seed[key] !== null && seed[key] !== undefined),
+  );
+}
+
+export function buildScenario(count: number): BenchScenario {
+  const organisations: BenchOrganisation[] = [];
+  const minimum = { create: 0, unchanged: 0, update: 0, refresh: 0, delete: 0 };
+  const counts = { differing: 0, matching: 0, updated: 0, restoring: 0 };
+  for (let i = 0; i < count; i++) {
+    const id = FIRST_ID + i;
+    const args = declaredArgs(i);
+    const billingConfig = seedConfig(i, args);
+    const name = `org-${id}`;
+    const changes = i % 10 === 7; // one in ten is changed in the update phase
+    const updatedArgs = changes ? { ...args, vatin: `DE${400_000_000 + i}` } : args;
+    organisations.push({ id, seed: { id, name: `Customer ${id}`, billingConfig }, declared: { name, args }, updated: { name, args: updatedArgs } });
+
+    if (matches(billingConfig, args)) {
+      minimum.create += 1;
+      counts.matching += 1;
+    } else {
+      minimum.create += 3;
+      counts.differing += 1;
+    }
+    if (changes) {
+      minimum.update += 2;
+      counts.updated += 1;
+    }
+    minimum.refresh += 1;
+    if (restoresSomething(billingConfig, updatedArgs)) {
+      minimum.delete += 1;
+      counts.restoring += 1;
+    }
+  }
+  return { organisations, minimum, counts };
+}

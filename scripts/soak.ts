@@ -1,0 +1,89 @@
+/**
+ * `npm run soak`: the fault soak (test/soak/soak.ts) at full length, printing each round and a
+ * report. Exit status 0 when every operation kept the invariant, 1 when one did not (or the soak
+ * broke), 2 on a usage error.
+ *
+ *   npm run soak -- [--ops N] [--seed S] [--orgs N] [--timeout-seconds S] [--max-attempts N]
+ */
+import { SOAK_DEFAULTS, type SoakOptions, formatSoakReport, runSoak } from "../test/soak/soak";
+
+const USAGE = `Usage: npm run soak -- [options]
+
+Randomised, seeded faults on the bundled emnify emulator (429 with and without Retry-After,
+500/502/503, resets, timeouts, slow answers, malformed bodies, outages, expired sessions) over many
+lifecycle operations through Pulumi's dynamic-provider host. Every operation must end applied (state
+= API, by an independent read), failed with a readable permanent error, or partial with a state that
+agrees with or conservatively predates the API.
+
+Options:
+  --ops N               lifecycle operations, at least (default ${SOAK_DEFAULTS.ops})
+  --seed S              seed of the plan and of the emulator's fault draws (default ${SOAK_DEFAULTS.seed})
+  --orgs N              organisations (default ${SOAK_DEFAULTS.orgs})
+  --timeout-seconds S   emnify:timeoutSeconds (default ${SOAK_DEFAULTS.timeoutSeconds})
+  --max-attempts N      emnify:maxAttempts (default ${SOAK_DEFAULTS.maxAttempts})
+  --rounds-per-host N   start a new provider host every N rounds (default ${SOAK_DEFAULTS.roundsPerHost})
+  -h, --help            this text
+`;
+
+function parse(argv: string[]): Omit<SoakOptions, "log"> | "help" {
+  const options = { ...SOAK_DEFAULTS };
+  const flags: Record<string, { key: keyof typeof options; integer: boolean }> = {
+    "--ops": { key: "ops", integer: true },
+    "--seed": { key: "seed", integer: true },
+    "--orgs": { key: "orgs", integer: true },
+    "--timeout-seconds": { key: "timeoutSeconds", integer: false },
+    "--max-attempts": { key: "maxAttempts", integer: true },
+    "--rounds-per-host": { key: "roundsPerHost", integer: true },
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "-h" || arg === "--help") return "help";
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const spec = flags[flag];
+    if (!spec) throw new Error(`unknown option ${JSON.stringify(arg)}`);
+    const raw = inline ?? argv[++i];
+    const value = Number(raw);
+    if (raw === undefined || !Number.isFinite(value) || value < 0 || (spec.key !== "seed" && value <= 0) || (spec.integer && !Number.isInteger(value))) {
+      throw new Error(`${flag} needs a ${spec.integer ? "whole " : ""}number${spec.key === "seed" ? "" : " above zero"}, got ${JSON.stringify(raw ?? "")}`);
+    }
+    options[spec.key] = value;
+  }
+  return options;
+}
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let unhandledHere = 0;
+  process.on("unhandledRejection", (reason) => {
+    unhandledHere += 1;
+    process.stderr.write(`unhandled rejection in the soak process: ${String(reason)}\n`);
+  });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say(`$ npm run soak -- --ops ${options.ops} --seed ${options.seed} --orgs ${options.orgs} --timeout-seconds ${options.timeoutSeconds} --max-attempts ${options.maxAttempts}`);
+  const report = await runSoak({ ...options, log: say });
+  say("");
+  for (const line of formatSoakReport(report)) say(line);
+  const ok = report.violations.length === 0 && report.unhandled.length === 0 && unhandledHere === 0 && report.converged;
+  say(ok ? "\nsoak passed: every operation kept the invariant" : "\nsoak FAILED");
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
