@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi } from "./billingConfigApi";
-import { EmnifyApiError, EmnifyError, EmnifyNetworkError, EmnifyResponseError } from "./client/errors";
+import { EmnifyApiError, EmnifyError } from "./client/errors";
 import { FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE, containsUnknown, fieldSpec } from "./fields";
 import {
   BillingConfigState,
@@ -48,13 +48,9 @@ export class BillingConfigPartialFailure extends EmnifyError {
 
 export type Logger = (line: string) => void;
 
-/** A PATCH whose outcome is unknown: it may or may not have been applied. */
+/** A PATCH whose outcome is unknown: some attempt may have been applied (judged by the client). */
 function outcomeUnknown(error: unknown): boolean {
-  return (
-    error instanceof EmnifyNetworkError ||
-    error instanceof EmnifyResponseError ||
-    (error instanceof EmnifyApiError && error.status >= 500)
-  );
+  return error instanceof EmnifyError && error.mayHaveBeenApplied;
 }
 
 function isNotFound(error: unknown): boolean {

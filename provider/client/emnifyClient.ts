@@ -174,13 +174,20 @@ export class EmnifyClient {
     try {
       answer = await this.send({ method: req.method, path: req.path, body: req.body, authorize: true, ctx });
     } catch (error) {
-      if (error instanceof FailureSignal) throw toEmnifyError(error.failure, ctx, this.redact);
+      if (error instanceof FailureSignal) {
+        const typed = toEmnifyError(error.failure, ctx, this.redact);
+        typed.mayHaveBeenApplied = error.mayHaveBeenApplied;
+        throw typed;
+      }
       throw error;
     }
     if (req.schema === undefined) return answer.json as T;
     const result = req.schema.safeParse(answer.json);
     if (!result.success) {
-      throw new EmnifyResponseError({ ...ctx, status: answer.status, problem: this.redact(describeIssues(result.error)) });
+      const unexpected = new EmnifyResponseError({ ...ctx, status: answer.status, problem: this.redact(describeIssues(result.error)) });
+      // A 2xx answer: the request took effect, whatever its body says.
+      unexpected.mayHaveBeenApplied = true;
+      throw unexpected;
     }
     return result.data;
   }
@@ -194,6 +201,12 @@ export class EmnifyClient {
     let transientFailures = 0;
     let reauthenticated = false;
     let firstSentAt: number | undefined;
+    let outcomeUnknown = false;
+    const fail = (failure: Failure): FailureSignal => {
+      const signal = new FailureSignal(failure);
+      signal.mayHaveBeenApplied = outcomeUnknown;
+      return signal;
+    };
     for (;;) {
       const jwt = spec.authorize ? await this.currentJwt(spec.ctx) : undefined;
       attempts += 1;
@@ -222,6 +235,7 @@ export class EmnifyClient {
           if (parsed.ok) return { status, json: parsed.value, attempts };
           // A truncated or garbled body is a broken transfer more often than a broken API.
           failure = { kind: "malformed", status, problem: parsed.problem, attempts };
+          outcomeUnknown = true;
         } else if (status === 401 && jwt !== undefined && !reauthenticated) {
           // The JWT expired early or was revoked: one fresh authentication, then one more try.
           reauthenticated = true;
@@ -229,6 +243,8 @@ export class EmnifyClient {
           continue;
         } else if (isTransientStatus(status)) {
           failure = { kind: "status", status, body: parseErrorBody(outcome.body), attempts };
+          // A 429 was turned away before any work; a 5xx may have failed after it.
+          if (status >= 500) outcomeUnknown = true;
           const asked = parseRetryAfterMs(outcome.retryAfter, this.clock.now());
           retryAfterMs = asked === undefined ? undefined : Math.min(asked, this.policy.maxDelayMs);
           if (status === 429) {
@@ -236,11 +252,12 @@ export class EmnifyClient {
             this.pacer.throttled(retryAfterMs);
           }
         } else {
-          throw new FailureSignal({ kind: "status", status, body: parseErrorBody(outcome.body), attempts });
+          throw fail({ kind: "status", status, body: parseErrorBody(outcome.body), attempts });
         }
       } else {
         failure = { kind: "no-answer", code: outcome.code, reason: outcome.reason, attempts, cause: outcome.cause };
-        if (!outcome.timedOut && !isTransientNetworkError(outcome.code, outcome.reason)) throw new FailureSignal(failure);
+        outcomeUnknown = true;
+        if (!outcome.timedOut && !isTransientNetworkError(outcome.code, outcome.reason)) throw fail(failure);
       }
 
       // Retrying is safe for every request this client sends: GET and authenticate have no
@@ -254,7 +271,7 @@ export class EmnifyClient {
         policy: this.policy,
         random: this.random,
       });
-      if (!decision.retry) throw new FailureSignal(failure);
+      if (!decision.retry) throw fail(failure);
       this.stats.retries += 1;
       await this.clock.sleep(decision.delayMs);
     }

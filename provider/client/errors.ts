@@ -30,6 +30,12 @@ export interface RequestContext {
 /** Base class of every error this package throws. */
 export class EmnifyError extends Error {
   override name = "EmnifyError";
+  /**
+   * Whether the failed request may still have taken effect: some attempt got no answer, a 5xx, or
+   * an unreadable success. Judged over every attempt, not only the last: a PATCH that timed out
+   * but arrived, then met 429s on its retries, was applied all the same.
+   */
+  mayHaveBeenApplied = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

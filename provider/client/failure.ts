@@ -27,6 +27,8 @@ export type Failure =
 /** Carries a {@link Failure} up the stack inside the client. */
 export class FailureSignal extends Error {
   override name = "FailureSignal";
+  /** Set by the retry loop: some attempt's outcome was unknown (see EmnifyError.mayHaveBeenApplied). */
+  mayHaveBeenApplied = false;
   constructor(readonly failure: Failure) {
     super(`request failed (${failure.kind})`);
   }

@@ -29,7 +29,7 @@ describe("BillingConfigProvider against the emulator", () => {
   let provider: BillingConfigProvider;
   let logs: string[];
 
-  async function start(options: EmulatorOptions = {}, maxAttempts = 3): Promise<void> {
+  async function start(options: EmulatorOptions = {}, maxAttempts = 3, timeoutMs = 2_000): Promise<void> {
     emu = await EmnifyEmulator.start({
       organisations: [
         { id: 101, billingConfig: { ...ORIGINAL } },
@@ -40,7 +40,7 @@ describe("BillingConfigProvider against the emulator", () => {
     const client = new EmnifyClient({
       endpoint: emu.url,
       applicationToken: DEMO_APPLICATION_TOKEN,
-      timeoutMs: 2_000,
+      timeoutMs,
       retry: { maxAttempts, baseDelayMs: 1, maxDelayMs: 5 },
       pacer: new RequestPacer({ requests: 10_000, windowMs: 1_000, maxConcurrency: 8 }),
     });
@@ -138,6 +138,35 @@ describe("BillingConfigProvider against the emulator", () => {
         );
         return true;
       });
+    });
+
+    it("records the state from before when an earlier attempt timed out, even if the last one was throttled", async () => {
+      // The first PATCH is answered too late for the client but applied; its retries meet 429s.
+      await start({}, 3, 300);
+      emu.injectFault({ method: "PATCH", kind: "latency", delayMs: 600, times: 1 });
+      emu.injectFault({ method: "PATCH", kind: "status", status: 429, times: Infinity });
+      const { inputs: checked } = await provider.check({}, { orgId: 101, vatin: "LATE" });
+      await assert.rejects(provider.create(checked), (error: unknown) => {
+        assert.ok(error instanceof BillingConfigPartialFailure, String(error));
+        assert.equal(error.properties.vatin, "DE000000001");
+        assert.deepEqual(error.properties.adoptedOriginal, { vatin: "DE000000001" });
+        assert.match(error.message, /answered 429 TooManyRequests.*; it may or may not have been applied/);
+        return true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(emu.billingConfig(101).vatin, "LATE");
+    });
+
+    it("fails plainly, recording nothing, when every attempt was refused before taking effect", async () => {
+      await start({}, 2);
+      emu.injectFault({ method: "PATCH", kind: "status", status: 429, times: Infinity });
+      const { inputs: checked } = await provider.check({}, { orgId: 101, vatin: "NEVER" });
+      await assert.rejects(provider.create(checked), (error: unknown) => {
+        assert.ok(error instanceof EmnifyApiError && !(error instanceof BillingConfigPartialFailure));
+        assert.equal(error.mayHaveBeenApplied, false);
+        return true;
+      });
+      assert.equal(emu.billingConfig(101).vatin, "DE000000001");
     });
   });
 
