@@ -182,6 +182,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
       this.log(`organisation ${orgId}: ${skipped.join(", ")} had no value before it was managed and cannot be emptied; left as is`);
     }
     if (Object.keys(body).length === 0) return;
+    const restored = stored.managedFields.filter((name) => !skipped.includes(name));
     try {
       await this.api().patch(orgId, body, "restoring the original billing config");
     } catch (error) {
@@ -189,9 +190,29 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
         this.log(`organisation ${orgId} no longer exists; nothing to restore`);
         return;
       }
-      throw error;
+      // A delete cannot change the state: if the restore may have landed, find out, or the state
+      // would keep claiming the declared values while emnify holds the originals.
+      if (!outcomeUnknown(error) || !(await this.restoreLanded(orgId, restored, stored.adoptedOriginal, error))) throw error;
     }
-    this.log(`organisation ${orgId}: restored ${Object.keys(body).join(", ")} to the values it had before it was managed`);
+    this.log(`organisation ${orgId}: restored ${restored.join(", ")} to the values it had before it was managed`);
+  }
+
+  /**
+   * After a restore PATCH with an unknown outcome: true if a read shows it applied, false if it
+   * shows it was not (the failure stands and the state is still right). Throws when it cannot tell.
+   */
+  private async restoreLanded(orgId: number, fields: FieldName[], original: Partial<FieldValues>, failure: unknown): Promise<boolean> {
+    let live: LiveBillingConfig;
+    try {
+      live = await this.api().get(orgId, "checking whether the restore was applied");
+    } catch (readError) {
+      throw new EmnifyError(
+        `${(failure as Error).message}; it may have been applied, and reading back failed too (${(readError as Error).message}): ` +
+          `run 'pulumi refresh' before the next 'pulumi up' so the state shows what emnify holds`,
+        { cause: failure },
+      );
+    }
+    return fields.every((name) => sameValue(name, original[name], live.values[name]));
   }
 
   /**

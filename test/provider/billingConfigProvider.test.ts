@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { BillingConfigApi, billingConfigApi } from "../../provider/billingConfigApi";
 import { BillingConfigPartialFailure, BillingConfigProvider } from "../../provider/billingConfigProvider";
 import { EmnifyClient } from "../../provider/client/emnifyClient";
-import { EmnifyApiError } from "../../provider/client/errors";
+import { EmnifyApiError, EmnifyNetworkError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
 import type { EmulatorOptions } from "../../provider/emulator";
@@ -327,5 +327,39 @@ describe("BillingConfigProvider with an API that ignores a change", () => {
     const { inputs } = await provider.check({}, { orgId: 1, vatin: "A" });
     assert.deepEqual(await provider.diff("1", { orgId: 1, vatin: "A", managedFields: ["vatin"], restoreOnDelete: false }, inputs), { changes: false });
     assert.deepEqual(await provider.diff("1", { orgId: 2 }, inputs), { changes: true, replaces: ["orgId"], deleteBeforeReplace: false });
+  });
+});
+
+describe("BillingConfigProvider restoring on delete when the outcome is unknown", () => {
+  const before = { vatin: "ORIGINAL", invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null };
+  const state = {
+    orgId: 7, billingConfigId: 1, ...before, vatin: "DECLARED", restoreOnDelete: true,
+    managedFields: ["vatin"], adoptedOriginal: { vatin: "ORIGINAL" }, adoptionId: "a-1",
+  };
+  function unknownOutcome(): EmnifyNetworkError {
+    const error = new EmnifyNetworkError({ operation: "restoring the original billing config", orgId: 7, method: "PATCH", path: "/api/v1/organisation/7/billing_config", reason: "timeout of 300ms exceeded", attempts: 3 });
+    error.mayHaveBeenApplied = true;
+    return error;
+  }
+  function providerReading(read: () => Promise<unknown>): BillingConfigProvider {
+    const api = { get: read, patch: async () => { throw unknownOutcome(); } } as unknown as BillingConfigApi;
+    return new BillingConfigProvider(() => api);
+  }
+
+  it("succeeds when a read shows the restore was applied", async () => {
+    await providerReading(async () => ({ billingConfigId: 1, values: { ...before } })).delete("7", state);
+  });
+
+  it("keeps the failure when a read shows the restore was not applied, so the state stays true", async () => {
+    await assert.rejects(providerReading(async () => ({ billingConfigId: 1, values: { ...before, vatin: "DECLARED" } })).delete("7", state), {
+      message: "restoring the original billing config for organisation 7 failed: PATCH /api/v1/organisation/7/billing_config got no answer: timeout of 300ms exceeded [gave up after 3 attempts]",
+    });
+  });
+
+  it("says to refresh when it cannot tell", async () => {
+    await assert.rejects(providerReading(async () => { throw new Error("GET failed too"); }).delete("7", state), (error: Error) => {
+      assert.match(error.message, /; it may have been applied, and reading back failed too \(GET failed too\): run 'pulumi refresh' before the next 'pulumi up' so the state shows what emnify holds$/);
+      return true;
+    });
   });
 });
