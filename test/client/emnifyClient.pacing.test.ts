@@ -10,17 +10,14 @@ describe("EmnifyClient pacing (against a rate-limited emulator)", () => {
     await emu?.stop();
   });
 
-  it("finishes 100 concurrent requests for 100 organisations without failures, with fewer 429s than useful answers", async function () {
-    // 101 requests at 20 per second take about 5 s; a 429 adds a 2 s pause at half speed.
-    this.timeout(90_000);
+  /**
+   * Starts an emulator allowing 20 requests per second with 100 organisations, and reads them all
+   * at once with one client per organisation, as the provider does: they share the pacer and the session.
+   */
+  async function readHundredOrganisations(pacer: RequestPacer): Promise<PromiseSettledResult<unknown>[]> {
     const ids = Array.from({ length: 100 }, (_, i) => 1000 + i);
-    emu = await EmnifyEmulator.start({
-      organisations: ids.map((id) => ({ id })),
-      rateLimit: { requests: 20, windowSeconds: 1 },
-    });
-    const pacer = new RequestPacer({ requests: 20, windowMs: 1000, maxConcurrency: 8 });
-    // One client per organisation, as the provider creates them: they share the pacer and the session.
-    const results = await Promise.allSettled(
+    emu = await EmnifyEmulator.start({ organisations: ids.map((id) => ({ id })), rateLimit: { requests: 20, windowSeconds: 1 } });
+    return Promise.allSettled(
       ids.map((id) =>
         new EmnifyClient({ endpoint: emu.url, applicationToken: DEMO_APPLICATION_TOKEN, pacer }).request({
           method: "GET",
@@ -30,6 +27,13 @@ describe("EmnifyClient pacing (against a rate-limited emulator)", () => {
         }),
       ),
     );
+  }
+
+  it("finishes 100 concurrent requests for 100 organisations without failures, with fewer 429s than useful answers", async function () {
+    // 101 requests at 20 per second take about 5 s; a 429 adds a 2 s pause at half speed.
+    this.timeout(90_000);
+    const pacer = new RequestPacer({ requests: 20, windowMs: 1000, maxConcurrency: 8 });
+    const results = await readHundredOrganisations(pacer);
     const failures = results.filter((r) => r.status === "rejected");
     assert.deepEqual(failures, []);
     const useful = emu.count({ status: 200 });
@@ -44,22 +48,8 @@ describe("EmnifyClient pacing (against a rate-limited emulator)", () => {
   it("adapts when the API allows less than the pacer was told, still finishing every request", async function () {
     // Another program on the same IP, or a wrong setting: the pacer learns from the 429s.
     this.timeout(90_000);
-    const ids = Array.from({ length: 100 }, (_, i) => 1000 + i);
-    emu = await EmnifyEmulator.start({
-      organisations: ids.map((id) => ({ id })),
-      rateLimit: { requests: 20, windowSeconds: 1 },
-    });
     const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 8 });
-    const results = await Promise.allSettled(
-      ids.map((id) =>
-        new EmnifyClient({ endpoint: emu.url, applicationToken: DEMO_APPLICATION_TOKEN, pacer }).request({
-          method: "GET",
-          path: `/api/v1/organisation/${id}/billing_config`,
-          operation: "reading billing config",
-          orgId: id,
-        }),
-      ),
-    );
+    const results = await readHundredOrganisations(pacer);
     assert.deepEqual(results.filter((r) => r.status === "rejected"), []);
     const useful = emu.count({ status: 200 });
     const throttled = emu.count({ status: 429 });
