@@ -150,7 +150,7 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     assert.notDeepEqual(charging_model, agrisense.entry.args.chargingModel, "the restored value is not the declared one");
     // What the user sees from the provider during `pulumi up`.
     await hostSays(stack, "emnify: organisation 2: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings");
-    await hostSays(stack, "emnify: organisation 6: restored vatin, charging_model, payment_term, vat_rate to the values it had before it was managed");
+    await hostSays(stack, "emnify: organisation 6: restored vatin, chargingModel, paymentTerm, vatRate to the values it had before it was managed");
   });
 
   it("a bad orgs.yaml stops the program before any API call, naming the file, the entry and the field", async function () {
