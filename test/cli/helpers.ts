@@ -1,33 +1,16 @@
 /** Shared by the export tests: seeded organisations, running the built CLI, and the expected values. */
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type ApiBillingConfig, type SeedOrganisation } from "pulumi-emnify/emulator";
-import { childEnv } from "../engine/env";
+import { runNodeScript, type ScriptRun } from "../engine/nodeScript";
 import { repoRoot } from "../engine/repoPaths";
 
 export const CLI = () => path.join(repoRoot(), "dist", "provider", "cli", "main.js");
 
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ScriptRun;
 
 /** Runs `node dist/provider/cli/main.js ...args` with only the given EMNIFY_* variables set. */
 export function runCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI(), ...args], {
-      cwd: options.cwd ?? repoRoot(),
-      env: childEnv(env),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+  return runNodeScript(CLI(), args, { cwd: options.cwd ?? repoRoot(), env });
 }
 
 /** The environment that points the CLI at an emulator with its demo token. */

@@ -7,6 +7,7 @@ export { preparePackedProject } from "./installedPackage";
 export { runProgramUnderMocks, ProgramRunError } from "./programRunner";
 export type { ProgramSpec, RunProgramOptions } from "./programRunner";
 export { startProviderHost, ProviderOperationError } from "./providerHost";
+export { runNodeScript, type ScriptRun } from "./nodeScript";
 export type {
     CheckResult,
     CreateResult,

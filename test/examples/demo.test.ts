@@ -4,34 +4,20 @@
  * status, the lines that tell the story, and what must never be printed are pinned.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN } from "pulumi-emnify/emulator";
+import { runNodeScript, type ScriptRun } from "../engine/nodeScript";
 import { REPO_ROOT } from "./exampleStack";
 
-interface DemoRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
+interface DemoRun extends ScriptRun {
   ms: number;
 }
 
-function runDemo(): Promise<DemoRun> {
+/** The built demo, with a developer's own emnify and Pulumi settings removed from its environment. */
+async function runDemo(): Promise<DemoRun> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist", "scripts", "demo.js")], {
-      cwd: REPO_ROOT,
-      // A developer's own emnify or Pulumi settings must not change what the demo does.
-      env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(EMNIFY_|PULUMI_)/.test(key))),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
-  });
+  const run = await runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), [], { cwd: REPO_ROOT });
+  return { ...run, ms: Date.now() - started };
 }
 
 function isRunning(pid: number): boolean {
