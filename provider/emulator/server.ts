@@ -159,6 +159,16 @@ export class EmnifyEmulator {
     this.jwt.expireAll();
   }
 
+  /**
+   * Rotates an account's application token, as deleting it and issuing a new one in emnify's portal
+   * does: authenticate refuses the old token from now on. Sessions already issued stay valid.
+   */
+  replaceApplicationToken(oldToken: string, newToken: string): void {
+    const account = this.routeContext.accounts.find((a) => a.applicationToken === oldToken);
+    if (!account) throw new Error("replaceApplicationToken: no account has that application token");
+    account.applicationToken = newToken;
+  }
+
   /** Replaces the per-IP limit for all requests; the window starts empty. */
   setRateLimit(limit: RateLimit | false): void {
     this.limiter = limit ? new SlidingWindowRateLimiter(limit) : undefined;

@@ -1,0 +1,179 @@
+/**
+ * The real-CLI suite's shared world: one Pulumi CLI (found or built once), one user project with
+ * the packed package installed, one file backend; and a `CliStack` per test, each with its own
+ * stack, emulator and application token, so tests do not depend on each other.
+ */
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EmnifyEmulator, SeedOrganisation } from "pulumi-emnify/emulator";
+import type { EmulatorOptions, RequestLogEntry } from "pulumi-emnify/emulator";
+import { PulumiCli, describe as describeCli, ensurePulumiCli } from "../../tools/pulumi-cli/locate";
+import { PulumiResult, PulumiRunner, StateResource } from "../../tools/pulumi-cli/pulumiRunner";
+import { createUserProject } from "../../tools/pulumi-cli/userProject";
+
+export const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
+export const PROJECT = "emnify-cli-test";
+const PASSPHRASE = "real-cli-suite-passphrase";
+
+export interface World {
+  cli: PulumiCli;
+  root: string;
+  projectDir: string;
+  backendDir: string;
+  /** Every command any stack ran, for the suite-wide secret scan. */
+  results: PulumiResult[];
+  /** Every credential handed out, for the scan. */
+  credentials: string[];
+}
+
+let world: Promise<World> | undefined;
+
+function programSource(): string {
+  // The fixture is compiled next to this file; its TypeScript source is what a user writes.
+  const candidates = [path.join(__dirname, "fixtures/lifecycleProgram.ts"), path.join(__dirname, "../../../test/realCli/fixtures/lifecycleProgram.ts")];
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (!found) throw new Error("test/realCli/fixtures/lifecycleProgram.ts not found");
+  return fs.readFileSync(found, "utf8");
+}
+
+/** The world, created on first use. */
+export function realCliWorld(): Promise<World> {
+  world ??= (async () => {
+    const cli = ensurePulumiCli((line) => process.stderr.write(`      pulumi-cli: ${line}\n`));
+    process.stderr.write(`      ${describeCli(cli)}\n`);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-real-cli-"));
+    const projectDir = await createUserProject({ dir: path.join(root, "project"), name: PROJECT, program: programSource() });
+    return { cli, root, projectDir, backendDir: path.join(root, "backend"), results: [], credentials: [] };
+  })();
+  return world;
+}
+
+/** Removes the world's temp directory (the root hook calls this after the suite). */
+export async function disposeRealCliWorld(): Promise<void> {
+  if (!world) return;
+  const w = await world;
+  if (process.env.PULUMI_EMNIFY_KEEP_TEMP !== "1") fs.rmSync(w.root, { recursive: true, force: true });
+}
+
+/** What the lifecycle program's `app:resources` holds for one resource. */
+export interface DeclaredResource {
+  name: string;
+  args: Record<string, unknown>;
+  options?: {
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    ignoreChanges?: string[];
+    deleteBeforeReplace?: boolean;
+    aliases?: string[];
+  };
+}
+
+let stackCounter = 0;
+
+/** One stack of the lifecycle project with its own emulator. */
+export class CliStack {
+  private constructor(
+    readonly world: World,
+    readonly name: string,
+    readonly emulator: EmnifyEmulator,
+    readonly runner: PulumiRunner,
+    public applicationToken: string,
+  ) {}
+
+  static async create(options: { organisations: SeedOrganisation[]; resources: DeclaredResource[]; emulator?: EmulatorOptions }): Promise<CliStack> {
+    const world = await realCliWorld();
+    const applicationToken = `real-cli-token-${randomBytes(12).toString("hex")}`;
+    world.credentials.push(applicationToken);
+    const emulator = await EmnifyEmulator.start({
+      accounts: [{ applicationToken, organisationId: 1 }],
+      organisations: options.organisations,
+      ...options.emulator,
+    });
+    const name = `s${process.pid}-${++stackCounter}`;
+    const runner = new PulumiRunner({
+      cli: world.cli,
+      projectDir: world.projectDir,
+      backendDir: world.backendDir,
+      passphrase: PASSPHRASE,
+      onResult: (result) => world.results.push(result),
+    });
+    const stack = new CliStack(world, name, emulator, runner, applicationToken);
+    await runner.initStack(name);
+    await runner.setConfig(name, "emnify:endpoint", emulator.url);
+    await runner.setConfig(name, "emnify:applicationToken", applicationToken, { secret: true });
+    await stack.declare(options.resources);
+    return stack;
+  }
+
+  /** Replaces what the program declares. */
+  async declare(resources: DeclaredResource[]): Promise<void> {
+    await this.runner.setConfig(this.name, "app:resources", JSON.stringify(resources));
+  }
+
+  /** Rotates the application token: the emulator accepts only the new one, the stack config holds it. */
+  async rotateToken(options: { updateConfig: boolean }): Promise<string> {
+    const token = `real-cli-token-${randomBytes(12).toString("hex")}`;
+    this.world.credentials.push(token);
+    this.emulator.replaceApplicationToken(this.applicationToken, token);
+    this.applicationToken = token;
+    if (options.updateConfig) await this.runner.setConfig(this.name, "emnify:applicationToken", token, { secret: true });
+    return token;
+  }
+
+  /** `pulumi <command> --stack <name> [--yes] ...`. */
+  pulumi(command: string[], options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<PulumiResult> {
+    const mutating = ["up", "refresh", "destroy", "import"].includes(command[0]);
+    return this.runner.run([...command, "--stack", this.name, ...(mutating ? ["--yes", "--skip-preview"].slice(0, 1) : [])], options);
+  }
+
+  up(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["up", ...extra], options);
+  }
+
+  preview(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["preview", ...extra], options);
+  }
+
+  refresh(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["refresh", ...extra], options);
+  }
+
+  destroy(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["destroy", ...extra], options);
+  }
+
+  async billingResources(): Promise<StateResource[]> {
+    return this.runner.resources(this.name, BILLING_CONFIG_TYPE);
+  }
+
+  async billingResource(name: string): Promise<StateResource> {
+    const found = (await this.billingResources()).find((r) => r.urn.endsWith(`::${name}`) && !r.delete);
+    if (!found) throw new Error(`no BillingConfig named ${name} in the state of ${this.name}`);
+    return found;
+  }
+
+  /** The emulator's requests since the last `clearRequests`, without authentication. */
+  apiCalls(): RequestLogEntry[] {
+    return this.emulator.requests.filter((r) => r.path !== "/api/v1/authenticate");
+  }
+
+  authentications(): number {
+    return this.emulator.requests.filter((r) => r.path === "/api/v1/authenticate").length;
+  }
+
+  /** "GET 2", "PATCH 3": method and organisation of each billing-config call, in order. */
+  billingCalls(): string[] {
+    return this.apiCalls()
+      .map((r) => {
+        const match = /^\/api\/v1\/organisation\/(\d+)\/billing_config$/.exec(r.path);
+        return match ? `${r.method} ${match[1]}` : `${r.method} ${r.path}`;
+      });
+  }
+
+  async dispose(): Promise<void> {
+    await this.runner.run(["stack", "rm", this.name, "--force", "--yes"], { allowFailure: true });
+    await this.emulator.stop();
+  }
+}
