@@ -61,6 +61,13 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
     const resourceIn = (engine: EngineSimulator, name: string): StateResource | undefined =>
         engine.state().resources.find((r) => r.urn === urnOf(name) && !r.delete);
     const newEngine = (): EngineSimulator => new EngineSimulator(host, { project: PROJECT, stack: STACK });
+    /** The host's output once it holds `text`: the host's stdout may arrive after its gRPC answer. */
+    async function outputOnceItHas(text: string): Promise<string> {
+        for (let waited = 0; !host.output().includes(text) && waited < 5_000; waited += 20) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return host.output();
+    }
 
     before(async function () {
         storeDir = makeTempDir("echo-store-");
@@ -178,7 +185,7 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
             assert.equal(resourceIn(engine, "r1")!.id, "new-r1");
             assert.equal(fs.existsSync(path.join(storeDir, "old-r1.json")), false);
             assert.equal(engine.state().resources.length, 1);
-            assert.match(host.output(), /echo: created new-r1\n(.|\n)*echo: deleted old-r1\n/);
+            assert.match(await outputOnceItHas("echo: deleted old-r1\n"), /echo: created new-r1\n(.|\n)*echo: deleted old-r1\n/);
         });
 
         it("deletes the old object of a replacement only after every other step of the up finished", async function () {
@@ -186,7 +193,7 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
             await engine.up(await runEcho([{ name: "o1", kind: "old", value: "v" }]));
             const result = await engine.up(await runEcho([{ name: "o1", kind: "new", value: "v" }, { name: "o2", kind: "k", value: "v" }]));
             assert.deepEqual(result.failed, []);
-            const output = host.output();
+            const output = await outputOnceItHas("echo: deleted old-o1\n");
             const deleted = output.lastIndexOf("echo: deleted old-o1\n");
             assert.ok(deleted > output.lastIndexOf("echo: created new-o1\n") && deleted > output.lastIndexOf("echo: created k-o2\n"), output.slice(-600));
         });

@@ -353,6 +353,8 @@ for (const mode of PROJECT_MODES) {
                     await host.configure(config);
                     const engine = new EngineSimulator(host, { project: PROJECT, stack: STACK, state });
                     const value = await body(engine, await run(layout, config), host);
+                    // Stopped first: the host's last log lines may arrive after its last answer.
+                    await host.stop();
                     return { value, state: engine.state(), output: host.output() };
                 } finally {
                     await host.stop();
