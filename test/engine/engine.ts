@@ -97,8 +97,10 @@ class CheckFailed extends Error {}
  * `refresh` and `destroy` for independent resources (no dependency graph, no component
  * resources), with the state kept in memory in the shape of `pulumi stack export`.
  *
- * All resources are processed concurrently, as the engine does for resources without
- * dependencies between them; the host serves those calls concurrently in one process.
+ * Resources without dependencies between them are processed concurrently, as the engine does:
+ * Check and Diff one at a time (the step generator), at most `parallel` steps (Create, Update,
+ * Delete, Read) at once (`--parallel`); the host serves those calls concurrently in one process.
+ * What it models and what it does not: README.md in this folder.
  *
  * Secrets: see secrets.ts. Properties named in additionalSecretOutputs, or whose input was
  * secret, are sealed in the state; the host receives plain values (it declares acceptSecrets=false).
