@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi } from "./billingConfigApi";
-import { EmnifyApiError, EmnifyError } from "./client/errors";
+import { EmnifyApiError, EmnifyAuthenticationError, EmnifyError } from "./client/errors";
 import { FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE, containsUnknown, fieldSpec } from "./fields";
 import {
   BillingConfigState,
@@ -26,6 +26,7 @@ import {
   sameValue,
 } from "./mapping";
 import { CheckedInputs, checkInputs } from "./schemas";
+import { asRpcSecret } from "./secretValue";
 
 /**
  * A create or update that changed something but could not finish. The dynamic-provider host turns
@@ -68,13 +69,46 @@ function describeMismatch(fields: FieldName[], inputs: Partial<CheckedInputs>, l
     .join(", ");
 }
 
+/** Where the application token in use came from; only the stack config can be stale (see D19). */
+export type TokenSource = "stack config" | "environment" | undefined;
+
+/** The options a provider needs besides the API. */
+export interface ProviderOptions {
+  log?: Logger;
+  /** Where the token that the API uses comes from, for the hint on a rejected token. */
+  tokenSource?: () => TokenSource;
+}
+
+/**
+ * A rejected application token, met by `pulumi refresh` or `pulumi destroy`: those commands
+ * configure the provider with the stack config saved by the last `pulumi up`, so a token rotated
+ * since is not the one sent. The message says what to run.
+ */
+export class EmnifyStoredTokenRejectedError extends EmnifyAuthenticationError {
+  override name = "EmnifyAuthenticationError";
+  constructor(original: EmnifyAuthenticationError, command: "refresh" | "destroy") {
+    super(original.status, original.apiMessage, { cause: original });
+    this.message =
+      `${original.message} Note: 'pulumi ${command}' signs in with the stack config saved by the last 'pulumi up', ` +
+      `not the current one; if emnify:applicationToken was changed since, run 'pulumi ${command} --run-program' ` +
+      `(or 'pulumi up' first).`;
+  }
+}
+
+/** Marks an organisation claimed by a resource whose state predates adoption ids. */
+const UNNAMED_ADOPTION = "(a resource without an adoption id)";
+
 export class BillingConfigProvider implements dynamic.ResourceProvider {
   /**
-   * The latest adoption of each organisation by a create in this process. One host process serves
-   * one `pulumi up`: a delete whose organisation was adopted here under another adoption id is the
-   * old half of a rename or move, and restoring would undo what the new resource just applied.
+   * Which adoption manages each organisation, as seen by this process. In a `pulumi up` the engine
+   * calls Diff (or Create) for every resource still in the program, in this one process, before it
+   * deletes the resources removed from the program. A delete whose organisation is claimed here by
+   * another adoption is the old half of a rename or move (possibly across two runs), and restoring
+   * would undo what the other resource manages.
    */
-  private readonly adoptedInThisRun = new Map<number, string>();
+  private readonly claims = new Map<number, string>();
+  private readonly log: Logger;
+  private readonly tokenSource: () => TokenSource;
 
   /**
    * @param api  the emnify calls; a function so that settings (and a missing token) are only
@@ -82,8 +116,20 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
    */
   constructor(
     private readonly api: () => BillingConfigApi,
-    private readonly log: Logger = () => undefined,
-  ) {}
+    options: Logger | ProviderOptions = {},
+  ) {
+    const opts = typeof options === "function" ? { log: options } : options;
+    this.log = opts.log ?? (() => undefined);
+    this.tokenSource = opts.tokenSource ?? (() => undefined);
+  }
+
+  /** Adds the stored-config hint to a rejected token, when the token came from the stack config. */
+  private explainRejectedToken(error: unknown, command: "refresh" | "destroy"): unknown {
+    if (error instanceof EmnifyAuthenticationError && !(error instanceof EmnifyStoredTokenRejectedError) && this.tokenSource() === "stack config") {
+      return new EmnifyStoredTokenRejectedError(error, command);
+    }
+    return error;
+  }
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(news);
@@ -97,6 +143,8 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     }
     const live = liveFromState(olds as Partial<BillingConfigState>).values;
     const stored = readStoredState(olds);
+    // This resource keeps managing the organisation: claim it for its adoption.
+    if (typeof declared.orgId === "number") this.claims.set(declared.orgId, stored.adoptionId ?? UNNAMED_ADOPTION);
     const declaredNow = declaredFields(declared);
     const changedValues = fieldsToPatch(declared, live);
     const managedSetChanged =
@@ -112,7 +160,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     const managedFields = declaredFields(declared);
     const original = await this.api().get(orgId, "reading billing config to adopt it");
     const adoptionId = randomUUID();
-    this.adoptedInThisRun.set(orgId, adoptionId);
+    this.claims.set(orgId, adoptionId);
     const adoptedOriginal = pickValues(original.values, managedFields);
     const state = await this.apply(declared, original, { managedFields, adoptedOriginal, adoptionId }, "creating", inputs.__provider);
     return { id: resourceId(orgId), outs: state };
@@ -135,6 +183,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     for (const released of stored.managedFields.filter((f) => !managedFields.includes(f))) {
       this.log(`organisation ${declared.orgId}: ${released} is no longer declared; released at its current value`);
     }
+    this.claims.set(declared.orgId, stored.adoptionId ?? UNNAMED_ADOPTION);
     const state = await this.apply(declared, last, { managedFields, adoptedOriginal, adoptionId: stored.adoptionId }, "updating", news.__provider, id);
     return { outs: state };
   }
@@ -150,19 +199,10 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
         this.log(`organisation ${orgId} no longer exists; removing its billing config from the state`);
         return {};
       }
-      throw error;
+      throw this.explainRejectedToken(error, "refresh");
     }
     const state = buildState({ orgId, live, ...stored });
-    // Inputs follow the live values so a refresh shows drift and the next preview plans to undo it.
-    // Payment data stays out of the inputs: inputs returned here are not marked secret.
-    // References go in as declared (`{ id }`): a description is an output detail, not an input.
-    const inputs: Record<string, unknown> = { orgId, restoreOnDelete: stored.restoreOnDelete };
-    for (const name of stored.managedFields) {
-      if (name === "paymentData") continue;
-      const value = live.values[name];
-      inputs[name] = fieldSpec(name).kind === "reference" && value !== null ? { id: (value as Reference).id } : value;
-    }
-    return { id, props: state, inputs };
+    return { id, props: state, inputs: inputsFromLive(orgId, stored.restoreOnDelete, stored.managedFields, live.values) };
   }
 
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
@@ -172,9 +212,9 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
       this.log(`organisation ${orgId}: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings`);
       return;
     }
-    const adoptedHere = this.adoptedInThisRun.get(orgId);
-    if (adoptedHere !== undefined && adoptedHere !== stored.adoptionId) {
-      this.log(`organisation ${orgId}: billing config released unchanged, not restored: another resource adopted it in this run (a rename or move)`);
+    const claimedBy = this.claims.get(orgId);
+    if (claimedBy !== undefined && claimedBy !== stored.adoptionId) {
+      this.log(`organisation ${orgId}: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)`);
       return;
     }
     const { body, skipped } = restoreBody(stored.managedFields, stored.adoptedOriginal);
@@ -186,6 +226,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     try {
       await this.api().patch(orgId, body, "restoring the original billing config");
     } catch (error) {
+      if (error instanceof EmnifyAuthenticationError) throw this.explainRejectedToken(error, "destroy");
       if (isNotFound(error)) {
         this.log(`organisation ${orgId} no longer exists; nothing to restore`);
         return;
@@ -272,6 +313,25 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     }
     return stateOf(after);
   }
+}
+
+/**
+ * The inputs a refresh stores: the resource exactly as a program declaring today's live values
+ * would declare it. Every managed field is there, so the engine's reverse Diff after the next
+ * refresh (olds = refreshed outputs, news = these inputs) sees the same managed set, and
+ * `ignoreChanges` (which copies these inputs over the program's) keeps every field managed.
+ * References go in as declared (`{ id }`): a description is an output detail, not an input.
+ * Payment data goes in as an explicit secret: the host cannot mark secrets, and the engine would
+ * otherwise only copy the mark from stored inputs that hold payment data.
+ */
+export function inputsFromLive(orgId: number, restoreOnDelete: boolean, managedFields: FieldName[], live: FieldValues): Record<string, unknown> {
+  const inputs: Record<string, unknown> = { orgId, restoreOnDelete };
+  for (const name of managedFields) {
+    const value = live[name];
+    if (name === "paymentData") inputs[name] = asRpcSecret(value ?? null);
+    else inputs[name] = fieldSpec(name).kind === "reference" && value !== null ? { id: (value as Reference).id } : value;
+  }
+  return inputs;
 }
 
 /** Every output property name, for registering them on the resource. */

@@ -7,18 +7,20 @@
 import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi, billingConfigApi } from "./billingConfigApi";
-import { BillingConfigProvider } from "./billingConfigProvider";
+import { BillingConfigProvider, TokenSource } from "./billingConfigProvider";
 import { clientFromSettings } from "./clientFromSettings";
 import { logToHost } from "./logger";
 import { ConfigLookup, missingTokenError, resolveSettings } from "./settings";
 
 let configLookup: ConfigLookup = () => undefined;
 let cached: { fingerprint: string; api: BillingConfigApi } | undefined;
+let tokenSource: TokenSource;
 
 /** Settings are resolved at each call, so a changed environment or config is picked up. */
 function currentApi(): BillingConfigApi {
   const settings = resolveSettings(configLookup, process.env);
   if (!settings.applicationToken) throw missingTokenError();
+  tokenSource = settings.applicationTokenSource;
   // The fingerprint holds a hash of the token, never the token.
   const fingerprint = createHash("sha256")
     .update(JSON.stringify([settings.endpoint, settings.applicationToken, settings.timeoutMs, settings.rateLimit, settings.maxAttempts]))
@@ -29,7 +31,7 @@ function currentApi(): BillingConfigApi {
   return cached.api;
 }
 
-const provider = new BillingConfigProvider(currentApi, logToHost);
+const provider = new BillingConfigProvider(currentApi, { log: logToHost, tokenSource: () => tokenSource });
 
 /** The object the serialized shim delegates every call to. */
 export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">> & {
@@ -54,4 +56,5 @@ export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "chec
 export function resetRuntime(): void {
   configLookup = () => undefined;
   cached = undefined;
+  tokenSource = undefined;
 }

@@ -25,17 +25,30 @@ export interface ProviderSettings {
   endpoint: string;
   /** Undefined when neither the config nor the environment sets it; reported on first API use. */
   applicationToken?: string;
+  /**
+   * Where the token came from. Only a token from the stack config can be stale: `pulumi refresh`
+   * and `pulumi destroy` configure the provider with the config saved by the last `pulumi up`.
+   */
+  applicationTokenSource?: "stack config" | "environment";
   timeoutMs: number;
   /** "requests/seconds", parsed by the pacer. */
   rateLimit: string;
   maxAttempts?: number;
 }
 
-function lookup(setting: { key: string; env: string }, config: ConfigLookup, env: NodeJS.ProcessEnv): string | undefined {
+function lookupWithSource(
+  setting: { key: string; env: string },
+  config: ConfigLookup,
+  env: NodeJS.ProcessEnv,
+): { value: string; source: "stack config" | "environment" } | undefined {
   const fromConfig = config(setting.key);
-  if (fromConfig !== undefined && fromConfig !== "") return fromConfig;
+  if (fromConfig !== undefined && fromConfig !== "") return { value: fromConfig, source: "stack config" };
   const fromEnv = env[setting.env];
-  return fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined;
+  return fromEnv !== undefined && fromEnv !== "" ? { value: fromEnv, source: "environment" } : undefined;
+}
+
+function lookup(setting: { key: string; env: string }, config: ConfigLookup, env: NodeJS.ProcessEnv): string | undefined {
+  return lookupWithSource(setting, config, env)?.value;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -84,9 +97,11 @@ export function resolveSettings(config: ConfigLookup, env: NodeJS.ProcessEnv = p
   const endpoint = validateEndpoint(lookup(SETTINGS.endpoint, config, env) ?? DEFAULT_ENDPOINT);
   const timeoutSeconds = positiveNumber(SETTINGS.timeoutSeconds, lookup(SETTINGS.timeoutSeconds, config, env), DEFAULT_TIMEOUT_SECONDS, false);
   const maxAttemptsRaw = lookup(SETTINGS.maxAttempts, config, env);
+  const token = lookupWithSource(SETTINGS.applicationToken, config, env);
   return {
     endpoint,
-    applicationToken: lookup(SETTINGS.applicationToken, config, env),
+    applicationToken: token?.value,
+    applicationTokenSource: token?.source,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     rateLimit: lookup(SETTINGS.rateLimit, config, env) ?? DEFAULT_RATE_LIMIT,
     maxAttempts: maxAttemptsRaw === undefined ? undefined : positiveNumber(SETTINGS.maxAttempts, maxAttemptsRaw, 1, true),

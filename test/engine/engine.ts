@@ -1,6 +1,10 @@
+import * as os from "node:os";
 import { secretLedger } from "../secrets/ledger";
+import { applyIgnoreChanges } from "./ignoreChanges";
+import { Limiter } from "./limiter";
 import { ProviderHost, ProviderOperationError } from "./providerHost";
 import { changedDeclaredKeys, changedKeys, declaredKeys, legacyInputsDiffer } from "./propertyDiff";
+import { unwrapRpcSecrets } from "./secrets";
 import { PlainResource, StateFile, StateResource, reveal, sealInputs, sealOutputs } from "./stateFile";
 import { JsonObject, RegisteredResource } from "./types";
 
@@ -39,6 +43,35 @@ export interface EngineSimulatorOptions {
     project: string;
     /** Start from an existing state (e.g. one saved from an earlier simulator). */
     state?: StateFile;
+    /**
+     * How many steps (Create, Update, Delete, Read) run at once, like `pulumi up --parallel`.
+     * Default: `PULUMI_PARALLEL`, else 4 × the number of CPUs, as the CLI does.
+     */
+    parallel?: number;
+}
+
+/** The CLI's default for `--parallel`. */
+export function defaultParallelism(): number {
+    const fromEnv = Number(process.env.PULUMI_PARALLEL);
+    return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 4 * Math.max(1, os.cpus().length);
+}
+
+/**
+ * Property values a provider returned, with RPC secret markers removed, and the names of the
+ * properties that carried one: the engine decodes such a marker as a secret even from a host that
+ * refuses secrets.
+ */
+function plainWithSecretKeys(props: JsonObject): { plain: JsonObject; secretKeys: Set<string> } {
+    const plain: JsonObject = {};
+    const secretKeys = new Set<string>();
+    for (const [key, value] of Object.entries(props)) {
+        const unwrapped = unwrapRpcSecrets(value);
+        plain[key] = unwrapped.plain;
+        if (unwrapped.hadSecret) {
+            secretKeys.add(key);
+        }
+    }
+    return { plain, secretKeys };
 }
 
 function messageOf(error: unknown): string {
@@ -64,8 +97,10 @@ class CheckFailed extends Error {}
  * `refresh` and `destroy` for independent resources (no dependency graph, no component
  * resources), with the state kept in memory in the shape of `pulumi stack export`.
  *
- * All resources are processed concurrently, as the engine does for resources without
- * dependencies between them; the host serves those calls concurrently in one process.
+ * Resources without dependencies between them are processed concurrently, as the engine does:
+ * Check and Diff one at a time (the step generator), at most `parallel` steps (Create, Update,
+ * Delete, Read) at once (`--parallel`); the host serves those calls concurrently in one process.
+ * What it models and what it does not: README.md in this folder.
  *
  * Secrets: see secrets.ts. Properties named in additionalSecretOutputs, or whose input was
  * secret, are sealed in the state; the host receives plain values (it declares acceptSecrets=false).
@@ -76,6 +111,12 @@ export class EngineSimulator {
     private pendingDeletes: StateResource[] = [];
     private readonly stack: string;
     private readonly project: string;
+    /** Step workers: `--parallel`. */
+    private readonly steps: Limiter;
+    /** The step generator: Check and Diff one at a time (the engine's default, without PULUMI_PARALLEL_DIFF). */
+    private readonly generator = new Limiter(1);
+    /** Old objects of create-before-delete replacements made in the current `up`, deleted at its end. */
+    private replacedInThisRun: StateResource[] = [];
 
     constructor(
         private readonly host: ProviderHost,
@@ -83,6 +124,7 @@ export class EngineSimulator {
     ) {
         this.stack = opts.stack;
         this.project = opts.project;
+        this.steps = new Limiter(opts.parallel ?? defaultParallelism());
         for (const resource of opts.state?.resources ?? []) {
             if (resource.delete) {
                 this.pendingDeletes.push(structuredClone(resource));
@@ -103,9 +145,11 @@ export class EngineSimulator {
     }
 
     /**
-     * `pulumi up`: pending deletes first, then every registered resource concurrently
-     * (create / update / replace / same), then deletes for resources no longer in the program.
-     * Like the engine, a failed step stops the deployment before those deletes.
+     * `pulumi up`: pending deletes first, then every registered resource (create / update /
+     * replace / same), then, once all of them finished, the deletes: the old objects of
+     * create-before-delete replacements and the resources no longer in the program, each with the
+     * `__provider` stored in its outputs. Like the engine, a failed step stops the deployment
+     * before those deletes; replaced objects then stay in the state as pending deletes.
      */
     async up(resources: RegisteredResource[]): Promise<UpResult> {
         validate(resources);
@@ -113,15 +157,21 @@ export class EngineSimulator {
         if (pending.some((s) => s.error !== undefined)) {
             return result(pending);
         }
+        this.replacedInThisRun = [];
         const steps = await Promise.all(resources.map((r) => this.apply(r)));
+        const replaced = this.replacedInThisRun;
+        this.replacedInThisRun = [];
         if (steps.some((s) => s.error !== undefined)) {
             return result([...pending, ...steps]);
         }
         const wanted = new Set(resources.map((r) => r.urn));
         const orphans = [...this.live.values()].filter((r) => !wanted.has(r.urn));
-        const deletes = await Promise.all(orphans.map((r) => this.deleteLive(r)));
+        const deletes = await Promise.all([
+            ...replaced.map((old) => this.deleteReplaced(old, steps)),
+            ...orphans.map((r) => this.deleteLive(r)),
+        ]);
         this.reorder(resources);
-        return result([...pending, ...steps, ...deletes]);
+        return result([...pending, ...steps, ...deletes.filter((d): d is StepResult => d !== undefined)]);
     }
 
     /** `pulumi preview`: Check and Diff only; nothing is created, updated or deleted. */
@@ -137,7 +187,11 @@ export class EngineSimulator {
         return steps;
     }
 
-    /** `pulumi refresh`: Read every resource with its stored outputs and take what it returns. */
+    /**
+     * `pulumi refresh`: Read every resource with its stored outputs and take what it returns; the
+     * step is a change only if the provider's Diff, called in reverse (olds = the refreshed
+     * outputs, news = the inputs stored before), says so.
+     */
     async refresh(): Promise<RefreshResult> {
         return result(await Promise.all([...this.live.values()].map((r) => this.refreshOne(r))));
     }
@@ -159,7 +213,8 @@ export class EngineSimulator {
                 return { urn: r.urn, op: "create", changed: declaredKeys(checked) };
             }
             const plain = reveal(old);
-            const checked = await this.check(r.urn, plain.inputs, r.inputs);
+            const news = applyIgnoreChanges(r.inputs, plain.inputs, r.options.ignoreChanges, plain.secretInputKeys).inputs;
+            const checked = await this.check(r.urn, plain.inputs, news);
             const decision = await this.decide(old, plain, checked, r);
             return { urn: r.urn, op: decision.op, changed: decision.changed, ...(decision.replaces.length > 0 ? { replaces: decision.replaces } : {}) };
         } catch (error) {
@@ -173,10 +228,15 @@ export class EngineSimulator {
             return this.create(r, {}, "create", undefined);
         }
         const plain = reveal(old);
+        // ignoreChanges: the old inputs replace the program's before Check, as processIgnoreChanges does.
+        const ignored = applyIgnoreChanges(r.inputs, plain.inputs, r.options.ignoreChanges, plain.secretInputKeys);
+        if (ignored.secretKeys.size > 0) {
+            r = { ...r, secretInputKeys: [...new Set([...(r.secretInputKeys ?? []), ...ignored.secretKeys])] };
+        }
         let checked: JsonObject;
         let decision: Decision;
         try {
-            checked = await this.check(r.urn, plain.inputs, r.inputs);
+            checked = await this.check(r.urn, plain.inputs, ignored.inputs);
             decision = await this.decide(old, plain, checked, r);
         } catch (error) {
             return { urn: r.urn, op: "update", changed: [], error: messageOf(error) };
@@ -190,14 +250,14 @@ export class EngineSimulator {
             case "update":
                 return this.update(r, old, plain, checked, decision.changed);
             case "replace":
-                return this.replace(r, old, plain, decision);
+                return this.replace(r, old, decision);
             default:
                 throw new Error(`unexpected decision ${decision.op}`);
         }
     }
 
     private async decide(old: StateResource, plain: PlainResource, checked: JsonObject, r: RegisteredResource): Promise<Decision> {
-        const diff = await this.host.diff(old.id, r.urn, plain.outputs, checked, plain.inputs);
+        const diff = await this.generator.run(() => this.host.diff(old.id, r.urn, plain.outputs, checked, plain.inputs));
         const hasChanges = diff.changes === "unknown" ? legacyInputsDiffer(plain.inputs, checked) : diff.changes === "some";
         const changed = changedDeclaredKeys(plain.outputs, checked);
         if (hasChanges && diff.replaces.length > 0) {
@@ -211,7 +271,7 @@ export class EngineSimulator {
     }
 
     private async check(urn: string, olds: JsonObject, news: JsonObject): Promise<JsonObject> {
-        const checked = await this.host.check(urn, olds, news);
+        const checked = await this.generator.run(() => this.host.check(urn, olds, news));
         if (checked.failures.length > 0) {
             throw new CheckFailed(checked.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; "));
         }
@@ -234,7 +294,7 @@ export class EngineSimulator {
             base.changed = declaredKeys(checked);
         }
         try {
-            const created = await this.host.create(r.urn, checked);
+            const created = await this.steps.run(() => this.host.create(r.urn, checked));
             this.store(r, created.id, checked, created.properties, undefined);
             return base;
         } catch (error) {
@@ -245,7 +305,7 @@ export class EngineSimulator {
     private async update(r: RegisteredResource, old: StateResource, plain: PlainResource, checked: JsonObject, changed: string[]): Promise<StepResult> {
         const step: StepResult = { urn: r.urn, op: "update", changed };
         try {
-            const updated = await this.host.update(old.id, r.urn, plain.outputs, checked, plain.inputs);
+            const updated = await this.steps.run(() => this.host.update(old.id, r.urn, plain.outputs, checked, plain.inputs));
             this.store(r, old.id, checked, updated.properties, undefined, plain.secretOutputKeys);
             return step;
         } catch (error) {
@@ -254,7 +314,7 @@ export class EngineSimulator {
         }
     }
 
-    private async replace(r: RegisteredResource, old: StateResource, plain: PlainResource, decision: Decision): Promise<StepResult> {
+    private async replace(r: RegisteredResource, old: StateResource, decision: Decision): Promise<StepResult> {
         if (decision.deleteBeforeReplace) {
             const deleted = await this.deleteLive(old);
             if (deleted.error !== undefined) {
@@ -267,27 +327,39 @@ export class EngineSimulator {
             // Nothing was created (not even half), so the old object simply stays live.
             return created;
         }
-        // Once the replacement exists the engine marks the old object for deletion; if the create
-        // half-failed or the delete fails, it stays in the state as a pending delete that the
-        // next `up` retries first.
+        // Once the replacement exists the engine marks the old object for deletion and deletes it
+        // only after every registration finished (see up). If the create half-failed, or the
+        // deployment stops first, it stays in the state as a pending delete that the next `up`
+        // retries first.
         const pending: StateResource = { ...old, delete: true };
         this.pendingDeletes.push(pending);
-        if (created.error !== undefined) {
-            return created;
-        }
-        try {
-            await this.host.delete(old.id, old.urn, plain.outputs, plain.inputs);
-            this.pendingDeletes = this.pendingDeletes.filter((p) => p !== pending);
-        } catch (error) {
-            return { ...created, error: messageOf(error) };
+        if (created.error === undefined) {
+            this.replacedInThisRun.push(pending);
         }
         return created;
+    }
+
+    /** The delete half of a create-before-delete replacement; its failure is the replace step's error. */
+    private async deleteReplaced(pending: StateResource, steps: StepResult[]): Promise<StepResult | undefined> {
+        const plain = reveal(pending);
+        try {
+            await this.steps.run(() => this.host.delete(pending.id, pending.urn, plain.outputs, plain.inputs));
+            this.pendingDeletes = this.pendingDeletes.filter((p) => p !== pending);
+            return undefined;
+        } catch (error) {
+            const step = steps.find((s) => s.urn === pending.urn && s.op === "replace");
+            if (step) {
+                step.error = messageOf(error);
+                return undefined;
+            }
+            return { urn: pending.urn, op: "delete", changed: [], error: messageOf(error) };
+        }
     }
 
     private async deleteLive(resource: StateResource): Promise<StepResult> {
         const plain = reveal(resource);
         try {
-            await this.host.delete(resource.id, resource.urn, plain.outputs, plain.inputs);
+            await this.steps.run(() => this.host.delete(resource.id, resource.urn, plain.outputs, plain.inputs));
             if (this.live.get(resource.urn) === resource) {
                 this.live.delete(resource.urn);
             }
@@ -304,7 +376,7 @@ export class EngineSimulator {
             pending.map(async (resource) => {
                 const plain = reveal(resource);
                 try {
-                    await this.host.delete(resource.id, resource.urn, plain.outputs, plain.inputs);
+                    await this.steps.run(() => this.host.delete(resource.id, resource.urn, plain.outputs, plain.inputs));
                     return { urn: resource.urn, op: "delete" as const, changed: [] };
                 } catch (error) {
                     this.pendingDeletes.push(resource);
@@ -315,6 +387,11 @@ export class EngineSimulator {
     }
 
     private async refreshOne(resource: StateResource): Promise<StepResult> {
+        // Read and the reverse Diff run together in one step, as RefreshStep.Apply does.
+        return this.steps.run(() => this.refreshStep(resource));
+    }
+
+    private async refreshStep(resource: StateResource): Promise<StepResult> {
         const plain = reveal(resource);
         const step: StepResult = { urn: resource.urn, op: "refresh", changed: [] };
         try {
@@ -323,15 +400,28 @@ export class EngineSimulator {
                 this.live.delete(resource.urn);
                 return { ...step, gone: true };
             }
-            const inputs = read.inputs ?? plain.inputs;
+            const outputs = plainWithSecretKeys(read.properties);
+            // Inputs returned by Read replace the stored ones. The host cannot mark secrets: the
+            // engine copies the mark from the old inputs of the same name (annotateSecrets), and
+            // keeps any explicit secret marker the provider returned.
+            const inputs = read.inputs ? plainWithSecretKeys(read.inputs) : { plain: plain.inputs, secretKeys: new Set<string>() };
+            const secretInputKeys = new Set([...inputs.secretKeys, ...[...plain.secretInputKeys].filter((key) => key in inputs.plain)]);
             this.live.set(resource.urn, {
                 ...resource,
                 id: read.id,
-                inputs: sealInputs(inputs, plain.secretInputKeys),
-                outputs: sealOutputs(read.properties, resource.additionalSecretOutputs ?? [], plain.secretInputKeys, plain.secretOutputKeys),
+                inputs: sealInputs(inputs.plain, secretInputKeys),
+                outputs: sealOutputs(outputs.plain, resource.additionalSecretOutputs ?? [], secretInputKeys, plain.secretOutputKeys, outputs.secretKeys),
             });
             secretLedger.record("state", this.live.get(resource.urn), `state of ${resource.urn} after refresh`);
-            return { ...step, changed: changedKeys(plain.outputs, read.properties) };
+            // The reverse Diff: what an `up` of an unchanged program would do after this refresh,
+            // framed from the provider's side (step.go, RefreshStep.Apply).
+            const diff = await this.host.diff(read.id, resource.urn, outputs.plain, plain.inputs, inputs.plain);
+            const changes = diff.changes === "unknown" ? legacyInputsDiffer(inputs.plain, plain.inputs) : diff.changes === "some";
+            if (!changes) {
+                return step;
+            }
+            const keys = [...new Set([...changedKeys(plain.outputs, outputs.plain), ...changedKeys(plain.inputs, inputs.plain)])].sort();
+            return { ...step, changed: keys.length > 0 ? keys : declaredKeys(plain.inputs) };
         } catch (error) {
             return { ...step, error: messageOf(error) };
         }
@@ -355,13 +445,14 @@ export class EngineSimulator {
 
     private store(r: RegisteredResource, id: string, inputs: JsonObject, outputs: JsonObject, initErrors: string[] | undefined, previousSecrets: Iterable<string> = []): void {
         const secretInputs = r.secretInputKeys ?? [];
+        const returned = plainWithSecretKeys(outputs);
         const resource: StateResource = {
             urn: r.urn,
             type: r.type,
             id,
             custom: true,
             inputs: sealInputs(inputs, secretInputs),
-            outputs: sealOutputs(outputs, r.additionalSecretOutputs ?? [], secretInputs, previousSecrets),
+            outputs: sealOutputs(returned.plain, r.additionalSecretOutputs ?? [], secretInputs, previousSecrets, returned.secretKeys),
             ...(r.additionalSecretOutputs ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
             ...(initErrors && initErrors.length > 0 ? { initErrors: [...initErrors] } : {}),
         };

@@ -32,6 +32,7 @@ interface EchoObject {
     value: unknown;
     barrier?: number;
     withPassword?: boolean;
+    ignoreChanges?: string[];
 }
 
 function runEcho(objects: EchoObject[]): Promise<RegisteredResource[]> {
@@ -60,6 +61,13 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
     const resourceIn = (engine: EngineSimulator, name: string): StateResource | undefined =>
         engine.state().resources.find((r) => r.urn === urnOf(name) && !r.delete);
     const newEngine = (): EngineSimulator => new EngineSimulator(host, { project: PROJECT, stack: STACK });
+    /** The host's output once it holds `text`: the host's stdout may arrive after its gRPC answer. */
+    async function outputOnceItHas(text: string): Promise<string> {
+        for (let waited = 0; !host.output().includes(text) && waited < 5_000; waited += 20) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return host.output();
+    }
 
     before(async function () {
         storeDir = makeTempDir("echo-store-");
@@ -177,7 +185,57 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
             assert.equal(resourceIn(engine, "r1")!.id, "new-r1");
             assert.equal(fs.existsSync(path.join(storeDir, "old-r1.json")), false);
             assert.equal(engine.state().resources.length, 1);
-            assert.match(host.output(), /echo: created new-r1\n(.|\n)*echo: deleted old-r1\n/);
+            assert.match(await outputOnceItHas("echo: deleted old-r1\n"), /echo: created new-r1\n(.|\n)*echo: deleted old-r1\n/);
+        });
+
+        it("deletes the old object of a replacement only after every other step of the up finished", async function () {
+            const engine = newEngine();
+            await engine.up(await runEcho([{ name: "o1", kind: "old", value: "v" }]));
+            const result = await engine.up(await runEcho([{ name: "o1", kind: "new", value: "v" }, { name: "o2", kind: "k", value: "v" }]));
+            assert.deepEqual(result.failed, []);
+            const output = await outputOnceItHas("echo: deleted old-o1\n");
+            const deleted = output.lastIndexOf("echo: deleted old-o1\n");
+            assert.ok(deleted > output.lastIndexOf("echo: created new-o1\n") && deleted > output.lastIndexOf("echo: created k-o2\n"), output.slice(-600));
+        });
+
+        it("keeps a replaced object as a pending delete when another step fails, and deletes it first on the next up", async function () {
+            const engine = newEngine();
+            await engine.up(await runEcho([{ name: "q1", kind: "old", value: "v" }]));
+            const failed = await engine.up(await runEcho([{ name: "q1", kind: "new", value: "v" }, { name: "q2", kind: "k", value: 7 }]));
+            assert.deepEqual(failed.failed, [{ urn: urnOf("q2"), op: "create", changed: [], error: "value: must be a string" }]);
+            assert.deepEqual(engine.state().resources.map((r) => [r.id, r.delete ?? false]), [["new-q1", false], ["old-q1", true]]);
+            assert.equal(fs.existsSync(path.join(storeDir, "old-q1.json")), true);
+            const next = await engine.up(await runEcho([{ name: "q1", kind: "new", value: "v" }]));
+            assert.deepEqual(next.steps, [
+                { urn: urnOf("q1"), op: "delete", changed: [] },
+                { urn: urnOf("q1"), op: "same", changed: [] },
+            ]);
+            assert.equal(fs.existsSync(path.join(storeDir, "old-q1.json")), false);
+        });
+
+        it("runs at most `parallel` steps at once", async function () {
+            // A host of its own: the fixture counts creates in flight per process.
+            const separate = await startProviderHost({ cwd: repoRoot(), project: PROJECT, stack: STACK });
+            try {
+                await separate.configure({ "echo:storeDir": storeDir });
+                const engine = new EngineSimulator(separate, { project: PROJECT, stack: STACK, parallel: 2 });
+                // Each create waits (up to 5 s) for three creates in flight; only two may run at once.
+                const result = await engine.up(await runEcho(["l1", "l2", "l3"].map((name) => ({ name, kind: "k", value: "v", barrier: 3 }))));
+                assert.deepEqual(result.failed, []);
+                const seen = ["l1", "l2", "l3"].map((name) => revealResource(resourceIn(engine, name)!).outputs.maxInFlight);
+                assert.deepEqual(seen, [2, 2, 2]);
+            } finally {
+                await separate.stop();
+            }
+        });
+
+        it("applies ignoreChanges before Check: the old input replaces the program's value", async function () {
+            const engine = newEngine();
+            await engine.up(await runEcho([{ name: "i1", kind: "k", value: "kept" }]));
+            const result = await engine.up(await runEcho([{ name: "i1", kind: "k", value: "ignored", ignoreChanges: ["value"] }]));
+            assert.deepEqual(result.steps, [{ urn: urnOf("i1"), op: "same", changed: [] }]);
+            assert.equal(revealResource(resourceIn(engine, "i1")!).inputs.value, "kept");
+            assert.equal(stored("k-i1").value, "kept");
         });
 
         it("deletes resources that left the program", async function () {
@@ -279,6 +337,16 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
 
             const plan = await engine.preview(await runEcho([{ name: "g1", kind: "k", value: "v" }]));
             assert.deepEqual(plan, [{ urn: urnOf("g1"), op: "update", changed: ["value"] }]);
+        });
+
+        it("reports a refresh as a change only when the provider's reverse diff says so", async function () {
+            const engine = newEngine();
+            await engine.up(await runEcho([{ name: "n1", kind: "k", value: "v" }]));
+            // An output the echo provider's diff does not compare: the real engine shows no change.
+            fs.writeFileSync(path.join(storeDir, "k-n1.json"), JSON.stringify({ ...stored("k-n1"), note: "changed elsewhere" }));
+            const result = await engine.refresh();
+            assert.deepEqual(result.steps, [{ urn: urnOf("n1"), op: "refresh", changed: [] }]);
+            assert.equal(revealResource(resourceIn(engine, "n1")!).outputs.note, "changed elsewhere");
         });
 
         it("destroys every object and empties the state", async function () {

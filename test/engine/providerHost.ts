@@ -52,7 +52,7 @@ export interface ProviderHost {
     delete(id: string, urn: string, properties: JsonObject, oldInputs?: JsonObject): Promise<void>;
     /** Everything the host printed on stdout and stderr so far, interleaved as received. */
     output(): string;
-    /** Closes the channel and kills the host process; resolves once it has exited. */
+    /** Closes the channel and kills the host process; resolves once it has exited and its output is read. */
     stop(): Promise<void>;
 }
 
@@ -166,11 +166,12 @@ class DynamicProviderHost implements ProviderHost {
         readonly output: () => string,
     ) {
         this.client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        // "close", not "exit": it comes once the output pipes are drained, so output() is complete.
         this.exited = new Promise((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) {
+            if ((child.exitCode !== null || child.signalCode !== null) && child.stdout?.readableEnded !== false) {
                 resolve();
             } else {
-                child.once("exit", () => resolve());
+                child.once("close", () => resolve());
             }
         });
     }

@@ -14,8 +14,10 @@ import {
     EngineSimulator,
     ProviderHost,
     RegisteredResource,
+    StateFile,
     StateResource,
     StepResult,
+    isStateSecret,
     revealResource,
     runProgramUnderMocks,
     startProviderHost,
@@ -32,6 +34,7 @@ const JWT_SHAPE = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 interface Declared {
     name: string;
     args: Record<string, unknown>;
+    opts?: Record<string, unknown>;
 }
 
 const urnOf = (name: string): string => `urn:pulumi:${STACK}::${PROJECT}::${TYPE}::${name}`;
@@ -331,6 +334,141 @@ for (const mode of PROJECT_MODES) {
                     assert.equal(JSON.stringify(engine.state()).includes(iban), false, "the IBAN is in the state in plain text");
                     assert.equal(host.output().includes(iban), false, "the IBAN is in the host output");
                     await engine.destroy();
+                } finally {
+                    await host.stop();
+                    await emu.stop();
+                }
+            });
+        });
+
+        describe("refresh, ignoreChanges and renames across runs", function () {
+            const original = { id: 21, vatin: "DE000000121", invoice_issuer_info: null, charging_model: { id: 0 }, payment_term: { id: 0 }, vat_rate: { id: 0 }, payment_data: { method: "invoice" } };
+            const settingsFor = (emu: EmnifyEmulator) => ({ "emnify:applicationToken": DEMO_APPLICATION_TOKEN, "emnify:endpoint": emu.url });
+
+            /** One `pulumi` command: its own host process, configured with the stack config, as the CLI does. */
+            async function command<T>(emu: EmnifyEmulator, declared: Declared[], state: StateFile | undefined, body: (engine: EngineSimulator, resources: RegisteredResource[], host: ProviderHost) => Promise<T>): Promise<{ value: T; state: StateFile; output: string }> {
+                const config = stackConfig(declared, settingsFor(emu));
+                const host = await startProviderHost({ cwd: layout.projectDir, project: PROJECT, stack: STACK });
+                try {
+                    await host.configure(config);
+                    const engine = new EngineSimulator(host, { project: PROJECT, stack: STACK, state });
+                    const value = await body(engine, await run(layout, config), host);
+                    // Stopped first: the host's last log lines may arrive after its last answer.
+                    await host.stop();
+                    return { value, state: engine.state(), output: host.output() };
+                } finally {
+                    await host.stop();
+                }
+            }
+
+            it("reports no change on a second and third refresh of an unchanged organisation whose payment data is managed", async function () {
+                const emu = await EmnifyEmulator.start({ organisations: [{ id: 121, billingConfig: { ...original } }] });
+                try {
+                    const iban = "DE02120300000000202051";
+                    const declared: Declared[] = [{ name: "paying", args: { orgId: 121, vatin: "DE121", paymentData: { iban } } }];
+                    let { state } = await command(emu, declared, undefined, async (engine, resources) => assert.deepEqual((await engine.up(resources)).failed, []));
+                    for (const round of [1, 2, 3]) {
+                        emu.clearRequests();
+                        const refreshed = await command(emu, declared, state, (engine) => engine.refresh());
+                        state = refreshed.state;
+                        assert.deepEqual(refreshed.value.steps, [{ urn: urnOf("paying"), op: "refresh", changed: [] }], `refresh ${round}`);
+                        assert.deepEqual(emu.requests.map((r) => `${r.method} ${r.path}`), ["POST /api/v1/authenticate", `GET ${billingPath(121)}`]);
+                    }
+                    const [resource] = state.resources;
+                    assert.deepEqual(revealResource(resource).inputs.paymentData, { iban }, "the refreshed inputs keep managing payment data");
+                    assert.equal(isStateSecret(resource.inputs.paymentData), true, "payment data in the inputs is sealed");
+                    assert.equal(JSON.stringify(state).includes(iban), false, "the IBAN is in the state in plain text");
+
+                    emu.setBillingConfig(121, { payment_data: { iban: "DE89370400440532013000" } });
+                    const drifted = await command(emu, declared, state, (engine) => engine.refresh());
+                    assert.deepEqual(drifted.value.steps, [{ urn: urnOf("paying"), op: "refresh", changed: ["paymentData"] }]);
+                } finally {
+                    await emu.stop();
+                }
+            });
+
+            it("keeps an ignored payment data managed after a refresh, so restoreOnDelete still puts it back", async function () {
+                const emu = await EmnifyEmulator.start({ organisations: [{ id: 122, billingConfig: { ...original, id: 22 } }] });
+                try {
+                    const declared: Declared[] = [
+                        { name: "ignoring", args: { orgId: 122, vatin: "DE122", paymentData: { iban: "DE02120300000000202051" }, restoreOnDelete: true }, opts: { ignoreChanges: ["paymentData"] } },
+                    ];
+                    let { state } = await command(emu, declared, undefined, async (engine, resources) => assert.deepEqual((await engine.up(resources)).failed, []));
+                    state = (await command(emu, declared, state, (engine) => engine.refresh())).state;
+                    const again = await command(emu, declared, state, (engine, resources) => engine.up(resources));
+                    assert.deepEqual(again.value.steps, [{ urn: urnOf("ignoring"), op: "same", changed: [] }]);
+                    assert.equal(again.output.includes("no longer declared"), false, again.output);
+                    assert.deepEqual(revealResource(again.state.resources[0]).outputs.managedFields, ["vatin", "paymentData"]);
+                    emu.clearRequests();
+                    await command(emu, declared, again.state, (engine) => engine.destroy());
+                    assert.deepEqual(bodiesOf(emu, "PATCH", 122), [{ vatin: "DE000000121", payment_data: { method: "invoice" } }]);
+                } finally {
+                    await emu.stop();
+                }
+            });
+
+            it("releases, never restores, the old resource of a rename whose create half-failed, when a later up removes it", async function () {
+                const emu = await EmnifyEmulator.start({ organisations: [{ id: 123, billingConfig: { ...original, id: 23 } }] });
+                try {
+                    const args = { orgId: 123, vatin: "DE123", restoreOnDelete: true };
+                    let { state } = await command(emu, [{ name: "before", args }], undefined, async (engine, resources) => assert.deepEqual((await engine.up(resources)).failed, []));
+                    // The rename: the new resource adopts, its PATCH fails with an unknown outcome. (Its
+                    // GET finds the value the old resource set, so make the new name change something.)
+                    const renamed: Declared[] = [{ name: "after", args: { ...args, vatin: "DE123NEW" } }];
+                    emu.injectFault({ method: "PATCH", path: billingPath(123), kind: "status", status: 500, times: 10 });
+                    const half = await command(emu, renamed, state, (engine, resources) => engine.up(resources));
+                    emu.clearFaults();
+                    assert.equal(half.value.failed.length, 1);
+                    assert.deepEqual(half.state.resources.map((r) => r.urn).sort(), [urnOf("after"), urnOf("before")]);
+                    emu.clearRequests();
+                    const finished = await command(emu, renamed, half.state, (engine, resources) => engine.up(resources));
+                    assert.deepEqual(finished.value.failed, []);
+                    assert.deepEqual(finished.value.steps.map((s) => [s.urn, s.op]), [[urnOf("after"), "update"], [urnOf("before"), "delete"]]);
+                    assert.deepEqual(bodiesOf(emu, "PATCH", 123), [{ vatin: "DE123NEW" }], "no restoring PATCH");
+                    assert.equal(emu.billingConfig(123).vatin, "DE123NEW");
+                    assert.match(finished.output, /organisation 123: billing config released unchanged, not restored: another resource of this stack manages it \(a rename or move\)/);
+                    state = finished.state;
+                    assert.deepEqual(state.resources.map((r) => r.urn), [urnOf("after")]);
+                } finally {
+                    await emu.stop();
+                }
+            });
+
+            it("releases, never restores, an old resource removed one up after the new one adopted the same organisation", async function () {
+                const emu = await EmnifyEmulator.start({ organisations: [{ id: 124, billingConfig: { ...original, id: 24 } }] });
+                try {
+                    const old: Declared = { name: "old", args: { orgId: 124, vatin: "DE124", restoreOnDelete: true } };
+                    const successor: Declared = { name: "successor", args: { orgId: 124, vatin: "DE124", restoreOnDelete: true } };
+                    let { state } = await command(emu, [old], undefined, async (engine, resources) => assert.deepEqual((await engine.up(resources)).failed, []));
+                    ({ state } = await command(emu, [old, successor], state, async (engine, resources) => assert.deepEqual((await engine.up(resources)).failed, [])));
+                    emu.clearRequests();
+                    const removed = await command(emu, [successor], state, (engine, resources) => engine.up(resources));
+                    assert.deepEqual(removed.value.steps, [
+                        { urn: urnOf("successor"), op: "same", changed: [] },
+                        { urn: urnOf("old"), op: "delete", changed: [] },
+                    ]);
+                    assert.deepEqual(emu.requests, [], "no API call: released, not restored");
+                    assert.equal(emu.billingConfig(124).vatin, "DE124");
+                    assert.match(removed.output, /organisation 124: billing config released unchanged, not restored: another resource of this stack manages it/);
+                } finally {
+                    await emu.stop();
+                }
+            });
+
+            it("says what to run when refresh and destroy meet a token rejected since the last up", async function () {
+                const emu = await EmnifyEmulator.start({ organisations: [{ id: 125, billingConfig: { ...original, id: 25 } }], lockout: false });
+                const host = await startProviderHost({ cwd: layout.projectDir, project: PROJECT, stack: STACK });
+                try {
+                    const declared: Declared[] = [{ name: "rotated", args: { orgId: 125, vatin: "DE125", restoreOnDelete: true } }];
+                    // The config saved by the last up still holds the token rotated away since.
+                    await host.configure(stackConfig(declared, { ...settingsFor(emu), "emnify:applicationToken": "rotated-away-application-token-5d1" }));
+                    const stale = await command(emu, declared, undefined, async (up, resources) => {
+                        assert.deepEqual((await up.up(resources)).failed, []);
+                    });
+                    const refreshed = await new EngineSimulator(host, { project: PROJECT, stack: STACK, state: stale.state }).refresh();
+                    assert.match(refreshed.failed[0]?.error ?? "", /answered 401.* Note: 'pulumi refresh' signs in with the stack config saved by the last 'pulumi up', not the current one; if emnify:applicationToken was changed since, run 'pulumi refresh --run-program' \(or 'pulumi up' first\)\.$/);
+                    const destroyed = await new EngineSimulator(host, { project: PROJECT, stack: STACK, state: stale.state }).destroy();
+                    assert.match(destroyed.failed[0]?.error ?? "", /answered 401.* Note: 'pulumi destroy' signs in with the stack config saved by the last 'pulumi up', not the current one; if emnify:applicationToken was changed since, run 'pulumi destroy --run-program' \(or 'pulumi up' first\)\.$/);
                 } finally {
                     await host.stop();
                     await emu.stop();

@@ -10,6 +10,7 @@ import { EmnifyClient } from "../../provider/client/emnifyClient";
 import { EmnifyApiError, EmnifyNetworkError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
+import { SECRET_SIG, SECRET_SIG_KEY, isRpcSecret } from "../../provider/secretValue";
 import type { EmulatorOptions } from "../../provider/emulator";
 
 const PATH = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;
@@ -23,6 +24,21 @@ const ORIGINAL = {
   vat_rate: { id: 1 },
   payment_data: { method: "invoice" },
 };
+
+function clientFor(emu: EmnifyEmulator, applicationToken = DEMO_APPLICATION_TOKEN): EmnifyClient {
+  return new EmnifyClient({
+    endpoint: emu.url,
+    applicationToken,
+    timeoutMs: 2_000,
+    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    pacer: new RequestPacer({ requests: 10_000, windowMs: 1_000, maxConcurrency: 8 }),
+  });
+}
+
+/** Inputs as the engine sends them back to a host that refuses secrets: secret marks removed. */
+function plainInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key, isRpcSecret(value) ? value.value : value]));
+}
 
 describe("BillingConfigProvider against the emulator", () => {
   let emu: EmnifyEmulator;
@@ -269,12 +285,33 @@ describe("BillingConfigProvider against the emulator", () => {
       assert.deepEqual(emu.billingConfig(101), ORIGINAL);
     });
 
-    it("returns references as { id } only in the inputs of a refresh, so a description never shows as a change", async () => {
+    it("returns every managed field in the inputs of a refresh: references as { id }, payment data as a secret", async () => {
       await start();
       const { result } = await created({ orgId: 101, chargingModel: { id: 1 }, paymentData: { method: "card" } });
       const refreshed = await provider.read("101", result.outs);
-      assert.deepEqual(refreshed.inputs, { orgId: 101, restoreOnDelete: false, chargingModel: { id: 1 } });
+      assert.deepEqual(refreshed.inputs, {
+        orgId: 101,
+        restoreOnDelete: false,
+        chargingModel: { id: 1 },
+        paymentData: { [SECRET_SIG_KEY]: SECRET_SIG, value: { method: "card" } },
+      });
       assert.deepEqual(refreshed.props.chargingModel, { id: 1, description: "Charging model 1" });
+    });
+
+    it("makes the engine's reverse diff after a refresh report nothing when nothing drifted, and the drift when it did", async () => {
+      await start();
+      const { checked, result } = await created({ orgId: 101, vatin: "A", chargingModel: { id: 1 }, paymentData: { method: "card" } });
+      // The engine's refresh: Read, then Diff(olds = refreshed outputs, news = the inputs stored before).
+      const first = await provider.read("101", result.outs);
+      assert.deepEqual(await provider.diff("101", first.props!, checked), { changes: false });
+      const second = await provider.read("101", first.props!);
+      assert.deepEqual(await provider.diff("101", second.props!, plainInputs(first.inputs!)), { changes: false });
+      emu.setBillingConfig(101, { vatin: "DRIFTED" });
+      const third = await provider.read("101", second.props!);
+      assert.deepEqual(await provider.diff("101", third.props!, plainInputs(second.inputs!)), { changes: true });
+      const fourth = await provider.read("101", third.props!);
+      assert.deepEqual(await provider.diff("101", fourth.props!, plainInputs(third.inputs!)), { changes: false });
+      assert.equal(fourth.inputs!.vatin, "DRIFTED");
     });
 
     it("keeps the adoption id through updates and refreshes", async () => {
@@ -296,7 +333,33 @@ describe("BillingConfigProvider against the emulator", () => {
       await provider.delete("101", old.outs);
       assert.deepEqual(calls(), []);
       assert.equal(emu.billingConfig(101).vatin, "A");
-      assert.equal(logs.at(-1), "organisation 101: billing config released unchanged, not restored: another resource adopted it in this run (a rename or move)");
+      assert.equal(logs.at(-1), "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)");
+    });
+
+    it("does not restore an organisation that another resource adopted in an earlier run and diffs in this one", async () => {
+      await start();
+      const { result: old } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
+      const { checked: renamedInputs, result: renamed } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
+      // A later `pulumi up`, in a new host process: the resource still in the program is diffed
+      // before the one removed from the program is deleted.
+      const later = new BillingConfigProvider(() => billingConfigApi(clientFor(emu)), (line) => logs.push(line));
+      assert.deepEqual(await later.diff("101", renamed.outs, renamedInputs), { changes: false });
+      emu.clearRequests();
+      await later.delete("101", old.outs);
+      assert.deepEqual(calls(), []);
+      assert.equal(logs.at(-1), "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)");
+    });
+
+    it("still restores when the only other claim on the organisation was for a different one (an orgId replacement)", async () => {
+      await start();
+      const { result: old } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
+      const later = new BillingConfigProvider(() => billingConfigApi(clientFor(emu)), (line) => logs.push(line));
+      const { inputs: moved } = await later.check({}, { orgId: 102, vatin: "A", restoreOnDelete: true });
+      assert.deepEqual(await later.diff("101", old.outs, moved), { changes: true, replaces: ["orgId"], deleteBeforeReplace: false });
+      await later.create(moved);
+      emu.clearRequests();
+      await later.delete("101", old.outs);
+      assert.deepEqual(patches(), [{ vatin: "DE000000001" }]);
     });
 
     it("treats a vanished organisation as nothing to restore", async () => {
@@ -361,5 +424,53 @@ describe("BillingConfigProvider restoring on delete when the outcome is unknown"
       assert.match(error.message, /; it may have been applied, and reading back failed too \(GET failed too\): run 'pulumi refresh' before the next 'pulumi up' so the state shows what emnify holds$/);
       return true;
     });
+  });
+});
+
+describe("BillingConfigProvider with a rejected application token", () => {
+  let emu: EmnifyEmulator;
+  const state = {
+    orgId: 101, billingConfigId: 8, vatin: "A", invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null,
+    restoreOnDelete: true, managedFields: ["vatin"], adoptedOriginal: { vatin: "DE000000001" }, adoptionId: "a-1",
+  };
+  const note = (command: string) =>
+    ` Note: 'pulumi ${command}' signs in with the stack config saved by the last 'pulumi up', not the current one; ` +
+    `if emnify:applicationToken was changed since, run 'pulumi ${command} --run-program' (or 'pulumi up' first).`;
+
+  before(async () => {
+    emu = await EmnifyEmulator.start({ organisations: [{ id: 101, billingConfig: { ...ORIGINAL } }], lockout: false });
+  });
+  after(() => emu.stop());
+
+  // A rejected token is remembered for the whole process, so each test has its own.
+  let tokens = 0;
+  function provider(source: "stack config" | "environment"): BillingConfigProvider {
+    const client = clientFor(emu, `a-rotated-away-application-token-${++tokens}`);
+    return new BillingConfigProvider(() => billingConfigApi(client), { tokenSource: () => source });
+  }
+
+  /** What the client says about a rejected token, as the environment-sourced provider passes it on unchanged. */
+  async function plainRejection(): Promise<string> {
+    const error = await provider("environment").read("101", state).then(() => assert.fail("the token was accepted"), (e: Error) => e);
+    assert.match(error.message, /^authenticating with emnify failed: POST \/api\/v1\/authenticate answered 401/);
+    return error.message;
+  }
+
+  it("says on refresh that the token comes from the config saved by the last up, and what to run", async () => {
+    const rejected = await plainRejection();
+    await assert.rejects(provider("stack config").read("101", state), (error: Error) => {
+      assert.equal(error.name, "EmnifyAuthenticationError");
+      assert.equal(error.message, rejected + note("refresh"));
+      return true;
+    });
+  });
+
+  it("says the same on destroy, naming 'pulumi destroy --run-program'", async () => {
+    const rejected = await plainRejection();
+    await assert.rejects(provider("stack config").delete("101", state), { message: rejected + note("destroy") });
+  });
+
+  it("adds nothing when the token came from the environment, which is always current", async () => {
+    assert.equal((await plainRejection()).includes("Note:"), false);
   });
 });

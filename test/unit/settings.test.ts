@@ -9,6 +9,7 @@ describe("provider settings", () => {
     assert.deepEqual(resolveSettings(noConfig, {}), {
       endpoint: "https://cdn.emnify.net",
       applicationToken: undefined,
+      applicationTokenSource: undefined,
       timeoutMs: 30_000,
       rateLimit: "2000/300",
       maxAttempts: undefined,
@@ -19,12 +20,14 @@ describe("provider settings", () => {
     const config = (key: string) => ({ "emnify:applicationToken": "from-config", "emnify:endpoint": "http://127.0.0.1:4010/" } as Record<string, string>)[key];
     const settings = resolveSettings(config, { EMNIFY_APPLICATION_TOKEN: "from-env", EMNIFY_API_URL: "https://other.example" });
     assert.equal(settings.applicationToken, "from-config");
+    assert.equal(settings.applicationTokenSource, "stack config");
     assert.equal(settings.endpoint, "http://127.0.0.1:4010");
   });
 
   it("falls back to the environment", () => {
     const settings = resolveSettings(noConfig, { EMNIFY_APPLICATION_TOKEN: "from-env", EMNIFY_TIMEOUT_SECONDS: "2.5", EMNIFY_RATE_LIMIT: "20/1", EMNIFY_MAX_ATTEMPTS: "2" });
     assert.deepEqual([settings.applicationToken, settings.timeoutMs, settings.rateLimit, settings.maxAttempts], ["from-env", 2500, "20/1", 2]);
+    assert.equal(settings.applicationTokenSource, "environment");
   });
 
   const endpoints: Array<[string, string | RegExp]> = [
