@@ -40,9 +40,11 @@ describe("emulator CLI", () => {
       const emulator = { url } as EmnifyEmulator; // the helpers only need the URL
       const jwt = await authenticate(emulator, token);
       const orgs = await call(emulator, "GET", "/api/v1/organisation", { jwt });
+      const customerOf = { id: 1, type: { description: "Customer of" } };
       assert.deepEqual(orgs.json, [
-        { id: 2, name: "Organisation 2", parent: { id: 1 } },
-        { id: 3, name: "Organisation 3", parent: { id: 1 } },
+        { id: 1, name: "Demo reseller" },
+        { id: 2, name: "Organisation 2", relation: customerOf },
+        { id: 3, name: "Organisation 3", relation: customerOf },
       ]);
 
       cli.child.kill("SIGTERM");
