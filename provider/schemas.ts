@@ -261,7 +261,7 @@ export const apiBillingConfigSchema = z.looseObject({
   vat_rate: apiReference.nullish(),
   vat_rate_id: apiId.nullish(),
   // Undocumented in GET answers: kept as the API sends it, never a reason to fail a read.
-  payment_data: z.unknown(),
+  payment_data: z.unknown().optional(),
 });
 
 export type ApiBillingConfig = z.infer<typeof apiBillingConfigSchema>;

@@ -108,20 +108,39 @@ describe("BillingConfigProvider against the emulator", () => {
       assert.deepEqual([result.outs.billingConfigId, result.outs.chargingModel, result.outs.paymentTerm], [8, { id: 0 }, { id: 1 }]);
     });
 
-    it("surfaces the API's refusal of a switch to prepaid and changes nothing", async () => {
-      await start();
-      emu.setInclusiveVolumes(101, [{ id: 1 }]);
-      const { inputs: checked } = await provider.check({}, { orgId: 101, chargingModel: { id: 2 } });
-      await assert.rejects(provider.create(checked), (error: unknown) => {
-        assert.ok(error instanceof EmnifyApiError);
-        assert.match(
-          error.message,
-          /^creating billing config for organisation 101 failed: PATCH \/api\/v1\/organisation\/101\/billing_config answered 422 InputValidationFailed: .*If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid\./,
-        );
-        return true;
+    for (const status of [409, 422] as const) {
+      it(`surfaces the API's refusal of a switch to prepaid answered ${status}, in its words, and changes nothing`, async () => {
+        await start({ ruleViolationStatus: status });
+        emu.setInclusiveVolumes(101, [{ id: 1 }]);
+        const { inputs: checked } = await provider.check({}, { orgId: 101, chargingModel: { id: 2 } });
+        await assert.rejects(provider.create(checked), (error: unknown) => {
+          assert.ok(error instanceof EmnifyApiError);
+          assert.equal(
+            error.message,
+            `creating billing config for organisation 101 failed: PATCH /api/v1/organisation/101/billing_config answered ${status} ` +
+              "InputValidationFailed: If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid.",
+          );
+          assert.equal(error.attempts, 1);
+          return true;
+        });
+        assert.deepEqual(emu.billingConfig(101), ORIGINAL);
       });
-      assert.deepEqual(emu.billingConfig(101), ORIGINAL);
-    });
+
+      it(`surfaces the refusal to update the token's own organisation answered ${status} as 1406 NotAllowed`, async () => {
+        await start({ ruleViolationStatus: status });
+        const { inputs: checked } = await provider.check({}, { orgId: 1, vatin: "DE1" });
+        await assert.rejects(provider.create(checked), (error: unknown) => {
+          assert.ok(error instanceof EmnifyApiError);
+          assert.equal(
+            error.message,
+            `creating billing config for organisation 1 failed: PATCH /api/v1/organisation/1/billing_config answered ${status} ` +
+              "NotAllowed: Updating of own organisation not allowed.",
+          );
+          assert.equal(error.errorCode, 1406);
+          return true;
+        });
+      });
+    }
 
     it("records the state from before when the PATCH gets no definite answer", async () => {
       await start({}, 2);
