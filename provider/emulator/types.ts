@@ -14,7 +14,11 @@ export interface ApiBillingConfig {
   charging_model?: { id: number } | null;
   payment_term?: { id: number } | null;
   vat_rate?: { id: number } | null;
-  payment_data?: Record<string, unknown> | null;
+  /**
+   * What GET answers for it is undocumented: seed any JSON (a string, an array) to prove a client
+   * reads it without failing. A PATCH accepts only an object.
+   */
+  payment_data?: unknown;
 }
 
 export interface SeedOrganisation {
