@@ -114,5 +114,4 @@ describe("EmnifyClient and the monthly quota (against the emulator)", () => {
     });
     assert.deepEqual([client.stats.retries, client.stats.throttled], [0, 1]);
   });
-;
 });

@@ -318,6 +318,36 @@ describe("BillingConfigProvider against the emulator", () => {
       assert.equal(logs.at(-1), "organisation 101: billing config released unchanged, not restored: another resource adopted it in this run (a rename or move)");
     });
 
+    for (const [shape, held] of [["a string", "IBAN ****1234"], ["an array", [{ iban: "****1234" }]]] as const) {
+      it(`adopts and refreshes an organisation whose payment_data is ${shape}, since its GET shape is undocumented`, async () => {
+        await start();
+        emu.setBillingConfig(101, { payment_data: held });
+        const { result } = await created({ orgId: 101, vatin: "A" });
+        assert.deepEqual(result.outs.paymentData, held);
+        const refreshed = await provider.read("101", result.outs);
+        assert.deepEqual(refreshed.props.paymentData, held);
+        assert.equal(refreshed.props.vatin, "A");
+      });
+
+      it(`refuses to manage paymentData that emnify holds as ${shape}, naming the organisation, before any PATCH`, async () => {
+        await start();
+        emu.setBillingConfig(101, { payment_data: held });
+        const { inputs } = await provider.check({}, { orgId: 101, vatin: "A", paymentData: { iban: "DE89370400440532013000" } });
+        emu.clearRequests();
+        await assert.rejects(provider.create(inputs), (error: unknown) => {
+          assert.equal(
+            (error as Error).message,
+            `creating billing config for organisation 101: paymentData is declared, but emnify holds payment_data as ${shape}, ` +
+              "not an object, so the resource cannot compare it with the declared value (it would send it on every run). " +
+              "Leave paymentData out of this organisation's declaration to keep what emnify holds.",
+          );
+          return true;
+        });
+        assert.deepEqual(calls(), ["GET 200"]);
+        assert.deepEqual(emu.billingConfig(101).vatin, ORIGINAL.vatin);
+      });
+    }
+
     it("treats a vanished organisation as nothing to restore", async () => {
       await start();
       const { result } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
