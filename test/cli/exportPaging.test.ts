@@ -9,7 +9,7 @@ import { BILLING_CONFIG_PATH, LEFT_OUT_OWN, emulatorEnv, runCli } from "./helper
 
 const LIST = "/api/v1/organisation";
 
-describe("pulumi-emnify export --children across pages, locks and quotas", function () {
+describe("pulumi-emnify export --children across pages, locks, quotas and undocumented payment data", function () {
   this.timeout(120_000);
   let emulator: EmnifyEmulator | undefined;
   afterEach(async () => {
@@ -92,5 +92,26 @@ describe("pulumi-emnify export --children across pages, locks and quotas", funct
     // /my, 2 pages, 7 configs within the quota; each of the other 23 tried once.
     assert.equal(emu.count({ status: 429 }), 23);
     assert.equal(emu.count({ method: "GET", path: BILLING_CONFIG_PATH }), 30);
+  });
+
+  it("exports organisations whose payment_data is not an object, and says such payment data is not written", async () => {
+    const emu = await start(3);
+    emu.setBillingConfig(1001, { payment_data: "IBAN ****1234" });
+    emu.setBillingConfig(1002, { payment_data: [{ iban: "****5678" }] });
+    emu.setBillingConfig(1003, { payment_data: { iban: "DE89370400440532013000" } });
+    const run = await runCli(["export", "--children", "--include-payment-data", "--format", "json"], emulatorEnv(emu));
+    assert.equal(run.status, 0);
+    assert.equal(
+      run.stderr,
+      LEFT_OUT_OWN +
+        "warning: standard output contains payment details in plain text: do not commit it unencrypted\n" +
+        "note: payment data held by 2 organisations is not a JSON object, so it is not written (a BillingConfig can declare only an object); it stays as emnify holds it\n",
+    );
+    const entries = parseOrganisationsFile(run.stdout, "orgs.json").map((entry) => [entry.args.orgId, entry.args.paymentData]);
+    assert.deepEqual(entries, [
+      [1001, undefined],
+      [1002, undefined],
+      [1003, { iban: "DE89370400440532013000" }],
+    ]);
   });
 });
