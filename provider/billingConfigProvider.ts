@@ -17,6 +17,8 @@ import {
   buildState,
   declaredFields,
   fieldsToPatch,
+  isComparablePaymentData,
+  jsonTypeOf,
   liveFromState,
   patchBody,
   pickDeclared,
@@ -277,6 +279,14 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     // leave refresh and destroy unable to load the provider from the stored outputs.
     const partial = (message: string, live: LiveBillingConfig, cause?: unknown) =>
       new BillingConfigPartialFailure(message, id, { ...stateOf(live), __provider: providerText }, cause === undefined ? undefined : { cause });
+    if (declared.paymentData !== undefined && !isComparablePaymentData(current.values.paymentData)) {
+      // Its value stays out of the message: payment data is secret, whatever its shape.
+      throw new EmnifyError(
+        `${verb} billing config for organisation ${orgId}: paymentData is declared, but emnify holds payment_data as ` +
+          `${jsonTypeOf(current.values.paymentData)}, not an object, so the resource cannot compare it with the declared ` +
+          `value (it would send it on every run). Leave paymentData out of this organisation's declaration to keep what emnify holds.`,
+      );
+    }
     const toPatch = fieldsToPatch(declared, current.values);
     if (toPatch.length === 0) return stateOf(current);
 

@@ -58,6 +58,10 @@ export interface FieldValues {
   chargingModel: Reference | null;
   paymentTerm: Reference | null;
   vatRate: Reference | null;
+  /**
+   * Declared: an object. Live: whatever JSON the API holds; what GET answers for `payment_data` is
+   * undocumented, so reading never fails on its shape (see {@link isComparablePaymentData}).
+   */
   paymentData: Record<string, unknown> | null;
 }
 

@@ -8,10 +8,12 @@ export {
   EmnifyError,
   EmnifyApiError,
   EmnifyAuthenticationError,
+  EmnifyQuotaExceededError,
   EmnifyNetworkError,
   EmnifyResponseError,
   EmnifyConfigurationError,
 } from "./client/errors";
+export { EmnifyPagingError } from "./client/paging";
 export { BillingConfigPartialFailure } from "./billingConfigProvider";
 export { SETTINGS, DEFAULT_ENDPOINT } from "./settings";
 export {

@@ -42,9 +42,27 @@ export function liveFromApi(api: ApiBillingConfig): LiveBillingConfig {
       chargingModel: reference(api.charging_model, api.charging_model_id),
       paymentTerm: reference(api.payment_term, api.payment_term_id),
       vatRate: reference(api.vat_rate, api.vat_rate_id),
-      paymentData: api.payment_data ?? null,
+      // Opaque: held as the API sent it (see FieldValues.paymentData).
+      paymentData: (api.payment_data ?? null) as FieldValues["paymentData"],
     },
   };
+}
+
+/**
+ * Whether live payment data has a shape the resource can compare with a declared object: an
+ * object or nothing. The API's GET shape of `payment_data` is undocumented; anything else (a
+ * string, an array, a number) is held and shown, but managing it would PATCH on every run.
+ */
+export function isComparablePaymentData(live: unknown): boolean {
+  return live === null || live === undefined || (typeof live === "object" && !Array.isArray(live));
+}
+
+/** Names the JSON type of a value, for messages: "a string", "an array". */
+export function jsonTypeOf(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  const type = typeof value;
+  return type === "object" ? "an object" : `a ${type}`;
 }
 
 /** The PATCH body for the given fields: snake_case, references as `{ id }` only. */

@@ -260,7 +260,8 @@ export const apiBillingConfigSchema = z.looseObject({
   payment_term_id: apiId.nullish(),
   vat_rate: apiReference.nullish(),
   vat_rate_id: apiId.nullish(),
-  payment_data: z.custom<Record<string, unknown>>(isPlainObject, { error: "must be an object" }).nullish(),
+  // Undocumented in GET answers: kept as the API sends it, never a reason to fail a read.
+  payment_data: z.unknown().optional(),
 });
 
 export type ApiBillingConfig = z.infer<typeof apiBillingConfigSchema>;

@@ -38,6 +38,21 @@ function isEmptyObject(value: Record<string, unknown>): boolean {
 }
 
 /**
+ * Whether an organisation holds payment data worth writing. The GET shape of `payment_data` is
+ * undocumented: only an object can be declared back, so anything else is held but never written
+ * (and counted as left out). Empty payment data (`{}`) holds nothing.
+ */
+function holdsPaymentData(value: unknown): value is Record<string, unknown> {
+  if (value === null || value === undefined) return false;
+  if (typeof value !== "object" || Array.isArray(value)) return true;
+  return !isEmptyObject(value as Record<string, unknown>);
+}
+
+function writablePaymentData(value: unknown): value is Record<string, unknown> {
+  return holdsPaymentData(value) && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
  * The values an organisation holds, as a program would declare them. A field the API holds
  * nothing for is left out (adoption then never touches it), except `invoiceIssuerInfo`: the API
  * accepts null for it, so null is a value it holds and is written. Empty payment data (`{}`)
@@ -51,7 +66,7 @@ export function heldValues(live: FieldValues, includePaymentData: boolean): Held
   if (live.chargingModel !== null) held.chargingModel = { id: live.chargingModel.id };
   if (live.paymentTerm !== null) held.paymentTerm = { id: live.paymentTerm.id };
   if (live.vatRate !== null) held.vatRate = { id: live.vatRate.id };
-  if (includePaymentData && live.paymentData !== null && !isEmptyObject(live.paymentData)) held.paymentData = live.paymentData;
+  if (includePaymentData && writablePaymentData(live.paymentData)) held.paymentData = live.paymentData;
   return held;
 }
 
@@ -63,9 +78,9 @@ export function buildDocument(fetched: readonly FetchedOrganisation[], includePa
     defaults: folded.defaults,
     orgs: folded.orgs.map((org) => ({ id: org.id, resourceName: names.get(org.id)!, values: org.values })),
     includesPaymentData: includePaymentData,
-    paymentDataLeftOut: includePaymentData
-      ? 0
-      : sorted.filter((org) => org.live.paymentData !== null && !isEmptyObject(org.live.paymentData)).length,
+    paymentDataLeftOut: sorted.filter(
+      (org) => holdsPaymentData(org.live.paymentData) && !(includePaymentData && writablePaymentData(org.live.paymentData)),
+    ).length,
   };
 }
 

@@ -20,6 +20,7 @@ import {
   EmnifyConfigurationError,
   EmnifyError,
   EmnifyNetworkError,
+  EmnifyQuotaExceededError,
   EmnifyResponseError,
 } from "../client/errors";
 import { clientFromSettings } from "../clientFromSettings";
@@ -27,7 +28,7 @@ import { SETTINGS, resolveSettings } from "../settings";
 import { ExportOptions } from "./args";
 import { FetchedOrganisation, buildDocument } from "./document";
 import { headerLines, reproducingCommand } from "./header";
-import { ListedOrganisation, listOrganisations } from "./organisationList";
+import { ListedOrganisation, listChildOrganisations } from "./organisationList";
 import { checkWritable, writeFileAtomically } from "./output";
 import { Progress, ProgressStream } from "./progress";
 import { render } from "./render";
@@ -57,10 +58,12 @@ type Outcome = { ok: true; org: FetchedOrganisation } | { ok: false; orgId: numb
 /**
  * Errors that every organisation shares: reported once, and nothing is written. Authentication is
  * one step shared by all requests, so its failure (rejected token, unreachable endpoint, lockout)
- * is everyone's; so are bad settings, and anything that is not an API error at all (a bug).
+ * is everyone's; so are bad settings, the monthly quota (it refuses every request until the 1st),
+ * and anything that is not an API error at all (a bug).
  */
 function stopsEverything(error: unknown): boolean {
   if (error instanceof EmnifyAuthenticationError || error instanceof EmnifyConfigurationError) return true;
+  if (error instanceof EmnifyQuotaExceededError) return true;
   if (error instanceof EmnifyApiError || error instanceof EmnifyNetworkError || error instanceof EmnifyResponseError) {
     return error.path === AUTHENTICATE_PATH;
   }
@@ -102,7 +105,16 @@ export async function runExport(options: ExportOptions, io: CliIo): Promise<numb
   if (options.selection.kind === "children") {
     progress.phase("Listing organisations…");
     try {
-      orgs = await listOrganisations(client);
+      const listed = await listChildOrganisations(client, (done, total) => progress.update("Listing organisations, page", done, total));
+      orgs = listed.children;
+      if (listed.leftOut !== undefined) {
+        progress.clear();
+        const { id, name } = listed.leftOut;
+        say(
+          `note: left out organisation ${id}${name === undefined ? "" : ` (${name})`}, which the list holds: ` +
+            "it is the token's own organisation, and --children exports the organisations it manages",
+        );
+      }
     } finally {
       progress.clear();
     }
@@ -143,6 +155,13 @@ export async function runExport(options: ExportOptions, io: CliIo): Promise<numb
   }
   if (doc.includesPaymentData) {
     say(`warning: ${destination} contains payment details in plain text: do not commit it unencrypted`);
+    if (doc.paymentDataLeftOut > 0) {
+      // The API's GET shape of payment_data is undocumented; only an object can be declared back.
+      say(
+        `note: payment data held by ${plural(doc.paymentDataLeftOut, "organisation", "organisations")} is not a JSON object, ` +
+          "so it is not written (a BillingConfig can declare only an object); it stays as emnify holds it",
+      );
+    }
   } else if (options.format === "json" && doc.paymentDataLeftOut > 0) {
     // JSON has no comments, so this is the only place that says it.
     say(

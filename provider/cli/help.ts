@@ -51,7 +51,7 @@ export function exportHelp(): string {
     "",
     "Organisations (one of):",
     "  --org <id>               an organisation id; repeat the option or separate ids with commas",
-    "  --children               every organisation the token's organisation manages",
+    "  --children               every organisation the token's organisation manages (its own left out)",
     "",
     "Options:",
     "  --out <file>             write to <file> instead of standard output",

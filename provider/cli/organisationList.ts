@@ -1,41 +1,71 @@
 /**
- * GET /api/v1/organisation: the organisations the caller's organisation can see (for a reseller,
- * its children). The answer's schema is not documented beyond `[{ id, name, parent: { id } }]`, so
- * ids may be numbers or numeric strings, a name may be missing, and extra fields are ignored.
+ * The organisations `--children` exports: GET /api/v1/organisation, read page by page, without the
+ * caller's own organisation (GET /api/v1/organisation/my).
+ *
+ * Which organisations the list holds is not documented (emnify's emulator lists the caller too),
+ * and the own organisation is not the caller's to manage: its billing config cannot be changed
+ * (1406 NotAllowed). So it is left out, and the caller is told. The item schema is not documented
+ * either: ids may be numbers or numeric strings, a name may be missing, extra fields (`relation`,
+ * `organisation_type`, ...) are ignored.
  */
 import { z } from "zod";
 import { EmnifyClient } from "../client/emnifyClient";
+import { readAllPages } from "../client/paging";
 
 export const ORGANISATION_LIST_PATH = "/api/v1/organisation";
+export const OWN_ORGANISATION_PATH = "/api/v1/organisation/my";
+
+const organisationId = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+$/, { error: "must be a whole number" })
+    .transform((s) => Number(s)),
+]);
 
 const listedOrganisation = z.looseObject({
-  id: z.union([
-    z.number().int().positive(),
-    z
-      .string()
-      .regex(/^\d+$/, { error: "must be a whole number" })
-      .transform((s) => Number(s)),
-  ]),
+  id: organisationId,
   name: z.string().nullish(),
 });
-
-const organisationList = z.array(listedOrganisation);
 
 export interface ListedOrganisation {
   id: number;
   name?: string;
 }
 
-export async function listOrganisations(client: EmnifyClient): Promise<ListedOrganisation[]> {
-  const listed = await client.request({
+export interface ChildOrganisations {
+  children: ListedOrganisation[];
+  /** The caller's own organisation, when the list held it (and it was left out). */
+  leftOut?: ListedOrganisation;
+}
+
+function listed(org: { id: number; name?: string | null }): ListedOrganisation {
+  return org.name == null || org.name === "" ? { id: org.id } : { id: org.id, name: org.name };
+}
+
+/** Every organisation the list holds except the caller's own, by id, each once. */
+export async function listChildOrganisations(
+  client: EmnifyClient,
+  onPage?: (done: number, total: number) => void,
+): Promise<ChildOrganisations> {
+  const own = await client.request({
     method: "GET",
+    path: OWN_ORGANISATION_PATH,
+    operation: "reading the token's own organisation",
+    schema: z.looseObject({ id: organisationId }),
+  });
+  const all = await readAllPages(client, {
     path: ORGANISATION_LIST_PATH,
     operation: "listing organisations",
-    schema: organisationList,
+    item: listedOrganisation,
+    key: (org) => org.id,
+    noun: "organisations",
+    onPage,
   });
   const byId = new Map<number, ListedOrganisation>();
-  for (const org of listed) {
-    if (!byId.has(org.id)) byId.set(org.id, org.name == null || org.name === "" ? { id: org.id } : { id: org.id, name: org.name });
-  }
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  for (const org of all) if (!byId.has(org.id)) byId.set(org.id, listed(org));
+  const leftOut = byId.get(own.id);
+  byId.delete(own.id);
+  const children = [...byId.values()].sort((a, b) => a.id - b.id);
+  return leftOut === undefined ? { children } : { children, leftOut };
 }

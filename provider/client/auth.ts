@@ -29,7 +29,7 @@ interface SessionState {
   /** The authentication under way, shared by everyone who needs a JWT meanwhile. */
   inFlight?: Promise<string>;
   /** Set once the API rejected the application token; never cleared for the life of the process. */
-  rejected?: { status: number; apiMessage?: string };
+  rejected?: { status: number; apiMessage?: string; lockedUntil?: number };
   /** The last few JWTs, newest first, so that error messages can be scrubbed of them. */
   recent: string[];
 }
@@ -69,7 +69,10 @@ export class Session {
     const state = this.#state;
     if (state.rejected !== undefined) {
       return Promise.reject(
-        new EmnifyAuthenticationError(state.rejected.status, state.rejected.apiMessage, { remembered: true }),
+        new EmnifyAuthenticationError(state.rejected.status, state.rejected.apiMessage, {
+          remembered: true,
+          lockedUntil: state.rejected.lockedUntil,
+        }),
       );
     }
     if (state.jwt !== undefined && this.#now() < state.renewAt) return Promise.resolve(state.jwt);
@@ -103,9 +106,12 @@ export class Session {
     return true;
   }
 
-  /** The API rejected the application token: remember it for every client of this process. */
-  reject(status: number, apiMessage?: string): void {
-    this.#state.rejected = { status, apiMessage };
+  /**
+   * The API rejected the application token, or said the account is locked (then `lockedUntil`):
+   * remember it for every client of this process.
+   */
+  reject(status: number, apiMessage?: string, lockedUntil?: number): void {
+    this.#state.rejected = { status, apiMessage, lockedUntil };
     this.#state.jwt = undefined;
   }
 }

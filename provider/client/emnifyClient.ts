@@ -10,7 +10,14 @@
 import type { ZodType } from "zod";
 import { parseErrorBody } from "./apiErrorBody";
 import { AUTHENTICATE_PATH, AuthenticateResponse, Session } from "./auth";
-import { EmnifyAuthenticationError, EmnifyConfigurationError, EmnifyResponseError, type RequestContext } from "./errors";
+import {
+  AUTHENTICATION_LOCK_MS,
+  EmnifyAuthenticationError,
+  EmnifyConfigurationError,
+  EmnifyResponseError,
+  type RequestContext,
+} from "./errors";
+import { isAuthenticationLock, isMonthlyQuota } from "./quotaAndLock";
 import { type Failure, FailureSignal, type Redactor, redactorFor, toEmnifyError } from "./failure";
 import { type RequestPacer, sharedPacer } from "./pacer";
 import {
@@ -169,8 +176,16 @@ export class EmnifyClient {
 
   /** Sends `req` and answers its parsed (and, with a schema, validated) JSON body. */
   async request<T = unknown>(req: ApiRequest<T>): Promise<T> {
+    return (await this.requestWithHeaders(req)).body;
+  }
+
+  /**
+   * Like {@link request}, with the answer's headers (lower-case names) as well: paged collections
+   * carry their paging in headers.
+   */
+  async requestWithHeaders<T = unknown>(req: ApiRequest<T>): Promise<{ body: T; headers: Record<string, string> }> {
     const ctx: RequestContext = { operation: req.operation, orgId: req.orgId, method: req.method, path: req.path };
-    let answer: { status: number; json: unknown };
+    let answer: { status: number; json: unknown; headers: Record<string, string> };
     try {
       answer = await this.send({ method: req.method, path: req.path, body: req.body, authorize: true, ctx });
     } catch (error) {
@@ -181,7 +196,7 @@ export class EmnifyClient {
       }
       throw error;
     }
-    if (req.schema === undefined) return answer.json as T;
+    if (req.schema === undefined) return { body: answer.json as T, headers: answer.headers };
     const result = req.schema.safeParse(answer.json);
     if (!result.success) {
       const unexpected = new EmnifyResponseError({ ...ctx, status: answer.status, problem: this.redact(describeIssues(result.error)) });
@@ -189,14 +204,14 @@ export class EmnifyClient {
       unexpected.mayHaveBeenApplied = true;
       throw unexpected;
     }
-    return result.data;
+    return { body: result.data, headers: answer.headers };
   }
 
   /**
    * Sends one request until it succeeds or fails for good. Returns the parsed 2xx body; throws a
    * {@link FailureSignal}, or a typed error when authentication failed.
    */
-  private async send(spec: Send): Promise<{ status: number; json: unknown; attempts: number }> {
+  private async send(spec: Send): Promise<{ status: number; json: unknown; attempts: number; headers: Record<string, string> }> {
     let attempts = 0;
     let transientFailures = 0;
     let reauthenticated = false;
@@ -232,7 +247,7 @@ export class EmnifyClient {
         const { status } = outcome;
         if (status >= 200 && status < 300) {
           const parsed = parseJson(outcome.body, status);
-          if (parsed.ok) return { status, json: parsed.value, attempts };
+          if (parsed.ok) return { status, json: parsed.value, attempts, headers: outcome.headers };
           // A truncated or garbled body is a broken transfer more often than a broken API.
           failure = { kind: "malformed", status, problem: parsed.problem, attempts };
           outcomeUnknown = true;
@@ -241,6 +256,11 @@ export class EmnifyClient {
           reauthenticated = true;
           if (this.#session.invalidate(jwt)) this.stats.reauthentications += 1;
           continue;
+        } else if (status === 429 && isMonthlyQuota(parseErrorBody(outcome.body))) {
+          // The monthly quota lasts until the 1st: retrying is pointless, and slowing the pacer
+          // down would not help either.
+          this.stats.throttled += 1;
+          throw fail({ kind: "status", status, body: parseErrorBody(outcome.body), attempts, monthlyQuota: true });
         } else if (isTransientStatus(status)) {
           failure = { kind: "status", status, body: parseErrorBody(outcome.body), attempts };
           // A 429 was turned away before any work; a 5xx may have failed after it.
@@ -313,8 +333,11 @@ export class EmnifyClient {
         const { status, body } = error.failure;
         const said = [body.errorToken, body.message].filter((s): s is string => s !== undefined).join(": ");
         const apiMessage = said === "" ? undefined : this.redact(said);
-        this.#session.reject(status, apiMessage);
-        throw new EmnifyAuthenticationError(status, apiMessage);
+        // During emnify's lock, authenticate answers 401 with a TooManyRequests body: it is not
+        // the token that is wrong, and the message must say so (and when the lock ends).
+        const lockedUntil = isAuthenticationLock(status, body) ? this.clock.now() + AUTHENTICATION_LOCK_MS : undefined;
+        this.#session.reject(status, apiMessage, lockedUntil);
+        throw new EmnifyAuthenticationError(status, apiMessage, { lockedUntil });
       }
       throw error;
     }

@@ -77,7 +77,8 @@ export class EmnifyApiError extends EmnifyError {
     options?: { cause?: unknown },
   ) {
     const details = ctx.details ?? [];
-    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1), options);
+    // new.target: a subclass adds its explanation to the same one-line message.
+    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1) + (new.target as typeof EmnifyApiError).explanation(), options);
     this.operation = ctx.operation;
     this.orgId = ctx.orgId;
     this.method = ctx.method;
@@ -88,6 +89,11 @@ export class EmnifyApiError extends EmnifyError {
     this.apiMessage = ctx.apiMessage;
     this.details = details;
     this.attempts = ctx.attempts ?? 1;
+  }
+
+  /** Said after the API's words; subclasses explain what a status means for the user. */
+  protected static explanation(): string {
+    return "";
   }
 
   private static format(
@@ -111,13 +117,47 @@ export class EmnifyApiError extends EmnifyError {
   }
 }
 
+/**
+ * A 429 that the API says is the monthly quota (10,000,000 requests per organisation per month):
+ * it lasts until the first of the next month, so it is not retried and nothing is slowed down.
+ */
+export class EmnifyQuotaExceededError extends EmnifyApiError {
+  override name = "EmnifyQuotaExceededError";
+  protected static override explanation(): string {
+    return (
+      ". This is emnify's monthly request quota, not the short-term rate limit: it is not retried, " +
+      "because emnify refuses requests until the first of next month (contact emnify support to raise it)"
+    );
+  }
+}
+
+/** When a lock that begins now ends: emnify documents 5 minutes. */
+export const AUTHENTICATION_LOCK_MS = 5 * 60_000;
+
 /** The application token was rejected. Never retried; remembered for the whole process. */
 export class EmnifyAuthenticationError extends EmnifyError {
   override name = "EmnifyAuthenticationError";
   readonly status: number;
   readonly apiMessage?: string;
-  constructor(status: number, apiMessage?: string, options?: { cause?: unknown; remembered?: boolean }) {
+  /** Set when the API said the account is locked: about when the lock ends (epoch ms). */
+  readonly lockedUntil?: number;
+  constructor(status: number, apiMessage?: string, options?: { cause?: unknown; remembered?: boolean; lockedUntil?: number }) {
     const said = apiMessage ? `: ${oneLine(apiMessage)}` : "";
+    if (options?.lockedUntil !== undefined) {
+      const until = new Date(options.lockedUntil).toISOString().slice(11, 16);
+      super(
+        `authenticating with emnify failed: POST /api/v1/authenticate answered ${status}${said}. ` +
+          `The emnify account is locked after repeated failed authentications, until about ${until} UTC ` +
+          `(emnify locks it for 5 minutes)` +
+          (options.remembered ? "; found locked earlier in this run, so not sent again" : "") +
+          `. Not retried: try again after that, and check that nothing else authenticates with a wrong application token.`,
+        options,
+      );
+      this.status = status;
+      this.apiMessage = apiMessage;
+      this.lockedUntil = options.lockedUntil;
+      return;
+    }
     const remembered = options?.remembered
       ? " (rejected earlier in this run; not sent again, to avoid locking the account)"
       : "";

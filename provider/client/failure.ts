@@ -12,13 +12,14 @@ import {
   type EmnifyError,
   EmnifyApiError,
   EmnifyNetworkError,
+  EmnifyQuotaExceededError,
   EmnifyResponseError,
   type RequestContext,
 } from "./errors";
 
 export type Failure =
   /** The API answered a status that is not retried, or retries ran out. */
-  | { kind: "status"; status: number; body: ParsedErrorBody; attempts: number }
+  | { kind: "status"; status: number; body: ParsedErrorBody; attempts: number; monthlyQuota?: boolean }
   /** No answer: connection refused or broken, timeout. */
   | { kind: "no-answer"; code?: string; reason: string; attempts: number; cause?: Error }
   /** A 2xx answer whose body is not what was expected. */
@@ -57,7 +58,7 @@ export function toEmnifyError(failure: Failure, ctx: RequestContext, redact: Red
   switch (failure.kind) {
     case "status": {
       const { body } = failure;
-      return new EmnifyApiError({
+      return new (failure.monthlyQuota ? EmnifyQuotaExceededError : EmnifyApiError)({
         ...ctx,
         status: failure.status,
         errorCode: body.errorCode,

@@ -30,7 +30,14 @@ export interface Exchange {
 }
 
 export type ExchangeOutcome =
-  | { kind: "answer"; status: number; retryAfter?: string; body: string }
+  | {
+      kind: "answer";
+      status: number;
+      retryAfter?: string;
+      body: string;
+      /** Response headers with string values, names in lower case (paging reads X-Total-Pages etc.). */
+      headers: Record<string, string>;
+    }
   | { kind: "no-answer"; code?: string; reason: string; timedOut: boolean; cause?: Error };
 
 /** "https://h/" + "/api/v1/x" => "https://h/api/v1/x": exactly one slash at the join. */
@@ -75,11 +82,16 @@ export async function exchange(req: Exchange): Promise<ExchangeOutcome> {
       transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
     });
     const retryAfter = response.headers["retry-after"];
+    const answerHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers as Record<string, unknown>)) {
+      if (typeof value === "string") answerHeaders[name.toLowerCase()] = value;
+    }
     return {
       kind: "answer",
       status: response.status,
       retryAfter: typeof retryAfter === "string" ? retryAfter : undefined,
       body: typeof response.data === "string" ? response.data : "",
+      headers: answerHeaders,
     };
   } catch (error) {
     const source = error as { code?: unknown; message?: unknown };

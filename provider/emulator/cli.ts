@@ -17,6 +17,9 @@ Options:
   --rate-limit R/S | off     at most R requests per S seconds per client (default 2000/300)
   --latency-ms N             delay added to every response (default 0)
   --jwt-lifetime-seconds N   lifetime of issued auth tokens (default 14400)
+  --page-size D/M            organisation list: default and maximum page size (default 10/25)
+  --monthly-quota N | off    requests per organisation per month (default 10000000)
+  --rule-violation-status S  409 or 422 for a PATCH a rule refuses (default 409)
   --help                     show this help`;
 
 interface CliOptions {
@@ -25,11 +28,14 @@ interface CliOptions {
   rateLimit: RateLimit | false;
   latencyMs: number;
   jwtLifetimeSeconds: number;
+  pageSize?: { default: number; maximum: number };
+  monthlyQuota?: number | false;
+  ruleViolationStatus?: 409 | 422;
 }
 
 class UsageError extends Error {}
 
-const VALUE_FLAGS = new Set(["--port", "--orgs", "--rate-limit", "--latency-ms", "--jwt-lifetime-seconds"]);
+const VALUE_FLAGS = new Set(["--port", "--orgs", "--rate-limit", "--latency-ms", "--jwt-lifetime-seconds", "--page-size", "--monthly-quota", "--rule-violation-status"]);
 
 function parseArgs(argv: string[]): CliOptions | "help" {
   const options: CliOptions = {
@@ -60,6 +66,21 @@ function parseArgs(argv: string[]): CliOptions | "help" {
         break;
       case "--jwt-lifetime-seconds":
         options.jwtLifetimeSeconds = integer(flag, value, 1, 10 * 365 * 86_400);
+        break;
+      case "--page-size": {
+        const match = /^(\d+)\/(\d+)$/.exec(value);
+        if (!match || Number(match[1]) < 1 || Number(match[2]) < Number(match[1])) {
+          throw new UsageError(`--page-size must look like 10/25 (default/maximum, 1 <= default <= maximum), got "${value}"`);
+        }
+        options.pageSize = { default: Number(match[1]), maximum: Number(match[2]) };
+        break;
+      }
+      case "--monthly-quota":
+        options.monthlyQuota = value === "off" ? false : integer(flag, value, 0, Number.MAX_SAFE_INTEGER);
+        break;
+      case "--rule-violation-status":
+        if (value !== "409" && value !== "422") throw new UsageError(`--rule-violation-status must be 409 or 422, got "${value}"`);
+        options.ruleViolationStatus = Number(value) as 409 | 422;
         break;
       default:
         throw new UsageError(`unknown option ${flag}`);
@@ -107,6 +128,9 @@ async function main(): Promise<void> {
     latencyMs: options.latencyMs,
     jwtLifetimeSeconds: options.jwtLifetimeSeconds,
     organisations: childIds.map((id) => ({ id })),
+    organisationPageSize: options.pageSize,
+    monthlyQuota: options.monthlyQuota,
+    ruleViolationStatus: options.ruleViolationStatus,
   });
 
   process.stdout.write(

@@ -28,3 +28,16 @@ export const DEFAULT_CATALOGUE: EmulatorCatalogue = {
 
 /** Seed for the fault PRNG when none is given, so runs are reproducible by default. */
 export const DEFAULT_SEED = 1;
+
+/**
+ * Page sizes of GET /api/v1/organisation. emnify does not document them for this list (it uses
+ * 100 to 2,000 elsewhere); these are small on purpose, so that tests with a few dozen
+ * organisations already page.
+ */
+export const DEFAULT_ORGANISATION_PAGE_SIZE = { default: 10, maximum: 25 };
+
+/** Documented: 10,000,000 requests per organisation per month. */
+export const DEFAULT_MONTHLY_QUOTA = 10_000_000;
+
+/** Status of a refused rule (own organisation, prepaid): undocumented; "most conflicts answer 409". */
+export const DEFAULT_RULE_VIOLATION_STATUS = 409;

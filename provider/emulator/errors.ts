@@ -29,6 +29,15 @@ export const tokenExpired = () => errorBody(1103, "TokenExpired", "Token expired
 export const forbidden = (message: string) => errorBody(1104, "Forbidden", message);
 export const tooManyRequests = (message = "Rate limit exceeded") => errorBody(1105, "TooManyRequests", message);
 export const notFound = (message: string) => errorBody(1201, "NotFound", message);
+/** Seen in emnify's recorded traffic: an id in the path that does not exist answers 404 with this. */
+export const noSuchReference = (message: string) => errorBody(1401, "InvalidReference", message);
+/** Seen in emnify's recorded traffic for an id that is not a whole number (status 400). */
+export const idNotALong = () => badRequest("Cannot parse parameter id as Long");
+/** The documented example for updating one's own organisation. */
+export const ownOrganisationNotAllowed = () => errorBody(1406, "NotAllowed", "Updating of own organisation not allowed.");
+/** emnify's API gateway answers a missing, bad or expired JWT with only a message. */
+export const GATEWAY_UNAUTHORIZED = { message: "Unauthorized" } as const;
+export const GATEWAY_UNAUTHORIZED_HEADERS = { "x-amzn-errortype": "UnauthorizedException" } as const;
 
 export function validationFailed(errors: FieldError[], message = "Validation failed"): ApiErrorBody {
   return { ...errorBody(1400, "InputValidationFailed", message), errors };
@@ -55,7 +64,7 @@ export function defaultBodyForStatus(status: number): unknown {
     case 400:
       return badRequest("Bad request");
     case 401:
-      return invalidToken("Invalid token");
+      return { ...GATEWAY_UNAUTHORIZED };
     case 403:
       return forbidden("Forbidden");
     case 404:

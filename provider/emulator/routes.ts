@@ -7,6 +7,8 @@ import type { EmulatorState, StoredOrganisation } from "./state";
 import type { JwtIssuer } from "./jwt";
 import type { AuthLockout } from "./lockout";
 import type { SlidingWindowRateLimiter } from "./rateLimiter";
+import type { MonthlyQuota } from "./monthlyQuota";
+import { pageOf, type PageSize, type PagingFault } from "./paging";
 import { parseJson, type Reply } from "./http";
 import { isPlainObject, PREPAID_RULE_MESSAGE } from "./validation";
 import { renderFlat, renderNested } from "./shapes";
@@ -15,6 +17,8 @@ import * as err from "./errors";
 export interface ApiRequest {
   method: string;
   path: string;
+  /** The query string, parsed (paging reads `page` and `per_page`). */
+  query: URLSearchParams;
   body: string;
   authorization?: string;
   /** Who the limits and the lockout count against: the source IP. */
@@ -28,6 +32,11 @@ export interface RouteContext {
   lockout?: AuthLockout;
   authLimiter?: SlidingWindowRateLimiter;
   billingConfigShape: "nested" | "flat";
+  organisationPageSize: PageSize;
+  /** The paging fault in force, if any (it can change while the emulator runs). */
+  pagingFault(): PagingFault | undefined;
+  monthlyQuota?: MonthlyQuota;
+  ruleViolationStatus: 409 | 422;
   /** Headers for a 429 that lasts `ms` more (Retry-After, when enabled). */
   retryAfterHeaders(ms: number): Record<string, string>;
 }
@@ -42,7 +51,7 @@ interface Route {
 
 const ROUTES: Route[] = [
   { pattern: /^\/api\/v1\/authenticate$/, public: true, methods: { POST: (req, ctx) => authenticate(req, ctx) } },
-  { pattern: /^\/api\/v1\/organisation$/, methods: { GET: listChildren } },
+  { pattern: /^\/api\/v1\/organisation$/, methods: { GET: listOrganisations } },
   { pattern: /^\/api\/v1\/organisation\/my$/, methods: { GET: ownOrganisation } },
   {
     pattern: /^\/api\/v1\/organisation\/([^/]+)\/billing_config$/,
@@ -66,18 +75,21 @@ export function route(req: ApiRequest, ctx: RouteContext): Reply {
   const params = found.m.slice(1);
   if (found.r.public) return handler(req, ctx, params, 0);
   const caller = authorise(req, ctx);
-  return typeof caller === "number" ? handler(req, ctx, params, caller) : caller;
+  if (typeof caller !== "number") return caller;
+  const quota = ctx.monthlyQuota?.take(caller);
+  if (quota && !quota.allowed) return { status: 429, json: err.tooManyRequests(quota.message) };
+  return handler(req, ctx, params, caller);
 }
 
-/** The caller's organisation from a valid Bearer JWT, or the 401 to answer. */
+/**
+ * The caller's organisation from a valid Bearer JWT, or the 401 to answer. In emnify's recorded
+ * traffic its API gateway answers a missing, bad or expired JWT alike, with only a message.
+ */
 function authorise(req: ApiRequest, ctx: RouteContext): number | Reply {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? "");
-  if (!match) return { status: 401, json: err.invalidToken("Missing or malformed Authorization header") };
-  const result = ctx.jwt.verify(match[1]);
-  if (result.ok) return result.payload["esc.org"];
-  return result.reason === "expired"
-    ? { status: 401, json: err.tokenExpired() }
-    : { status: 401, json: err.invalidToken("Invalid token") };
+  const result = match ? ctx.jwt.verify(match[1]) : undefined;
+  if (result?.ok) return result.payload["esc.org"];
+  return { status: 401, headers: { ...err.GATEWAY_UNAUTHORIZED_HEADERS }, json: { ...err.GATEWAY_UNAUTHORIZED } };
 }
 
 function authenticate(req: ApiRequest, ctx: RouteContext): Reply {
@@ -88,9 +100,10 @@ function authenticate(req: ApiRequest, ctx: RouteContext): Reply {
   }
   const lockedMs = ctx.lockout?.remainingMs(req.clientKey, now) ?? 0;
   if (ctx.lockout && lockedMs > 0) {
+    // Documented: during the lock authenticate answers 401 (not 429) with a TooManyRequests body.
     const { attempts, seconds } = ctx.lockout;
     return {
-      status: 429,
+      status: 401,
       headers: ctx.retryAfterHeaders(lockedMs),
       json: err.tooManyRequests(`Too many failed authentication attempts (${attempts}): locked for ${seconds} seconds`),
     };
@@ -112,9 +125,18 @@ function authenticate(req: ApiRequest, ctx: RouteContext): Reply {
   return { status: 200, json: { auth_token: ctx.jwt.issue({ sub: `application-${index + 1}`, org: account.organisationId }, now) } };
 }
 
-function listChildren(_req: ApiRequest, ctx: RouteContext, _params: string[], caller: number): Reply {
-  const orgs = ctx.state.children(caller).map((o) => ({ id: o.id, name: o.name, parent: { id: caller } }));
-  return { status: 200, json: orgs };
+/** The caller and its children, paged as emnify documents; a child names its parent in `relation`. */
+function listOrganisations(req: ApiRequest, ctx: RouteContext, _params: string[], caller: number): Reply {
+  const orgs = ctx.state.visibleTo(caller).map(organisationJson);
+  const page = pageOf(orgs, req.query, ctx.organisationPageSize, req.path, ctx.pagingFault());
+  return { status: 200, headers: page.headers, json: page.items };
+}
+
+/** An organisation as emnify shows it: its parent as `relation` (there is no `parent` field). */
+function organisationJson(org: StoredOrganisation): Record<string, unknown> {
+  const json: Record<string, unknown> = { id: org.id, name: org.name };
+  if (org.parentId !== undefined) json.relation = { id: org.parentId, type: { description: "Customer of" } };
+  return json;
 }
 
 function ownOrganisation(_req: ApiRequest, ctx: RouteContext, _params: string[], caller: number): Reply {
@@ -143,7 +165,8 @@ function patchBillingConfig(req: ApiRequest, ctx: RouteContext, params: string[]
     case "invalid":
       return { status: 422, json: err.validationFailed(result.errors) };
     case "prepaid_rule":
-      return { status: 422, json: err.errorBody(1400, "InputValidationFailed", PREPAID_RULE_MESSAGE) };
+      // Status and code are undocumented: the status is configurable, the body keeps the rule's text.
+      return { status: ctx.ruleViolationStatus, json: err.errorBody(1400, "InputValidationFailed", PREPAID_RULE_MESSAGE) };
   }
 }
 
@@ -153,19 +176,20 @@ function activeInclusiveVolumes(_req: ApiRequest, ctx: RouteContext, params: str
   return { status: 200, json: ctx.state.inclusiveVolumes(access.id) };
 }
 
-/** The organisation named by the path, or the 400/403/404/422 the caller gets instead. */
+/** The organisation named by the path, or the 400/403/404/409 the caller gets instead. */
 function accessOrganisation(ctx: RouteContext, raw: string, caller: number, write: boolean): StoredOrganisation | Reply {
-  // The docs type org_id as a number ("double"); anything else in the path is a bad request.
-  if (!/^\d+(\.\d+)?$/.test(raw)) return { status: 400, json: err.badRequest(`org_id must be numeric, got "${raw}"`) };
+  // Recorded traffic: an id that is not a whole number (a Java Long) is a 400 BadRequest.
+  if (!/^-?\d{1,18}$/.test(raw)) return { status: 400, json: err.idNotALong() };
   const orgId = Number(raw);
   const access = ctx.state.access(caller, orgId, write);
   if (access.ok) return access.org;
   switch (access.reason) {
     case "not_found":
-      return { status: 404, json: err.notFound(`Organisation ${orgId} not found`) };
+      // Recorded traffic: an id that does not exist is 404 with 1401 InvalidReference, not 1201.
+      return { status: 404, json: err.noSuchReference(`Organisation ${orgId} not found`) };
     case "forbidden":
       return { status: 403, json: err.forbidden(`Organisation ${orgId} is not managed by organisation ${caller}`) };
     case "own_organisation":
-      return { status: 422, json: err.errorBody(1406, "InputValidationFailed", "Updating of own organisation not allowed") };
+      return { status: ctx.ruleViolationStatus, json: err.ownOrganisationNotAllowed() };
   }
 }

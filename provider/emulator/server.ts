@@ -20,6 +20,9 @@ import {
   DEFAULT_CATALOGUE,
   DEFAULT_JWT_LIFETIME_SECONDS,
   DEFAULT_LOCKOUT,
+  DEFAULT_MONTHLY_QUOTA,
+  DEFAULT_ORGANISATION_PAGE_SIZE,
+  DEFAULT_RULE_VIOLATION_STATUS,
   DEFAULT_RATE_LIMIT,
   DEFAULT_SEED,
   DEMO_APPLICATION_TOKEN,
@@ -30,6 +33,8 @@ import { JwtIssuer } from "./jwt";
 import { AuthLockout } from "./lockout";
 import { SlidingWindowRateLimiter } from "./rateLimiter";
 import { FaultInjector } from "./faults";
+import { MonthlyQuota } from "./monthlyQuota";
+import { checkPageSize, checkPagingFault, type PagingFault } from "./paging";
 import { BodyTooLargeError, readBody, writeReply, type Reply } from "./http";
 import { route, type RouteContext } from "./routes";
 import { loggedBody, matchesFilter, type LogFilter } from "./requestLog";
@@ -53,6 +58,7 @@ export class EmnifyEmulator {
   private readonly logBodies: boolean;
   private readonly sendRetryAfter: boolean;
   private limiter?: SlidingWindowRateLimiter;
+  private pagingFault?: PagingFault;
   private address = "";
   private stopping?: Promise<void>;
 
@@ -85,6 +91,12 @@ export class EmnifyEmulator {
     this.setRateLimit(options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit);
     const lockout = options.lockout === undefined ? DEFAULT_LOCKOUT : options.lockout;
     const authRateLimit = options.authRateLimit === undefined ? DEFAULT_AUTH_RATE_LIMIT : options.authRateLimit;
+    const monthlyQuota = options.monthlyQuota === undefined ? DEFAULT_MONTHLY_QUOTA : options.monthlyQuota;
+    const ruleViolationStatus = options.ruleViolationStatus ?? DEFAULT_RULE_VIOLATION_STATUS;
+    if (ruleViolationStatus !== 409 && ruleViolationStatus !== 422) {
+      throw new RangeError(`ruleViolationStatus must be 409 or 422, got ${String(ruleViolationStatus)}`);
+    }
+    this.setPagingFault(options.pagingFault);
     this.routeContext = {
       state: this.state,
       jwt: this.jwt,
@@ -92,6 +104,10 @@ export class EmnifyEmulator {
       lockout: lockout ? new AuthLockout(lockout.attempts, lockout.seconds) : undefined,
       authLimiter: authRateLimit ? new SlidingWindowRateLimiter(authRateLimit) : undefined,
       billingConfigShape: options.billingConfigShape ?? "nested",
+      organisationPageSize: checkPageSize(options.organisationPageSize ?? DEFAULT_ORGANISATION_PAGE_SIZE),
+      pagingFault: () => this.pagingFault,
+      monthlyQuota: monthlyQuota === false ? undefined : new MonthlyQuota(monthlyQuota),
+      ruleViolationStatus,
       retryAfterHeaders: (ms) => this.retryAfterHeaders(ms),
     };
 
@@ -169,6 +185,15 @@ export class EmnifyEmulator {
     account.applicationToken = newToken;
   }
 
+  /**
+   * A fault in paging GET /api/v1/organisation, on purpose, until replaced or cleared with
+   * undefined: `{ kind: "repeat-page", page }` answers that page with the previous page's items;
+   * `{ kind: "wrong-total-count", offset }` makes X-Total-Count disagree with the pages.
+   */
+  setPagingFault(fault: PagingFault | undefined): void {
+    this.pagingFault = fault === undefined ? undefined : checkPagingFault(fault);
+  }
+
   /** Replaces the per-IP limit for all requests; the window starts empty. */
   setRateLimit(limit: RateLimit | false): void {
     this.limiter = limit ? new SlidingWindowRateLimiter(limit) : undefined;
@@ -189,7 +214,7 @@ export class EmnifyEmulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
-    const path = (req.url ?? "/").split("?")[0];
+    const [path, rawQuery = ""] = (req.url ?? "/").split(/\?(.*)/s, 2);
     const entry: RequestLogEntry = { method, path, status: 0, at: Date.now() };
     this.requests.push(entry);
 
@@ -224,7 +249,7 @@ export class EmnifyEmulator {
     let reply: Reply;
     try {
       const authorization = req.headers.authorization;
-      reply = route({ method, path, body, authorization, clientKey }, this.routeContext);
+      reply = route({ method, path, query: new URLSearchParams(rawQuery), body, authorization, clientKey }, this.routeContext);
     } catch (error) {
       // A bug in the emulator must show up as a failing request, not as a hung one.
       reply = { status: 500, json: { message: `emulator error: ${(error as Error).message}` } };

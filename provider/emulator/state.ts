@@ -65,6 +65,16 @@ export class EmulatorState {
     return [...this.orgs.values()].filter((o) => o.parentId === parentId).sort((a, b) => a.id - b.id);
   }
 
+  /**
+   * What GET /api/v1/organisation lists for a caller: itself and its direct children, by id. Which
+   * organisations the real list holds is undocumented; listing the caller too makes clients prove
+   * they leave it out of anything meant as "children".
+   */
+  visibleTo(callerOrgId: number): StoredOrganisation[] {
+    const own = this.orgs.get(callerOrgId);
+    return [...(own ? [own] : []), ...this.children(callerOrgId)].sort((a, b) => a.id - b.id);
+  }
+
   billingConfig(id: number): ApiBillingConfig {
     return structuredClone(this.require(id).billingConfig);
   }

@@ -2,6 +2,9 @@
  * The public contract of the emulator: options, seed data and the request log. Other packages and
  * users' own tests code against these shapes, so they change only together with the README.
  */
+import type { PagingFault } from "./paging";
+
+export type { PagingFault };
 
 /** A billing config in the API's own (snake_case) shape, as the emulator stores it. */
 export interface ApiBillingConfig {
@@ -11,7 +14,11 @@ export interface ApiBillingConfig {
   charging_model?: { id: number } | null;
   payment_term?: { id: number } | null;
   vat_rate?: { id: number } | null;
-  payment_data?: Record<string, unknown> | null;
+  /**
+   * What GET answers for it is undocumented: seed any JSON (a string, an array) to prove a client
+   * reads it without failing. A PATCH accepts only an object.
+   */
+  payment_data?: unknown;
 }
 
 export interface SeedOrganisation {
@@ -71,7 +78,22 @@ export interface EmulatorOptions {
   catalogue?: EmulatorCatalogue;
   /** Keep parsed request bodies in the log. Default true. */
   logRequestBodies?: boolean;
+  /**
+   * Page sizes of GET /api/v1/organisation (`per_page` below 1 gives `default`, above `maximum`
+   * is cut to it). Default `{ default: 10, maximum: 25 }`: small, so that tests page.
+   */
+  organisationPageSize?: { default: number; maximum: number };
+  /** Requests per organisation per calendar month (UTC); then 429 until the 1st. Default 10_000_000; false: none. */
+  monthlyQuota?: number | false;
+  /**
+   * Status of a PATCH refused by a rule: updating the own organisation (1406 NotAllowed) and the
+   * prepaid rule. emnify documents neither status. Default 409.
+   */
+  ruleViolationStatus?: 409 | 422;
+  /** A paging fault from the start (see `EmnifyEmulator.setPagingFault`). Default none. */
+  pagingFault?: PagingFault;
 }
+
 
 export interface RequestLogEntry {
   method: string;

@@ -9,7 +9,7 @@ import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
 import { exportHelp, mainHelp } from "../../provider/cli/help";
 import { parseOrganisationsFile } from "../../provider/organisationsFile";
 import { makeTempDir } from "../engine/tempDirs";
-import { BILLING_CONFIG_PATH, CliRun, emulatorEnv, expectedArgs, runCli, variedOrganisations } from "./helpers";
+import { BILLING_CONFIG_PATH, CliRun, LEFT_OUT_OWN, emulatorEnv, expectedArgs, runCli, variedOrganisations } from "./helpers";
 
 const ORG_COUNT = 30;
 const ALL_IDS = Array.from({ length: ORG_COUNT }, (_, i) => 1001 + i);
@@ -58,9 +58,9 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       assert.equal(emulator.requests.length, 4);
     });
 
-    it("exports every child with --children, named after the organisation, from one list call", async () => {
+    it("exports every child with --children, named after the organisation, leaving out the token's own organisation and saying so", async () => {
       const run = await runCli(["export", "--children"], emulatorEnv(emulator));
-      assert.equal(run.stderr, "");
+      assert.equal(run.stderr, LEFT_OUT_OWN);
       assert.equal(run.status, 0);
       const entries = parseOrganisationsFile(run.stdout, "orgs.yaml");
       assert.deepEqual(
@@ -72,9 +72,11 @@ describe("pulumi-emnify export, run as a command against the emulator", function
         ["acme-gmbh", "acme-gmbh-1002", "muller-sohne-kg", "fleet-42", "org-1005", "org-1006", "nordic-aero-aps", "acme-gmbh-1008", "lodz-logistics", "smart-meters-ltd"],
       );
       assert.equal(new Set(entries.map((e) => e.name)).size, ORG_COUNT);
-      assert.equal(emulator.count({ method: "GET", path: "/api/v1/organisation" }), 1);
+      // 31 organisations (the caller too) at the emulator's maximum of 25 a page: 2 pages, and /my.
+      assert.equal(emulator.count({ method: "GET", path: "/api/v1/organisation" }), 2);
+      assert.equal(emulator.count({ method: "GET", path: "/api/v1/organisation/my" }), 1);
       assert.equal(emulator.count({ method: "GET", path: BILLING_CONFIG_PATH }), ORG_COUNT);
-      assert.equal(emulator.requests.length, ORG_COUNT + 2);
+      assert.equal(emulator.requests.length, ORG_COUNT + 4);
     });
 
     it("folds the values most organisations share into defaults", async () => {
@@ -89,7 +91,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       try {
         const fromNested = await runCli(["export", "--children"], emulatorEnv(emulator));
         const fromFlat = await runCli(["export", "--children"], emulatorEnv(flat));
-        assert.deepEqual([fromFlat.status, fromFlat.stderr], [0, ""]);
+        assert.deepEqual([fromFlat.status, fromFlat.stderr], [0, LEFT_OUT_OWN]);
         assert.equal(fromFlat.stdout, fromNested.stdout);
       } finally {
         await flat.stop();
@@ -127,7 +129,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       assert.equal(text.slice(0, 2), "{\n");
       assert.deepEqual(argsIn(text, "orgs.json"), expectedArgsOf(ALL_IDS));
       // JSON cannot say in a comment that payment data was left out, so the command says it.
-      assert.equal(run.stderr, "note: payment data (held by 10 organisations) is not written; export with --include-payment-data to write it\n");
+      assert.equal(run.stderr, LEFT_OUT_OWN + "note: payment data (held by 10 organisations) is not written; export with --include-payment-data to write it\n");
     });
 
     it("writes JSON to standard output with --format json", async () => {
@@ -169,7 +171,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       const file = path.join(dir, "orgs.yaml");
       const run = await runCli(["export", "--children", "--include-payment-data", "--out", file], emulatorEnv(emulator));
       assert.equal(run.status, 0);
-      assert.equal(run.stderr, `warning: ${file} contains payment details in plain text: do not commit it unencrypted\n`);
+      assert.equal(run.stderr, LEFT_OUT_OWN + `warning: ${file} contains payment details in plain text: do not commit it unencrypted\n`);
       const text = fs.readFileSync(file, "utf8");
       assert.deepEqual(argsIn(text), expectedArgsOf(ALL_IDS, true));
       assert.equal(argsIn(text).filter((args) => args.paymentData !== undefined).length, 10);
@@ -224,7 +226,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       assert.equal(run.status, 1);
       assert.equal(
         run.stderr,
-        "error: exporting billing config for organisation 9999 failed: GET /api/v1/organisation/9999/billing_config answered 404 NotFound: Organisation 9999 not found\n" +
+        "error: exporting billing config for organisation 9999 failed: GET /api/v1/organisation/9999/billing_config answered 404 InvalidReference: Organisation 9999 not found\n" +
           `error: 1 of 3 organisations could not be exported (9999); the other 2 were written to ${file}\n`,
       );
       const text = fs.readFileSync(file, "utf8");
@@ -321,7 +323,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       emulator.injectFault({ method: "GET", path: BILLING_CONFIG_PATH, kind: "status", status: 503, times: 6 });
       emulator.injectFault({ method: "GET", path: "/api/v1/organisation", kind: "status", status: 429, times: 1 });
       const run = await runCli(["export", "--children"], emulatorEnv(emulator));
-      assert.equal(run.stderr, "");
+      assert.equal(run.stderr, LEFT_OUT_OWN);
       assert.equal(run.status, 0);
       assert.deepEqual(argsIn(run.stdout), expectedArgsOf(ALL_IDS));
       assert.equal(emulator.count({ status: 503 }), 6);
@@ -336,7 +338,8 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       assert.equal(run.status, 1);
       assert.equal(
         run.stderr,
-        "error: exporting billing config for organisation 1017 failed: GET /api/v1/organisation/1017/billing_config answered 500: " +
+        LEFT_OUT_OWN +
+          "error: exporting billing config for organisation 1017 failed: GET /api/v1/organisation/1017/billing_config answered 500: " +
           "Internal Server Error [gave up after 2 attempts]\n" +
           `error: 1 of 30 organisations could not be exported (1017); the other 29 were written to ${file}\n`,
       );

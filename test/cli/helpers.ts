@@ -70,4 +70,9 @@ export function expectedArgs(orgId: number, config: ApiBillingConfig, includePay
   return args;
 }
 
+/** What `--children` says on stderr when the list holds the demo token's own organisation (the emulator's does). */
+export const LEFT_OUT_OWN =
+  "note: left out organisation 1 (Demo reseller), which the list holds: it is the token's own organisation, " +
+  "and --children exports the organisations it manages\n";
+
 export const BILLING_CONFIG_PATH = /^\/api\/v1\/organisation\/\d+\/billing_config$/;

@@ -85,7 +85,7 @@ describe("EmnifyClient authentication (against the emulator)", () => {
     assert.equal(client.stats.reauthentications, 1);
   });
 
-  it("reports a second 401 for the same request as an API error", async () => {
+  it("reports a second 401 for the same request as an API error, reading the gateway's bare body", async () => {
     emu = await EmnifyEmulator.start({ organisations: [{ id: 101 }] });
     emu.injectFault({ method: "GET", path: BILLING_101, kind: "status", status: 401, times: 2 });
     const client = clientFor(emu);
@@ -94,9 +94,9 @@ describe("EmnifyClient authentication (against the emulator)", () => {
       assert.equal(
         error.message,
         "reading billing config for organisation 101 failed: GET /api/v1/organisation/101/billing_config " +
-          "answered 401 InvalidToken: Invalid token [gave up after 2 attempts]",
+          "answered 401: Unauthorized [gave up after 2 attempts]",
       );
-      assert.equal(error.errorCode, 1102);
+      assert.equal(error.errorCode, undefined);
       return true;
     });
     assert.equal(emu.count(AUTHENTICATE), 2);
@@ -147,19 +147,29 @@ describe("EmnifyClient authentication (against the emulator)", () => {
     assert.equal(client.stats.authenticateCalls, 3);
   });
 
-  it("waits out an authentication lockout (429) and then authenticates", async () => {
-    emu = await EmnifyEmulator.start({
-      organisations: [{ id: 101 }],
-      lockout: { attempts: 1, seconds: 1 },
-      sendRetryAfter: true,
-    });
-    // Someone else's wrong token locks the source IP for a second.
+  it("reports a lockout (401 with a TooManyRequests body) as a lock until about when, never retried or sent again", async () => {
+    emu = await EmnifyEmulator.start({ organisations: [{ id: 101 }], lockout: { attempts: 1, seconds: 300 } });
+    // Someone else's wrong token locks the account (the emulator: the source IP).
     await assert.rejects(clientFor(emu, { applicationToken: "someone-elses-wrong-token" }).request(read101));
-    const client = clientFor(emu, { retry: { baseDelayMs: 5, maxDelayMs: 5000 } });
-    await client.request(read101);
-    assert.equal(emu.count({ ...AUTHENTICATE, status: 429 }), 1);
-    assert.equal(emu.count({ ...AUTHENTICATE, status: 200 }), 1);
-    assert.equal(client.stats.throttled, 1);
+    const now = Date.parse("2026-11-30T20:40:10Z");
+    const client = clientFor(emu, { clock: { now: () => now, sleep: async () => undefined } });
+    const lockedMessage = (remembered: string) =>
+      "authenticating with emnify failed: POST /api/v1/authenticate answered 401: TooManyRequests: " +
+      "Too many failed authentication attempts (1): locked for 300 seconds. The emnify account is locked after repeated " +
+      `failed authentications, until about 20:45 UTC (emnify locks it for 5 minutes)${remembered}. Not retried: try again ` +
+      "after that, and check that nothing else authenticates with a wrong application token.";
+    await assert.rejects(client.request(read101), (error: unknown) => {
+      assert.ok(error instanceof EmnifyAuthenticationError);
+      assert.equal(error.message, lockedMessage(""));
+      assert.deepEqual([error.status, error.lockedUntil], [401, now + 300_000]);
+      return true;
+    });
+    await assert.rejects(
+      Promise.all([client.request(read101), clientFor(emu).request(read101)]),
+      (error: unknown) => error instanceof Error && error.message === lockedMessage("; found locked earlier in this run, so not sent again"),
+    );
+    assert.equal(emu.count(AUTHENTICATE), 2);
+    assert.deepEqual([client.stats.authenticateCalls, client.stats.retries, client.stats.throttled], [1, 0, 0]);
   });
 
   it("reports an authentication that keeps failing in the words of the request that needed it", async () => {

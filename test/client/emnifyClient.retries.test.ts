@@ -197,9 +197,9 @@ describe("EmnifyClient retries (against the emulator)", () => {
         assert.equal(
           error.message,
           "reading billing config for organisation 999 failed: GET /api/v1/organisation/999/billing_config " +
-            "answered 404 NotFound: Organisation 999 not found",
+            "answered 404 InvalidReference: Organisation 999 not found",
         );
-        assert.deepEqual([error.status, error.errorCode, error.errorToken, error.attempts], [404, 1201, "NotFound", 1]);
+        assert.deepEqual([error.status, error.errorCode, error.errorToken, error.attempts], [404, 1401, "InvalidReference", 1]);
         return true;
       },
     );

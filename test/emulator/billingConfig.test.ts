@@ -273,13 +273,26 @@ describe("emulator billing config", () => {
         "If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid.",
     };
 
-    it("refuses switching to the prepaid charging model while inclusive volumes are active, changing nothing", async () => {
+    it("refuses switching to the prepaid charging model while inclusive volumes are active with 409, changing nothing", async () => {
       ctx.emulator.setInclusiveVolumes(42, [{ id: 1, volume: 1024 }]);
       const body = { vatin: "new", charging_model: { id: 2 } };
       const answer = await call(ctx.emulator, "PATCH", BILLING_CONFIG(42), { jwt, body });
-      assert.equal(answer.status, 422);
+      assert.equal(answer.status, 409);
       assert.deepEqual(answer.json, PREPAID_REFUSAL);
       assert.deepEqual(ctx.emulator.billingConfig(42), STORED);
+    });
+
+    it("answers the prepaid rule and the own organisation with 422 when ruleViolationStatus is 422", async () => {
+      const emulator = await EmnifyEmulator.start({ ruleViolationStatus: 422, organisations: [{ id: 42, inclusiveVolumes: [{ id: 1 }] }] });
+      try {
+        const token = await authenticate(emulator);
+        const prepaid = await call(emulator, "PATCH", BILLING_CONFIG(42), { jwt: token, body: { charging_model: { id: 2 } } });
+        assert.deepEqual([prepaid.status, prepaid.json], [422, PREPAID_REFUSAL]);
+        const own = await call(emulator, "PATCH", BILLING_CONFIG(1), { jwt: token, body: { vatin: "x" } });
+        assert.deepEqual([own.status, own.json], [422, { error_code: 1406, error_token: "NotAllowed", message: "Updating of own organisation not allowed." }]);
+      } finally {
+        await emulator.stop();
+      }
     });
 
     it("allows switching to prepaid when no inclusive volume is active", async () => {
@@ -315,10 +328,10 @@ describe("emulator billing config", () => {
   describe("organisation access", () => {
     for (const method of ["GET", "PATCH"]) {
       const body = method === "PATCH" ? {} : undefined;
-      it(`answers ${method} for an unknown organisation with 404 NotFound`, async () => {
+      it(`answers ${method} for an unknown organisation with 404 InvalidReference, as recorded traffic shows`, async () => {
         const answer = await call(ctx.emulator, method, BILLING_CONFIG(999), { jwt, body });
         assert.equal(answer.status, 404);
-        assert.deepEqual(answer.json, { error_code: 1201, error_token: "NotFound", message: "Organisation 999 not found" });
+        assert.deepEqual(answer.json, { error_code: 1401, error_token: "InvalidReference", message: "Organisation 999 not found" });
       });
 
       it(`answers ${method} for an organisation that is not the caller's child with 403 Forbidden`, async () => {
@@ -331,10 +344,10 @@ describe("emulator billing config", () => {
         });
       });
 
-      it(`answers ${method} with a non-numeric org_id with 400 BadRequest`, async () => {
+      it(`answers ${method} with a non-numeric org_id with 400 BadRequest, as recorded traffic shows`, async () => {
         const answer = await call(ctx.emulator, method, BILLING_CONFIG("abc" as unknown as number), { jwt, body });
         assert.equal(answer.status, 400);
-        assert.deepEqual(answer.json, { error_code: 1000, error_token: "BadRequest", message: 'org_id must be numeric, got "abc"' });
+        assert.deepEqual(answer.json, { error_code: 1000, error_token: "BadRequest", message: "Cannot parse parameter id as Long" });
       });
     }
 
@@ -342,24 +355,26 @@ describe("emulator billing config", () => {
       ctx.emulator.removeOrganisation(42);
       const answer = await call(ctx.emulator, "GET", BILLING_CONFIG(42), { jwt });
       assert.equal(answer.status, 404);
-      assert.deepEqual(answer.json, { error_code: 1201, error_token: "NotFound", message: "Organisation 42 not found" });
+      assert.deepEqual(answer.json, { error_code: 1401, error_token: "InvalidReference", message: "Organisation 42 not found" });
       assert.throws(() => ctx.emulator.billingConfig(42), /no organisation 42/);
     });
 
-    it("refuses a PATCH of the caller's own organisation with 422 error 1406", async () => {
+    it("refuses a PATCH of the caller's own organisation with 409 1406 NotAllowed, in the documented words", async () => {
       const answer = await call(ctx.emulator, "PATCH", BILLING_CONFIG(1), { jwt, body: { vatin: "x" } });
-      assert.equal(answer.status, 422);
+      assert.equal(answer.status, 409);
       assert.deepEqual(answer.json, {
         error_code: 1406,
-        error_token: "InputValidationFailed",
-        message: "Updating of own organisation not allowed",
+        error_token: "NotAllowed",
+        message: "Updating of own organisation not allowed.",
       });
     });
 
-    it("answers a fractional org_id with 404, as no organisation has one", async () => {
-      const answer = await call(ctx.emulator, "GET", "/api/v1/organisation/42.5/billing_config", { jwt });
-      assert.equal(answer.status, 404);
-      assert.deepEqual(answer.json, { error_code: 1201, error_token: "NotFound", message: "Organisation 42.5 not found" });
+    it("answers a fractional or oversized org_id with 400, since it is not a whole number the API can parse", async () => {
+      for (const id of ["42.5", "1e3", "12345678901234567890"]) {
+        const answer = await call(ctx.emulator, "GET", `/api/v1/organisation/${id}/billing_config`, { jwt });
+        assert.equal(answer.status, 400, id);
+        assert.deepEqual(answer.json, { error_code: 1000, error_token: "BadRequest", message: "Cannot parse parameter id as Long" });
+      }
     });
   });
 });

@@ -71,7 +71,7 @@ describe("emulator fault injection", () => {
   it("hits only requests whose method and exact path match", async () => {
     ctx.emulator.injectFault({ kind: "status", status: 500, method: "patch", path: BILLING_CONFIG(42), times: Infinity });
     assert.equal((await call(ctx.emulator, "GET", BILLING_CONFIG(42), { jwt })).status, 200);
-    assert.equal((await call(ctx.emulator, "PATCH", BILLING_CONFIG(1), { jwt, body: {} })).status, 422);
+    assert.equal((await call(ctx.emulator, "PATCH", BILLING_CONFIG(1), { jwt, body: {} })).status, 409);
     assert.equal((await call(ctx.emulator, "GET", `${BILLING_CONFIG(42)}?x=1`, { jwt })).status, 200);
     for (let i = 0; i < 3; i++) {
       assert.equal((await call(ctx.emulator, "PATCH", `${BILLING_CONFIG(42)}?x=1`, { jwt, body: {} })).status, 500);

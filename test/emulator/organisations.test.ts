@@ -23,14 +23,20 @@ describe("emulator organisation routes", () => {
     assert.deepEqual(answer.json, { id: 1, name: "Demo reseller" });
   });
 
-  it("lists only the caller's direct children, sorted by id, with their parent", async () => {
+  it("lists the caller and its direct children, sorted by id, each child naming its parent in relation", async () => {
     const answer = await call(ctx.emulator, "GET", "/api/v1/organisation", { jwt });
     assert.equal(answer.status, 200);
+    const customerOf = { id: 1, type: { description: "Customer of" } };
     assert.deepEqual(answer.json, [
-      { id: 10, name: "Customer A", parent: { id: 1 } },
-      { id: 20, name: "Organisation 20", parent: { id: 1 } },
-      { id: 30, name: "Customer C", parent: { id: 1 } },
+      { id: 1, name: "Demo reseller" },
+      { id: 10, name: "Customer A", relation: customerOf },
+      { id: 20, name: "Organisation 20", relation: customerOf },
+      { id: 30, name: "Customer C", relation: customerOf },
     ]);
+    assert.deepEqual(
+      ["x-total-count", "x-total-pages", "x-current-page", "x-count-per-page"].map((h) => answer.headers.get(h)),
+      ["4", "1", "1", "10"],
+    );
   });
 
   it("answers the active inclusive volumes of a child, as seeded and as changed later", async () => {

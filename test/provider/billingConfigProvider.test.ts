@@ -124,20 +124,39 @@ describe("BillingConfigProvider against the emulator", () => {
       assert.deepEqual([result.outs.billingConfigId, result.outs.chargingModel, result.outs.paymentTerm], [8, { id: 0 }, { id: 1 }]);
     });
 
-    it("surfaces the API's refusal of a switch to prepaid and changes nothing", async () => {
-      await start();
-      emu.setInclusiveVolumes(101, [{ id: 1 }]);
-      const { inputs: checked } = await provider.check({}, { orgId: 101, chargingModel: { id: 2 } });
-      await assert.rejects(provider.create(checked), (error: unknown) => {
-        assert.ok(error instanceof EmnifyApiError);
-        assert.match(
-          error.message,
-          /^creating billing config for organisation 101 failed: PATCH \/api\/v1\/organisation\/101\/billing_config answered 422 InputValidationFailed: .*If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid\./,
-        );
-        return true;
+    for (const status of [409, 422] as const) {
+      it(`surfaces the API's refusal of a switch to prepaid answered ${status}, in its words, and changes nothing`, async () => {
+        await start({ ruleViolationStatus: status });
+        emu.setInclusiveVolumes(101, [{ id: 1 }]);
+        const { inputs: checked } = await provider.check({}, { orgId: 101, chargingModel: { id: 2 } });
+        await assert.rejects(provider.create(checked), (error: unknown) => {
+          assert.ok(error instanceof EmnifyApiError);
+          assert.equal(
+            error.message,
+            `creating billing config for organisation 101 failed: PATCH /api/v1/organisation/101/billing_config answered ${status} ` +
+              "InputValidationFailed: If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid.",
+          );
+          assert.equal(error.attempts, 1);
+          return true;
+        });
+        assert.deepEqual(emu.billingConfig(101), ORIGINAL);
       });
-      assert.deepEqual(emu.billingConfig(101), ORIGINAL);
-    });
+
+      it(`surfaces the refusal to update the token's own organisation answered ${status} as 1406 NotAllowed`, async () => {
+        await start({ ruleViolationStatus: status });
+        const { inputs: checked } = await provider.check({}, { orgId: 1, vatin: "DE1" });
+        await assert.rejects(provider.create(checked), (error: unknown) => {
+          assert.ok(error instanceof EmnifyApiError);
+          assert.equal(
+            error.message,
+            `creating billing config for organisation 1 failed: PATCH /api/v1/organisation/1/billing_config answered ${status} ` +
+              "NotAllowed: Updating of own organisation not allowed.",
+          );
+          assert.equal(error.errorCode, 1406);
+          return true;
+        });
+      });
+    }
 
     it("records the state from before when the PATCH gets no definite answer", async () => {
       await start({}, 2);
@@ -361,6 +380,36 @@ describe("BillingConfigProvider against the emulator", () => {
       await later.delete("101", old.outs);
       assert.deepEqual(patches(), [{ vatin: "DE000000001" }]);
     });
+
+    for (const [shape, held] of [["a string", "IBAN ****1234"], ["an array", [{ iban: "****1234" }]]] as const) {
+      it(`adopts and refreshes an organisation whose payment_data is ${shape}, since its GET shape is undocumented`, async () => {
+        await start();
+        emu.setBillingConfig(101, { payment_data: held });
+        const { result } = await created({ orgId: 101, vatin: "A" });
+        assert.deepEqual(result.outs.paymentData, held);
+        const refreshed = await provider.read("101", result.outs);
+        assert.deepEqual(refreshed.props.paymentData, held);
+        assert.equal(refreshed.props.vatin, "A");
+      });
+
+      it(`refuses to manage paymentData that emnify holds as ${shape}, naming the organisation, before any PATCH`, async () => {
+        await start();
+        emu.setBillingConfig(101, { payment_data: held });
+        const { inputs } = await provider.check({}, { orgId: 101, vatin: "A", paymentData: { iban: "DE89370400440532013000" } });
+        emu.clearRequests();
+        await assert.rejects(provider.create(inputs), (error: unknown) => {
+          assert.equal(
+            (error as Error).message,
+            `creating billing config for organisation 101: paymentData is declared, but emnify holds payment_data as ${shape}, ` +
+              "not an object, so the resource cannot compare it with the declared value (it would send it on every run). " +
+              "Leave paymentData out of this organisation's declaration to keep what emnify holds.",
+          );
+          return true;
+        });
+        assert.deepEqual(calls(), ["GET 200"]);
+        assert.deepEqual(emu.billingConfig(101).vatin, ORIGINAL.vatin);
+      });
+    }
 
     it("treats a vanished organisation as nothing to restore", async () => {
       await start();
