@@ -7,6 +7,7 @@ export type {
   EmulatorCatalogue,
   EmulatorOptions,
   FaultRule,
+  PathRateLimit,
   RateLimit,
   RequestLogEntry,
   SeedOrganisation,
