@@ -35,6 +35,8 @@ export interface LimitScenarioResult {
   firstFailure?: string;
   wallMs: number;
   floorMs: number;
+  /** From the start of the engine operation to the first API call (Check/Diff/Read RPCs, host warm-up). */
+  firstCallMs: number;
   /** The bounds of the issue, as [wall ÷ floor, 429s ÷ useful calls]. */
   bound: { ratio: number; throttledShare: number };
 }
@@ -120,12 +122,13 @@ async function adoption(
       const minimum = scenario.minimum.create;
       const switched = tighten ? emulator.tightenAfter(Math.floor(minimum / 2), tighten.to) : undefined;
       const t0 = performance.now();
+      const epoch0 = Date.now();
       const result = await watched(stage, name, minimum, () => engine.up(resources));
       const wallMs = performance.now() - t0;
       const seen = await emulator.requestsSince(0);
       const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH);
       const floorMs = floorOf(minimum, switched === undefined ? undefined : await switched) * 1000;
-      return summarise(name, description, "(nothing: the default 2000/300)", calls.length, minimum, seen.filter((r) => r.status === 429).length, result.failed.map((f) => f.error ?? "failed"), wallMs, floorMs);
+      return summarise(name, description, "(nothing: the default 2000/300)", calls.length, minimum, seen.filter((r) => r.status === 429).length, result.failed.map((f) => f.error ?? "failed"), wallMs, floorMs, (seen[0]?.at ?? epoch0) - epoch0);
     } finally {
       await provider.stop();
     }
@@ -144,6 +147,7 @@ function summarise(
   failures: string[],
   wallMs: number,
   floorMs: number,
+  firstCallMs: number,
 ): LimitScenarioResult {
   return {
     name,
@@ -156,6 +160,7 @@ function summarise(
     firstFailure: failures[0],
     wallMs,
     floorMs,
+    firstCallMs,
     bound: { ratio: wallMs / floorMs, throttledShare: throttled / minimum },
   };
 }
@@ -200,12 +205,13 @@ async function twoProcesses(stage: Stage): Promise<LimitScenarioResult> {
       const engines = providers.map((p, i) => new EngineSimulator(p, { project: PROJECT, stack: STACK, state: states[i] }));
       const first = await emulator.requestCount();
       const t0 = performance.now();
+      const epoch0 = Date.now();
       const results = await watched(stage, name, 2000, () => Promise.all(engines.map((e) => e.refresh())));
       const wallMs = performance.now() - t0;
       const seen = await emulator.requestsSince(first);
       const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH).length;
       const failures = results.flatMap((r) => r.failed.map((f) => f.error ?? "failed"));
-      return summarise(name, description, `${told} (both)`, calls, 2000, seen.filter((r) => r.status === 429).length, failures, wallMs, (2000 / (2000 / 30)) * 1000);
+      return summarise(name, description, `${told} (both)`, calls, 2000, seen.filter((r) => r.status === 429).length, failures, wallMs, (2000 / (2000 / 30)) * 1000, (seen[0]?.at ?? epoch0) - epoch0);
     } finally {
       await Promise.all(providers.map((p) => p.stop()));
     }
@@ -255,7 +261,8 @@ export function limitTable(results: LimitScenarioResult[]): string {
     `${(r.wallMs / 1000).toFixed(1)} s`,
     `${(r.floorMs / 1000).toFixed(1)} s`,
     `${r.bound.ratio.toFixed(2)}×`,
+    `${(r.firstCallMs / 1000).toFixed(1)} s`,
   ]);
-  const header = ["scenario", "told", "API calls / minimum", "429s", "429s ÷ useful", "failures", "wall", "floor", "wall ÷ floor"];
+  const header = ["scenario", "told", "API calls / minimum", "429s", "429s ÷ useful", "failures", "wall", "floor", "wall ÷ floor", "first API call after"];
   return [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`).join("\n");
 }
