@@ -206,9 +206,11 @@ export class RequestPacer {
   configure(options: Partial<PacerOptions>): void {
     // A start rate nobody chose follows the window; one given explicitly stays.
     if (options.startRate !== undefined) this.chosenStartRate = options.startRate;
+    const before = this.options.startRate;
     this.options = validatePacerOptions({ ...this.options, ...options, startRate: this.chosenStartRate });
-    // What 429s taught stays; a pacer that has not been throttled yet starts over at the new pace.
-    if (this.rate.cuts === 0) this.rate = this.newRate();
+    // What 429s taught stays; a pacer not yet throttled starts over at a new start pace (only when
+    // it changed: the same settings again must not restart its slow start).
+    if (this.rate.cuts === 0 && this.options.startRate !== before) this.rate = this.newRate();
     this.pump();
   }
 

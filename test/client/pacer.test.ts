@@ -373,6 +373,17 @@ describe("request pacer: configuration", () => {
     near(first.stats.currentRate, 500, "an untaught pacer starts over at the new window's pace");
   });
 
+  it("does not restart its slow start when configured again with the same settings", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer(DEFAULT_PACER_OPTIONS, clock);
+    void instantTasks(pacer, clock, 500, []);
+    await clock.advanceTo(3000);
+    const grown = pacer.stats.currentRate;
+    assert.ok(grown > 60, `rate ${grown}`);
+    pacer.configure({ ...DEFAULT_PACER_OPTIONS });
+    assert.equal(pacer.stats.currentRate, grown);
+  });
+
   it("keeps what 429s taught when reconfigured", async () => {
     const clock = new FakeClock();
     const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 8 }, clock);
