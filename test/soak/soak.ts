@@ -281,8 +281,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const slowMs = timeoutMs + 150;
 
   // Bounds implied by the settings (see the report): an attempt lasts at most timeoutMs; between
-  // attempts the client waits at most 0.5 s × 2^i, or a Retry-After (1 s here), and a 429 pauses
-  // the pacer 2 s; an operation makes at most 3 requests plus one authentication and one renewal.
+  // attempts the client waits at most 0.5 s × 2^i, or a Retry-After (1 s here, which also pauses the
+  // pacer), plus 2 s of slack for the pacer's lower rate after 429s; an operation makes at most 3 requests plus one authentication and one renewal.
   const backoffMs = Array.from({ length: options.maxAttempts - 1 }, (_, i) => Math.min(20_000, 500 * 2 ** i) + 2_000).reduce((s, x) => s + x, 0);
   const requestBoundMs = options.maxAttempts * timeoutMs + backoffMs;
   const callBoundMs = 5 * requestBoundMs;
@@ -328,7 +328,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     "emnify:endpoint": emu.url,
     "emnify:timeoutSeconds": String(options.timeoutSeconds),
     "emnify:maxAttempts": String(options.maxAttempts),
-    // Not binding (the emulator's limit is off here); the pacer still pauses and slows on each 429.
+    // Not binding (the emulator's per-IP limit is off here); the pacer still slows on each 429, and
+    // learns the undisclosed limits of some rounds (LIMIT_KINDS).
     "emnify:rateLimit": "100000/1",
   };
   const secretConfigKeys = ["emnify:applicationToken"];
