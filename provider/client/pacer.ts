@@ -20,7 +20,7 @@ import { performance } from "node:perf_hooks";
 import { logToHost } from "../logger";
 import { EmnifyConfigurationError } from "./errors";
 import { AdaptiveRate } from "./rateController";
-import { CREDIT_LIFETIME_MS, RateLedger, ledgerPathFor } from "./rateLedger";
+import { RateLedger, creditLifetimeMs, ledgerPathFor } from "./rateLedger";
 
 export interface PacerOptions {
   /**
@@ -101,8 +101,7 @@ const realClock: PacerClock = {
  */
 const SPACING_TOLERANCE_MS = 10;
 
-/** How many starts to reserve in the ledger at once: about half a second's worth. */
-const LEDGER_BATCH_SECONDS = 0.5;
+/** At most this many starts are reserved in the ledger at once. */
 const LEDGER_BATCH_MAX = 100;
 
 export interface PacerStats {
@@ -139,9 +138,8 @@ export class RequestPacer {
   private rate: AdaptiveRate;
   /** The earliest start the short-term rate allows next. */
   private nextStartAt = Number.NEGATIVE_INFINITY;
-  /** Starts reserved in the ledger and not yet used, and when they lapse. */
-  private credits = 0;
-  private creditsLapseAt = Number.NEGATIVE_INFINITY;
+  /** Starts reserved in the ledger and not yet used, oldest first, with when they lapse. */
+  private readonly credits: { left: number; lapseAt: number }[] = [];
   private reserving = false;
   /** The ledger said the machine's window is full until then. */
   private ledgerFullUntil = Number.NEGATIVE_INFINITY;
@@ -245,7 +243,10 @@ export class RequestPacer {
         this.sleepUntil(openAt);
         return;
       }
-      if (this.ledger?.usable === true) this.credits -= 1;
+      if (this.ledger?.usable === true) {
+        this.credits[0]!.left -= 1;
+        if (this.credits[0]!.left === 0) this.credits.shift();
+      }
       // The rate's schedule (GCRA): each start moves the next one an interval on from its own
       // theoretical time, or from now when the pacer was idle; nextOpening allows a start up to
       // SPACING_TOLERANCE_MS early, so late timers do not slow the pace and a burst stays tiny.
@@ -272,24 +273,31 @@ export class RequestPacer {
     }
     if (at > now || this.ledger?.usable !== true) return at;
     if (now < this.ledgerFullUntil) return this.ledgerFullUntil;
-    if (now >= this.creditsLapseAt) this.credits = 0;
-    if (this.credits > 0) return now;
-    this.reserve(now);
+    while (this.credits.length > 0 && now >= this.credits[0]!.lapseAt) this.credits.shift();
+    const left = this.credits.reduce((sum, c) => sum + c.left, 0);
+    // Ask for the next batch while half of this one is left, so that pacing never waits for the lock.
+    const batch = this.batchSize(now);
+    if (left <= batch / 2) this.reserve(batch);
+    if (left > 0) return now;
     return this.reserving ? "when the ledger answers" : now;
   }
 
-  /** Asks the machine's ledger for about half a second's worth of starts. */
-  private reserve(now: number): void {
+  /** As many starts as the rate allows within half a credit's lifetime (and as are waiting), so few lapse unused. */
+  private batchSize(now: number): number {
+    const lifetime = creditLifetimeMs(this.options.windowMs);
+    return Math.max(1, Math.min(this.waiting.length, LEDGER_BATCH_MAX, Math.ceil((this.rate.allowance(now) * lifetime) / 2000)));
+  }
+
+  /** Asks the machine's ledger for `wanted` starts, in the background. */
+  private reserve(wanted: number): void {
     if (this.reserving || this.ledger === undefined) return;
     this.reserving = true;
-    const wanted = Math.max(1, Math.min(this.waiting.length, LEDGER_BATCH_MAX, Math.ceil(this.rate.allowance(now) * LEDGER_BATCH_SECONDS)));
     const wallNow = Date.now();
     void this.ledger.reserve(wanted, this.options.requests, this.options.windowMs).then((grant) => {
       this.reserving = false;
       const at = this.clock.now();
       if (grant !== undefined && grant.granted > 0) {
-        this.credits = grant.granted;
-        this.creditsLapseAt = at + CREDIT_LIFETIME_MS;
+        this.credits.push({ left: grant.granted, lapseAt: at + creditLifetimeMs(this.options.windowMs) });
       } else if (grant !== undefined) {
         this.ledgerFullUntil = at + Math.max(10, (grant.retryAt ?? wallNow) - Date.now());
       }

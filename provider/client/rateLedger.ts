@@ -27,11 +27,15 @@ export interface LedgerGrant {
 }
 
 /**
- * A reservation counts from when it was made until `windowMs` after the latest moment its starts
- * may be used (the pacer drops unused credits after this long), so a request counted by the API at
- * its arrival can never be counted by the ledger for a shorter time.
+ * How long reserved starts may wait for use before the pacer drops them: 2% of the window, at most
+ * 1 s (emnify's 5 minutes) and at least 20 ms. A reservation counts from when it was made plus this
+ * lifetime (the latest moment its starts may be used) for a whole window, so the ledger never counts
+ * a request for less time than the API does; the lifetime's share of the window is what that
+ * costs, 2% at most.
  */
-export const CREDIT_LIFETIME_MS = 1_000;
+export function creditLifetimeMs(windowMs: number): number {
+  return Math.min(1_000, Math.max(20, windowMs * 0.02));
+}
 
 /** Longest wait for the lock before the process gives up on the ledger. */
 const LOCK_WAIT_MS = 2_000;
@@ -100,7 +104,7 @@ export class RateLedger {
       const inWindow = ledger.reservations.filter(([at]) => at > now - windowMs);
       const used = inWindow.reduce((sum, [, n]) => sum + n, 0);
       const granted = Math.max(0, Math.min(wanted, limit - used));
-      if (granted > 0) inWindow.push([now + CREDIT_LIFETIME_MS, granted]);
+      if (granted > 0) inWindow.push([now + creditLifetimeMs(windowMs), granted]);
       if (granted > 0 || inWindow.length !== ledger.reservations.length) this.write({ v: 1, reservations: inWindow });
       if (granted > 0) return { granted };
       // Full: the slot frees when enough of the oldest reservations have left the window.

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as lockfile from "proper-lockfile";
 import { EmnifyClient } from "../../provider/client/emnifyClient";
 import { RequestPacer, sharedPacer } from "../../provider/client/pacer";
-import { CREDIT_LIFETIME_MS, RateLedger, ledgerDirectory, ledgerPathFor } from "../../provider/client/rateLedger";
+import { RateLedger, creditLifetimeMs, ledgerDirectory, ledgerPathFor } from "../../provider/client/rateLedger";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
 import { runNodeScript } from "../engine";
 
@@ -28,8 +28,8 @@ describe("rate ledger: one budget per machine and API origin", () => {
     assert.deepEqual(await first.reserve(6, 10, 60_000), { granted: 6 });
     now += 500;
     assert.deepEqual(await second.reserve(6, 10, 60_000), { granted: 4 });
-    assert.deepEqual(await first.reserve(1, 10, 60_000), { granted: 0, retryAt: 1_000_000 + CREDIT_LIFETIME_MS + 60_000 });
-    now = 1_000_000 + CREDIT_LIFETIME_MS + 60_000;
+    assert.deepEqual(await first.reserve(1, 10, 60_000), { granted: 0, retryAt: 1_000_000 + creditLifetimeMs(60_000) + 60_000 });
+    now = 1_000_000 + creditLifetimeMs(60_000) + 60_000;
     assert.deepEqual(await second.reserve(10, 10, 60_000), { granted: 6 }, "the first reservation has left the window");
   });
 
