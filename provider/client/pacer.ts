@@ -282,10 +282,16 @@ export class RequestPacer {
     return this.reserving ? "when the ledger answers" : now;
   }
 
-  /** As many starts as the rate allows within half a credit's lifetime (and as are waiting), so few lapse unused. */
+  /**
+   * As many starts as this process actually achieves in half a credit's lifetime (and as are
+   * waiting), so that few lapse unused: a lapsed credit still counts in the machine's window. The
+   * achieved rate, not the allowance, because the allowance may be far above what the process
+   * manages (a busy event loop, the concurrency cap).
+   */
   private batchSize(now: number): number {
     const lifetime = creditLifetimeMs(this.options.windowMs);
-    return Math.max(1, Math.min(this.waiting.length, LEDGER_BATCH_MAX, Math.ceil((this.rate.allowance(now) * lifetime) / 2000)));
+    const pace = Math.min(this.rate.allowance(now), this.rate.achieved(now));
+    return Math.max(1, Math.min(this.waiting.length, LEDGER_BATCH_MAX, Math.ceil((pace * lifetime) / 2000)));
   }
 
   /** Asks the machine's ledger for `wanted` starts, in the background. */

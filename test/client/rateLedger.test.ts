@@ -116,6 +116,17 @@ describe("rate ledger: one budget per machine and API origin", () => {
     assert.equal(lines.length, 1);
   });
 
+  it("reserves hardly more than a pacer uses: lapsed credits would waste the machine's window", async function () {
+    this.timeout(20_000);
+    const file = path.join(dir, "thrifty.json");
+    // A fast start rate the tasks cannot keep up with: the batches must follow what is achieved.
+    const pacer = new RequestPacer({ requests: 10_000, windowMs: 2_000, maxConcurrency: 4, startRate: 2000 }, undefined, new RateLedger(file, quiet([])));
+    await Promise.all(Array.from({ length: 300 }, () => pacer.run(() => new Promise((resolve) => setTimeout(resolve, 10)))));
+    const { reservations } = JSON.parse(readFileSync(file, "utf8")) as { reservations: [number, number][] };
+    const reserved = reservations.reduce((sum, [, n]) => sum + n, 0);
+    assert.ok(reserved >= 300 && reserved <= 315, `reserved ${reserved} for 300 starts`);
+  });
+
   it("makes a pacer wait for the machine's window when other processes have used it up", async function () {
     this.timeout(10_000);
     const file = path.join(dir, "full.json");
