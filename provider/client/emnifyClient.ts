@@ -225,10 +225,12 @@ export class EmnifyClient {
     for (;;) {
       const jwt = spec.authorize ? await this.currentJwt(spec.ctx) : undefined;
       attempts += 1;
+      let sentAt: number | undefined;
       const outcome = await this.pacer.run(() => {
         // The retry budget counts from the first send, not from the wait for the first pacer slot:
         // a request queued behind a hundred others has not yet been given a chance to fail.
         firstSentAt ??= this.clock.now();
+        sentAt = this.pacer.now();
         this.stats.requests += 1;
         if (spec.path === AUTHENTICATE_PATH) this.stats.authenticateCalls += 1;
         return exchange({
@@ -239,7 +241,7 @@ export class EmnifyClient {
           userAgent: this.userAgent,
           timeoutMs: this.timeoutMs,
         });
-      });
+      }, { retry: transientFailures > 0 });
 
       let failure: Failure;
       let retryAfterMs: number | undefined;
@@ -269,7 +271,8 @@ export class EmnifyClient {
           retryAfterMs = asked === undefined ? undefined : Math.min(asked, this.policy.maxDelayMs);
           if (status === 429) {
             this.stats.throttled += 1;
-            this.pacer.throttled(retryAfterMs);
+            // When it was sent lets the pacer cut its rate once per burst, not once per 429.
+            this.pacer.throttled(retryAfterMs, sentAt);
           }
         } else {
           throw fail({ kind: "status", status, body: parseErrorBody(outcome.body), attempts });

@@ -3,14 +3,24 @@
  *
  * Pulumi runs every resource of a stack concurrently in one provider host process, and emnify
  * limits requests per source IP, not per resource. So the limit can only be respected by one pacer
- * per API origin that every client in the process shares: it lets a request start only when that
- * keeps the sliding window under the limit and a concurrency slot is free, and it slows
- * everyone down when the API answers 429 anyway (another process on the same IP, a stricter
- * per-path limit, clock skew).
+ * per API origin that every client in the process shares. A request starts only when all of these
+ * allow it:
+ *
+ * - **the window** (a hard ceiling): at most `requests` in any `windowMs`, emnify's documented
+ *   2,000 per 5 minutes less a safety margin, or what `emnify:rateLimit` says;
+ * - **the machine's ledger** (./rateLedger.ts): the same window, shared with the other
+ *   pulumi-emnify processes on this machine talking to the same API;
+ * - **the short-term rate** (./rateController.ts): discovered from 429s, for the limits nobody told
+ *   us about (per-path limits, another job on the IP), which bite over seconds;
+ * - **concurrency**: at most `maxConcurrency` in flight;
+ * - **a pause** the API asked for with `Retry-After`.
  */
 
 import { performance } from "node:perf_hooks";
+import { logToHost } from "../logger";
 import { EmnifyConfigurationError } from "./errors";
+import { AdaptiveRate } from "./rateController";
+import { RateLedger, creditLifetimeMs, ledgerPathFor } from "./rateLedger";
 
 export interface PacerOptions {
   /**
@@ -29,6 +39,12 @@ export interface PacerOptions {
    * @default 8
    */
   maxConcurrency: number;
+  /**
+   * Requests per second at the start, before any 429 taught the pacer better; it doubles every
+   * second from there until the first 429.
+   * @default the window's average rate, and at least 10/s (emnify suggests ~100 ms between calls)
+   */
+  startRate?: number;
 }
 
 /** What emnify documents: 2,000 requests per source IP per rolling 5 minutes. */
@@ -51,6 +67,11 @@ export const DEFAULT_PACER_OPTIONS: PacerOptions = Object.freeze({
   maxConcurrency: 8,
 });
 
+/** emnify suggests about 100 ms between calls: the pace at which an unknown API is approached. */
+export const MIN_START_RATE = 10;
+/** The short-term rate never drops below one request per second: slower, but never stalled. */
+export const MIN_RATE = 1;
+
 /**
  * Pacer options for an API that allows `limit.requests` per `limit.windowMs`: the same window, at
  * the safety margin below the limit. Used for the `emnify:rateLimit` setting, which states the API's
@@ -59,9 +80,6 @@ export const DEFAULT_PACER_OPTIONS: PacerOptions = Object.freeze({
 export function paceForApiLimit(limit: { requests: number; windowMs: number }): Pick<PacerOptions, "requests" | "windowMs"> {
   return { requests: Math.max(1, Math.floor(limit.requests * SAFETY_MARGIN)), windowMs: limit.windowMs };
 }
-
-/** Pause after a 429 that did not say how long to wait. */
-const DEFAULT_THROTTLE_PAUSE_MS = 2_000;
 
 /** Time source of the pacer. `now` only needs to be monotonic, not wall-clock time. */
 export interface PacerClock {
@@ -77,9 +95,32 @@ const realClock: PacerClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * How early a start may come before its place in the rate's schedule. Timers fire a little late;
+ * this lets the next start make up for it. At 40 requests/s it allows no burst beyond one extra.
+ */
+const SPACING_TOLERANCE_MS = 10;
+
+/** At most this many starts are reserved in the ledger at once. */
+const LEDGER_BATCH_MAX = 100;
+
+export interface PacerStats {
+  started: number;
+  /** 429 answers reported to the pacer. */
+  throttledSignals: number;
+  /** Times a 429 cut the short-term rate (at most one per round trip). */
+  rateCuts: number;
+  /** The short-term rate allowed now, requests per second. */
+  currentRate: number;
+  /** "shared" while the machine's ledger is in use, "alone" without one or after it failed. */
+  ledger: "shared" | "alone";
+}
+
 export class RequestPacer {
-  private options: PacerOptions;
+  private options: Required<PacerOptions>;
+  private chosenStartRate: number | undefined;
   private readonly clock: PacerClock;
+  private readonly ledger: RateLedger | undefined;
   /**
    * When each finished request that is still in the window finished, oldest first.
    *
@@ -94,25 +135,44 @@ export class RequestPacer {
   private readonly waiting: (() => void)[] = [];
   private inFlight = 0;
   private pausedUntil = Number.NEGATIVE_INFINITY;
-  /** Limit in force now: the configured one, or less after 429s. */
-  private limit: number;
-  /** When the limit was last cut or raised; recovery steps come one full window after it. */
-  private limitChangedAt = 0;
+  private rate: AdaptiveRate;
+  /** The earliest start the short-term rate allows next. */
+  private nextStartAt = Number.NEGATIVE_INFINITY;
+  /** Starts reserved in the ledger and not yet used, oldest first, with when they lapse. */
+  private readonly credits: { left: number; lapseAt: number }[] = [];
+  private reserving = false;
+  /** The ledger said the machine's window is full until then. */
+  private ledgerFullUntil = Number.NEGATIVE_INFINITY;
   /** When the pending sleep (if any) ends, so that a later, redundant sleep is not started. */
   private wakeAt: number | undefined;
   private startedCount = 0;
   private throttledCount = 0;
 
-  constructor(options: PacerOptions, clock: PacerClock = realClock) {
+  /**
+   * @param ledger  shares the window with other processes on the machine; without one the pacer
+   *   paces this process alone (tests, and a client given its own pacer).
+   */
+  constructor(options: PacerOptions, clock: PacerClock = realClock, ledger?: RateLedger) {
     this.options = validatePacerOptions(options);
+    this.chosenStartRate = options.startRate;
     this.clock = clock;
-    this.limit = this.options.requests;
+    this.ledger = ledger;
+    this.rate = this.newRate();
   }
 
-  /** Waits for a slot (window and concurrency), then runs `task`, holding the slot until it settles. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /** The pacer's clock, for callers that report when a request was sent (see `throttled`). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Waits for a slot, then runs `task`, holding the slot until it settles. A retry goes to the head
+   * of the queue: it has waited its turn once already, and the retry budget is ticking.
+   */
+  async run<T>(task: () => Promise<T>, opts: { retry?: boolean } = {}): Promise<T> {
     await new Promise<void>((resolve) => {
-      this.waiting.push(resolve);
+      if (opts.retry === true) this.waiting.unshift(resolve);
+      else this.waiting.push(resolve);
       this.pump();
     });
     try {
@@ -125,55 +185,73 @@ export class RequestPacer {
   }
 
   /**
-   * The API answered 429: pause every start for `retryAfterMs` (2 s when the API did not say) and
-   * halve the limit.
-   *
-   * The requests that were in flight together tend to come back 429 together; cutting the limit
-   * for each of them would collapse it to 1 after one burst. So a 429 that arrives while a pause
-   * is already running only extends the pause.
+   * The API answered 429 to a request sent at `sentAt` (the pacer's clock; default now): cut the
+   * short-term rate (see ./rateController.ts), and pause every start for `retryAfterMs` when the
+   * API said how long to wait. Without `Retry-After` there is no pause: the lower rate is enough,
+   * and a fixed pause per 429 would cost more than the limit itself against a per-second limit.
    */
-  throttled(retryAfterMs?: number): void {
+  throttled(retryAfterMs?: number, sentAt?: number): void {
     const now = this.clock.now();
     this.throttledCount += 1;
-    const pause = retryAfterMs !== undefined && retryAfterMs >= 0 ? retryAfterMs : DEFAULT_THROTTLE_PAUSE_MS;
-    if (now >= this.pausedUntil) this.limit = Math.max(1, Math.floor(this.limit * 0.5));
-    // Recovery needs a full window without any 429, so every signal restarts that wait.
-    this.limitChangedAt = now;
-    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+    if (retryAfterMs !== undefined && retryAfterMs >= 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
+    if (this.rate.throttled(now, sentAt ?? now)) {
+      // The new, lower rate applies from the very next start.
+      this.nextStartAt = Math.max(this.nextStartAt, now + 1000 / this.rate.allowance(now));
+    }
   }
 
   /** Changes the limits, e.g. when the provider configuration sets a different rate limit. */
   configure(options: Partial<PacerOptions>): void {
-    const next = validatePacerOptions({ ...this.options, ...options });
-    const wasAtFullLimit = this.limit >= this.options.requests;
-    this.options = next;
-    // Keep any slow-down in force (the API said 429 recently), but never above the new limit.
-    this.limit = wasAtFullLimit ? next.requests : Math.min(this.limit, next.requests);
+    // A start rate nobody chose follows the window; one given explicitly stays.
+    if (options.startRate !== undefined) this.chosenStartRate = options.startRate;
+    const before = this.options.startRate;
+    this.options = validatePacerOptions({ ...this.options, ...options, startRate: this.chosenStartRate });
+    // What 429s taught stays; a pacer not yet throttled starts over at a new start pace (only when
+    // it changed: the same settings again must not restart its slow start).
+    if (this.rate.cuts === 0 && this.options.startRate !== before) this.rate = this.newRate();
     this.pump();
   }
 
-  get stats(): { started: number; throttledSignals: number; currentLimit: number } {
-    this.recover(this.clock.now());
-    return { started: this.startedCount, throttledSignals: this.throttledCount, currentLimit: this.limit };
+  get stats(): PacerStats {
+    const now = this.clock.now();
+    return {
+      started: this.startedCount,
+      throttledSignals: this.throttledCount,
+      rateCuts: this.rate.cuts,
+      currentRate: this.rate.allowance(now),
+      ledger: this.ledger?.usable === true ? "shared" : "alone",
+    };
   }
 
   /** The options in force (for diagnostics and tests). */
-  get settings(): Readonly<PacerOptions> {
+  get settings(): Readonly<Required<PacerOptions>> {
     return { ...this.options };
+  }
+
+  private newRate(): AdaptiveRate {
+    return new AdaptiveRate({ startRate: this.options.startRate, minRate: MIN_RATE }, this.clock.now());
   }
 
   /** Starts as many waiting tasks as the limits allow, then sleeps until the next one could start. */
   private pump(): void {
     const now = this.clock.now();
-    this.recover(now);
     this.forget(now);
     while (this.waiting.length > 0) {
       const openAt = this.nextOpening(now);
-      if (openAt === "when a request finishes") return; // run()'s finally calls pump again
+      if (openAt === "when a request finishes" || openAt === "when the ledger answers") return;
       if (openAt > now) {
         this.sleepUntil(openAt);
         return;
       }
+      if (this.ledger?.usable === true) {
+        this.credits[0]!.left -= 1;
+        if (this.credits[0]!.left === 0) this.credits.shift();
+      }
+      // The rate's schedule (GCRA): each start moves the next one an interval on from its own
+      // theoretical time, or from now when the pacer was idle; nextOpening allows a start up to
+      // SPACING_TOLERANCE_MS early, so late timers do not slow the pace and a burst stays tiny.
+      this.nextStartAt = Math.max(this.nextStartAt, now) + 1000 / this.rate.allowance(now);
+      this.rate.started(now);
       this.inFlight += 1;
       this.startedCount += 1;
       this.waiting.shift()!();
@@ -181,27 +259,56 @@ export class RequestPacer {
   }
 
   /** The earliest moment the next start is allowed, judged at `now`. */
-  private nextOpening(now: number): number | "when a request finishes" {
+  private nextOpening(now: number): number | "when a request finishes" | "when the ledger answers" {
     if (this.inFlight >= this.options.maxConcurrency) return "when a request finishes";
-    const notBefore = Math.max(now, this.pausedUntil);
+    let at = Math.max(now, this.pausedUntil, this.nextStartAt - SPACING_TOLERANCE_MS);
     const inWindow = this.finished.length + this.inFlight;
-    // When the window is full, how many requests must leave it before one more fits (after a
-    // cut, several must). Finished ones leave in order; one still in flight leaves no earlier
-    // than a window after it finishes, which pump() hears about.
-    let windowOpens: number | undefined = notBefore;
-    if (inWindow >= this.limit) {
-      const mustLeave = inWindow - this.limit + 1;
-      windowOpens =
-        mustLeave <= this.finished.length
-          ? Math.max(notBefore, this.finished[mustLeave - 1]! + this.options.windowMs)
-          : undefined;
+    if (inWindow >= this.options.requests) {
+      // How many requests must leave the window before one more fits. Finished ones leave in
+      // order; one still in flight leaves no earlier than a window after it finishes, which
+      // pump() hears about.
+      const mustLeave = inWindow - this.options.requests + 1;
+      if (mustLeave > this.finished.length) return "when a request finishes";
+      at = Math.max(at, this.finished[mustLeave - 1]! + this.options.windowMs);
     }
-    if (this.limit < this.options.requests) {
-      // Recovery could open a slot before the window does.
-      const recovers = Math.max(notBefore, this.limitChangedAt + this.options.windowMs);
-      windowOpens = windowOpens === undefined ? recovers : Math.min(windowOpens, recovers);
-    }
-    return windowOpens ?? "when a request finishes";
+    if (at > now || this.ledger?.usable !== true) return at;
+    if (now < this.ledgerFullUntil) return this.ledgerFullUntil;
+    while (this.credits.length > 0 && now >= this.credits[0]!.lapseAt) this.credits.shift();
+    const left = this.credits.reduce((sum, c) => sum + c.left, 0);
+    // Ask for the next batch while half of this one is left, so that pacing never waits for the lock.
+    const batch = this.batchSize(now);
+    if (left <= batch / 2) this.reserve(batch);
+    if (left > 0) return now;
+    return this.reserving ? "when the ledger answers" : now;
+  }
+
+  /**
+   * As many starts as this process actually achieves in half a credit's lifetime (and as are
+   * waiting), so that few lapse unused: a lapsed credit still counts in the machine's window. The
+   * achieved rate, not the allowance, because the allowance may be far above what the process
+   * manages (a busy event loop, the concurrency cap).
+   */
+  private batchSize(now: number): number {
+    const lifetime = creditLifetimeMs(this.options.windowMs);
+    const pace = Math.min(this.rate.allowance(now), this.rate.achieved(now));
+    return Math.max(1, Math.min(this.waiting.length, LEDGER_BATCH_MAX, Math.ceil((pace * lifetime) / 2000)));
+  }
+
+  /** Asks the machine's ledger for `wanted` starts, in the background. */
+  private reserve(wanted: number): void {
+    if (this.reserving || this.ledger === undefined) return;
+    this.reserving = true;
+    const wallNow = Date.now();
+    void this.ledger.reserve(wanted, this.options.requests, this.options.windowMs).then((grant) => {
+      this.reserving = false;
+      const at = this.clock.now();
+      if (grant !== undefined && grant.granted > 0) {
+        this.credits.push({ left: grant.granted, lapseAt: at + creditLifetimeMs(this.options.windowMs) });
+      } else if (grant !== undefined) {
+        this.ledgerFullUntil = at + Math.max(10, (grant.retryAt ?? wallNow) - Date.now());
+      }
+      this.pump();
+    });
   }
 
   private sleepUntil(at: number): void {
@@ -220,25 +327,15 @@ export class RequestPacer {
     while (drop < this.finished.length && this.finished[drop]! <= cutoff) drop += 1;
     if (drop > 0) this.finished.splice(0, drop);
   }
-
-  /**
-   * Additive recovery: each full window without a 429 gives back a tenth of the configured limit
-   * (at least 1), up to the configured limit. A tenth, not 1, because a window is long (5 minutes
-   * for emnify) and recovering one request per window would never finish within a deployment.
-   */
-  private recover(now: number): void {
-    const full = this.options.requests;
-    const step = Math.max(1, Math.ceil(full / 10));
-    while (this.limit < full && now >= this.pausedUntil && now - this.limitChangedAt >= this.options.windowMs) {
-      this.limit = Math.min(full, this.limit + step);
-      this.limitChangedAt += this.options.windowMs;
-    }
-  }
 }
 
-function validatePacerOptions(options: PacerOptions): PacerOptions {
+function defaultStartRate(options: Pick<PacerOptions, "requests" | "windowMs">): number {
+  return Math.max(MIN_START_RATE, (options.requests * 1000) / options.windowMs);
+}
+
+function validatePacerOptions(options: PacerOptions): Required<PacerOptions> {
   const check = (name: keyof PacerOptions, integer: boolean): void => {
-    const value = options[name];
+    const value = options[name] as number;
     if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
       throw new EmnifyConfigurationError(
         `invalid pacer setting ${name}: ${String(value)} (expected a positive ${integer ? "integer" : "number"})`,
@@ -248,13 +345,20 @@ function validatePacerOptions(options: PacerOptions): PacerOptions {
   check("requests", true);
   check("windowMs", false);
   check("maxConcurrency", true);
-  return { requests: options.requests, windowMs: options.windowMs, maxConcurrency: options.maxConcurrency };
+  if (options.startRate !== undefined) check("startRate", false);
+  return {
+    requests: options.requests,
+    windowMs: options.windowMs,
+    maxConcurrency: options.maxConcurrency,
+    startRate: options.startRate ?? defaultStartRate(options),
+  };
 }
 
 const sharedPacers = new Map<string, RequestPacer>();
 
 /**
- * The pacer for the API at `endpoint`, one per origin per process. `options` apply when it is
+ * The pacer for the API at `endpoint`, one per origin per process, sharing its window with the other
+ * processes on the machine through the origin's ledger. `options` apply when it is
  * created; a later call with options reconfigures the existing pacer (the provider may learn its
  * configuration after the first request was paced).
  */
@@ -265,7 +369,8 @@ export function sharedPacer(endpoint: string, options?: Partial<PacerOptions>): 
     if (options !== undefined && Object.keys(options).length > 0) existing.configure(options);
     return existing;
   }
-  const pacer = new RequestPacer({ ...DEFAULT_PACER_OPTIONS, ...options });
+  const ledger = new RateLedger(ledgerPathFor(origin), logToHost);
+  const pacer = new RequestPacer({ ...DEFAULT_PACER_OPTIONS, ...options }, realClock, ledger);
   sharedPacers.set(origin, pacer);
   return pacer;
 }

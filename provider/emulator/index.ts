@@ -8,6 +8,7 @@ export type {
   EmulatorOptions,
   FaultRule,
   PagingFault,
+  PathRateLimit,
   RateLimit,
   RequestLogEntry,
   SeedOrganisation,

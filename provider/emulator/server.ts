@@ -10,6 +10,7 @@ import type {
   EmulatorAccount,
   EmulatorOptions,
   FaultRule,
+  PathRateLimit,
   RateLimit,
   RequestLogEntry,
   SeedOrganisation,
@@ -31,7 +32,7 @@ import {
 import { EmulatorState } from "./state";
 import { JwtIssuer } from "./jwt";
 import { AuthLockout } from "./lockout";
-import { SlidingWindowRateLimiter } from "./rateLimiter";
+import { PathRateLimits, SlidingWindowRateLimiter } from "./rateLimiter";
 import { FaultInjector } from "./faults";
 import { MonthlyQuota } from "./monthlyQuota";
 import { checkPageSize, checkPagingFault, type PagingFault } from "./paging";
@@ -59,6 +60,7 @@ export class EmnifyEmulator {
   private readonly sendRetryAfter: boolean;
   private limiter?: SlidingWindowRateLimiter;
   private pagingFault?: PagingFault;
+  private pathLimits = new PathRateLimits([]);
   private address = "";
   private stopping?: Promise<void>;
 
@@ -89,6 +91,7 @@ export class EmnifyEmulator {
     this.jwt = new JwtIssuer(lifetime);
     this.faults = new FaultInjector(options.seed ?? DEFAULT_SEED);
     this.setRateLimit(options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit);
+    this.setPathRateLimits(options.pathRateLimits ?? []);
     const lockout = options.lockout === undefined ? DEFAULT_LOCKOUT : options.lockout;
     const authRateLimit = options.authRateLimit === undefined ? DEFAULT_AUTH_RATE_LIMIT : options.authRateLimit;
     const monthlyQuota = options.monthlyQuota === undefined ? DEFAULT_MONTHLY_QUOTA : options.monthlyQuota;
@@ -199,6 +202,14 @@ export class EmnifyEmulator {
     this.limiter = limit ? new SlidingWindowRateLimiter(limit) : undefined;
   }
 
+  /**
+   * Replaces the limits on paths (and short-term limits on all requests); their windows start
+   * empty. A test can tighten a limit in the middle of a run this way.
+   */
+  setPathRateLimits(limits: PathRateLimit[]): void {
+    this.pathLimits = new PathRateLimits(limits);
+  }
+
   private listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
@@ -237,8 +248,11 @@ export class EmnifyEmulator {
     }
 
     const clientKey = req.socket.remoteAddress ?? "unknown";
-    const limited = this.limiter?.take(clientKey);
-    if (limited && !limited.allowed) {
+    // Both limits must pass, and a request refused by one is counted by neither.
+    const overall = this.limiter?.check(clientKey);
+    let limited = overall?.allowed === false ? overall : this.pathLimits.take(clientKey, method, path);
+    if (limited.allowed && this.limiter) limited = this.limiter.take(clientKey);
+    if (!limited.allowed) {
       return this.answer(res, entry, {
         status: 429,
         headers: this.retryAfterHeaders(limited.retryAfterMs),

@@ -43,6 +43,23 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
+/**
+ * A limit of its own on some requests, per source IP, as emnify has on some paths (its docs name
+ * 10/s on a billing path and publish no others). All requests the rule matches count together:
+ * `"/api/v1/organisation/:id/billing_config"` limits the billing configs of every organisation as
+ * one. Checked besides the per-IP `rateLimit`; a request refused by either is answered 429 and
+ * counted by neither.
+ */
+export interface PathRateLimit extends RateLimit {
+  /** Default: any method. */
+  method?: string;
+  /**
+   * A string is a path pattern in which `:name` stands for one path segment; a RegExp matches the
+   * path (no query). Default: every path, i.e. one more per-IP limit (e.g. a short-term one).
+   */
+  path?: string | RegExp;
+}
+
 /** Which reference ids exist. Their meaning is undocumented by emnify, so they carry no names. */
 export interface EmulatorCatalogue {
   chargingModels: number[];
@@ -66,6 +83,8 @@ export interface EmulatorOptions {
   lockout?: { attempts: number; seconds: number } | false;
   /** All requests per source IP. Default `{ requests: 2000, windowSeconds: 300 }`. */
   rateLimit?: RateLimit | false;
+  /** Limits on some paths (or short-term limits on all), per source IP. Default: none. */
+  pathRateLimits?: PathRateLimit[];
   /** `POST /api/v1/authenticate` per source IP. Default `{ requests: 100, windowSeconds: 300 }`. */
   authRateLimit?: RateLimit | false;
   /** Add `Retry-After` (seconds, rounded up) to 429s. Default false: emnify documents none. */

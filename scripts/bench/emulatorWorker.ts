@@ -37,6 +37,14 @@ async function main(): Promise<void> {
             }),
           };
           break;
+        case "tightenAfter": {
+          const accepted = () => emulator.requests.filter((r) => r.status >= 200 && r.status < 300 && r.path !== "/api/v1/authenticate").length;
+          while (accepted() < message.accepted) await new Promise((resolve) => setTimeout(resolve, 5));
+          const at = accepted();
+          emulator.setPathRateLimits(message.limits);
+          reply = { id: message.id, acceptedAtSwitch: at };
+          break;
+        }
         case "stop":
           await emulator.stop();
           reply = { id: message.id };

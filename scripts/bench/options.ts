@@ -14,6 +14,10 @@
  * 50 ms ÷ 3 s against 0.02% at emnify's 300 s; the report states it.
  */
 
+/** The rate-limit scenarios (./limitScenarios.ts). */
+export const LIMIT_SCENARIOS = ["undisclosed-40", "path-8", "tightening", "two-processes"] as const;
+export type LimitScenarioName = (typeof LIMIT_SCENARIOS)[number];
+
 export interface BenchOptions {
   orgs: number;
   latencyMs: number;
@@ -23,6 +27,8 @@ export interface BenchOptions {
   parallel?: number;
   /** Where the table goes; undefined with --no-write. */
   out?: string;
+  /** Rate-limit scenarios to run instead of the five phases (see ./limitScenarios.ts). */
+  scenarios?: LimitScenarioName[];
 }
 
 /** emnify's documented limits. */
@@ -43,6 +49,8 @@ Options:
   --window-seconds W    sliding window that enforces it (default ${DEFAULTS.windowSeconds})
   --parallel N          at most N provider calls at once, like \`pulumi up --parallel N\`
                         (default: unbounded, as Pulumi's)
+  --scenario NAME       instead of the five phases, a rate-limit scenario: ${LIMIT_SCENARIOS.join(", ")},
+                        or "limits" for all four (repeatable; 30 ms latency, own settings)
   --out FILE            where to write the table (default BENCHMARKS.md in the repository)
   --no-write            print only
   -h, --help            this text
@@ -90,6 +98,15 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
         options.out = value();
         if (!options.out) throw new UsageError("--out needs a file name");
         break;
+      case "--scenario": {
+        const name = value();
+        const names = name === "limits" ? [...LIMIT_SCENARIOS] : [name as LimitScenarioName];
+        if (!names.every((n) => (LIMIT_SCENARIOS as readonly string[]).includes(n))) {
+          throw new UsageError(`--scenario must be one of ${LIMIT_SCENARIOS.join(", ")} or limits, got ${JSON.stringify(name ?? "")}`);
+        }
+        options.scenarios = [...(options.scenarios ?? []), ...names];
+        break;
+      }
       case "--no-write":
         options.out = undefined;
         break;

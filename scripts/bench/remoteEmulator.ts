@@ -1,7 +1,7 @@
 /** The main thread's handle on the emulator running in ./emulatorWorker.ts. */
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { ApiBillingConfig, EmulatorOptions } from "pulumi-emnify/emulator";
+import type { ApiBillingConfig, EmulatorOptions, PathRateLimit } from "pulumi-emnify/emulator";
 
 export interface LoggedRequest {
   method: string;
@@ -14,13 +14,16 @@ export type EmulatorRequest =
   | { id: number; kind: "requests"; from: number }
   | { id: number; kind: "count" }
   | { id: number; kind: "configs"; orgIds: number[] }
-  | { id: number; kind: "stop" };
+  | { id: number; kind: "stop" }
+  | { id: number; kind: "tightenAfter"; accepted: number; limits: PathRateLimit[] };
 
 export interface EmulatorReply {
   id: number;
   url?: string;
   requests?: LoggedRequest[];
   count?: number;
+  /** For "tightenAfter": how many requests had been accepted when the limits changed. */
+  acceptedAtSwitch?: number;
   configs?: (ApiBillingConfig | null)[];
 }
 
@@ -61,6 +64,15 @@ export class RemoteEmulator {
   /** The request log from index `from` on (method, path, status, arrival time). */
   async requestsSince(from: number): Promise<LoggedRequest[]> {
     return (await this.ask({ kind: "requests", from } as EmulatorRequest)).requests!;
+  }
+
+  /**
+   * Replaces the path limits once `accepted` requests other than authenticate have been answered
+   * 2xx (checked in the emulator's own thread every few milliseconds). Resolves when it happened,
+   * with the count at that moment.
+   */
+  async tightenAfter(accepted: number, limits: PathRateLimit[]): Promise<number> {
+    return (await this.ask({ kind: "tightenAfter", accepted, limits } as EmulatorRequest)).acceptedAtSwitch!;
   }
 
   async requestCount(): Promise<number> {

@@ -168,12 +168,13 @@ emnify emulator and writes the section below. The text outside it is written by 
 `;
 
 /** Replaces the generated block of `file` (or creates the file), keeping everything else. */
-export function writeBenchmarks(file: string, section: string): void {
-  const current = existsSync(file) ? readFileSync(file, "utf8") : PREAMBLE + `${BEGIN}\n${END}\n`;
-  const begin = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
+export function writeBenchmarks(file: string, section: string, markers: { begin: string; end: string } = { begin: BEGIN, end: END }): void {
+  const { begin: BEGIN_MARK, end: END_MARK } = markers;
+  const current = existsSync(file) ? readFileSync(file, "utf8") : PREAMBLE + `${BEGIN_MARK}\n${END_MARK}\n`;
+  const begin = current.indexOf(BEGIN_MARK);
+  const end = current.indexOf(END_MARK);
   const next =
-    begin >= 0 && end > begin ? current.slice(0, begin) + section + current.slice(end + END.length) : `${current.trimEnd()}\n\n${section}\n`;
+    begin >= 0 && end > begin ? current.slice(0, begin) + section + current.slice(end + END_MARK.length) : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, next);
 }
 

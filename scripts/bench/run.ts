@@ -29,12 +29,12 @@ import { RemoteEmulator } from "./remoteEmulator";
 import { FIELDS, apiView, differences, stateView } from "../../test/soak/model";
 import { type BenchDeclaration, type BenchScenario, buildScenario } from "./scenario";
 
-const PROJECT = "bench";
-const STACK = "bench";
+export const PROJECT = "bench";
+export const STACK = "bench";
 const AUTHENTICATE_PATH = "/api/v1/authenticate";
 
 /** The user's program: declares one BillingConfig per entry of a JSON file named in stack config. */
-const PROGRAM = `"use strict";
+export const PROGRAM = `"use strict";
 const fs = require("fs");
 const pulumi = require("@pulumi/pulumi");
 const { BillingConfig } = require("pulumi-emnify");

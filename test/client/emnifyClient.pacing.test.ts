@@ -30,7 +30,7 @@ describe("EmnifyClient pacing (against a rate-limited emulator)", () => {
   }
 
   it("finishes 100 concurrent requests for 100 organisations without failures, with fewer 429s than useful answers", async function () {
-    // 101 requests at 20 per second take about 5 s; a 429 adds a 2 s pause at half speed.
+    // 101 requests at 20 per second take about 5 s; a 429 cuts the rate to 70% of what got through.
     this.timeout(90_000);
     const pacer = new RequestPacer({ requests: 20, windowMs: 1000, maxConcurrency: 8 });
     const results = await readHundredOrganisations(pacer);

@@ -69,7 +69,7 @@ function heldTask(pacer: RequestPacer, started: string[], name: string): { relea
 describe("request pacer: sliding window", () => {
   it("starts at most `requests` tasks in a window and the rest when the oldest start leaves it", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 3, windowMs: 1000, maxConcurrency: 100 }, clock);
+    const pacer = windowOnly({ requests: 3, windowMs: 1000, maxConcurrency: 100 }, clock);
     const startedAt: number[] = [];
     const all = instantTasks(pacer, clock, 5, startedAt);
     await settle();
@@ -84,7 +84,7 @@ describe("request pacer: sliding window", () => {
 
   it("slides with each start instead of resetting on fixed boundaries", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 2, windowMs: 1000, maxConcurrency: 100 }, clock);
+    const pacer = windowOnly({ requests: 2, windowMs: 1000, maxConcurrency: 100 }, clock);
     const startedAt: number[] = [];
     instantTasks(pacer, clock, 1, startedAt);
     await clock.advanceTo(600);
@@ -97,7 +97,7 @@ describe("request pacer: sliding window", () => {
 
   it("sleeps once, exactly until a slot frees, instead of polling", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 1, windowMs: 1000, maxConcurrency: 100 }, clock);
+    const pacer = windowOnly({ requests: 1, windowMs: 1000, maxConcurrency: 100 }, clock);
     const startedAt: number[] = [];
     instantTasks(pacer, clock, 1, startedAt);
     await clock.advanceTo(250);
@@ -111,7 +111,7 @@ describe("request pacer: sliding window", () => {
 
   it("keeps a slow request in the window until windowMs after it finished, when the API may have counted it", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 1, windowMs: 1000, maxConcurrency: 100 }, clock);
+    const pacer = windowOnly({ requests: 1, windowMs: 1000, maxConcurrency: 100 }, clock);
     const started: string[] = [];
     const slow = heldTask(pacer, started, "slow");
     const next = heldTask(pacer, started, "next");
@@ -127,7 +127,7 @@ describe("request pacer: sliding window", () => {
 
   it("starts waiting tasks in the order they asked", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 1, windowMs: 10, maxConcurrency: 1 }, clock);
+    const pacer = windowOnly({ requests: 1, windowMs: 10, maxConcurrency: 1 }, clock);
     const order: number[] = [];
     const all = [1, 2, 3, 4].map((n) => pacer.run(async () => void order.push(n)));
     await clock.advanceTo(100);
@@ -139,7 +139,7 @@ describe("request pacer: sliding window", () => {
 describe("request pacer: concurrency", () => {
   it("keeps at most maxConcurrency tasks in flight and starts the next when one finishes", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 2 }, clock);
+    const pacer = windowOnly({ requests: 100, windowMs: 1000, maxConcurrency: 2 }, clock);
     const started: string[] = [];
     const tasks = ["a", "b", "c", "d"].map((name) => heldTask(pacer, started, name));
     await settle();
@@ -155,7 +155,7 @@ describe("request pacer: concurrency", () => {
 
   it("frees the slot of a task that fails and passes its error on", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 1 }, clock);
+    const pacer = windowOnly({ requests: 100, windowMs: 1000, maxConcurrency: 1 }, clock);
     const failing = pacer.run(async () => {
       throw new Error("boom");
     });
@@ -165,90 +165,177 @@ describe("request pacer: concurrency", () => {
   });
 });
 
-describe("request pacer: slowing down after 429", () => {
-  it("pauses every start for the time the API asked for", async () => {
+/** A pacer with the short-term rate out of the way (started at a billion per second), to test the window. */
+function windowOnly(options: { requests: number; windowMs: number; maxConcurrency: number }, clock: FakeClock): RequestPacer {
+  return new RequestPacer({ ...options, startRate: 1e9 }, clock);
+}
+
+/** Feeds the pacer `perSecond` instant tasks a second from `from` to `to` (ms), one at a time. */
+async function feed(pacer: RequestPacer, clock: FakeClock, perSecond: number, from: number, to: number, startedAt: number[]): Promise<void> {
+  for (let t = from; t < to; t += 1000 / perSecond) {
+    await clock.advanceTo(t);
+    void pacer.run(async () => void startedAt.push(clock.now()));
+  }
+  await clock.advanceTo(to);
+}
+
+/** Starts per whole second, from second 0 to `seconds` - 1. */
+function perSecond(startedAt: number[], seconds: number): number[] {
+  return Array.from({ length: seconds }, (_, s) => startedAt.filter((t) => t >= s * 1000 && t < (s + 1) * 1000).length);
+}
+
+const near = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 0.01, `${what}: ${actual} instead of ${expected}`);
+
+describe("request pacer: the short-term rate", () => {
+  it("approaches an unknown API at 10 requests/s and doubles the pace every second until a 429", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 8 }, clock);
+    const pacer = new RequestPacer(DEFAULT_PACER_OPTIONS, clock);
+    const startedAt: number[] = [];
+    void instantTasks(pacer, clock, 1000, startedAt);
+    await clock.advanceTo(4000);
+    // 10 × 2^t requests per second: about 14, 29, 58 and 115 in seconds 0 to 3 (the integral).
+    const counts = perSecond(startedAt, 4);
+    assert.ok(counts[0]! >= 13 && counts[0]! <= 16, `first second: ${counts[0]}`);
+    for (let s = 1; s < 4; s += 1) {
+      const ratio = counts[s]! / counts[s - 1]!;
+      assert.ok(ratio > 1.7 && ratio < 2.4, `second ${s}: ${counts[s]} after ${counts[s - 1]}`);
+    }
+    assert.ok(startedAt.length < 250, "no burst: far fewer than the window's 1,900 in 4 s");
+  });
+
+  it("starts at the window's own average rate when the limit it was told is faster than 10/s", () => {
+    const pacer = new RequestPacer({ requests: 190, windowMs: 3000, maxConcurrency: 8 }, new FakeClock());
+    near(pacer.settings.startRate, 63.333, "start rate");
+    near(pacer.stats.currentRate, 63.333, "rate");
+  });
+
+  it("cuts to 70% of the rate actually achieved over the last second, not of the allowance", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer({ requests: 100_000, windowMs: 1000, maxConcurrency: 8, startRate: 100 }, clock);
+    const startedAt: number[] = [];
+    await feed(pacer, clock, 20, 0, 3000, startedAt);
+    assert.ok(pacer.stats.currentRate >= 40, "the allowance is well above the 20/s in use");
+    pacer.throttled();
+    near(pacer.stats.currentRate, 14, "rate after the cut");
+    assert.equal(pacer.stats.rateCuts, 1);
+  });
+
+  it("cuts once for a burst: a 429 for a request sent before the last cut changes nothing", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer({ requests: 100_000, windowMs: 1000, maxConcurrency: 8, startRate: 100 }, clock);
+    await feed(pacer, clock, 20, 0, 2000, []);
+    const sentBeforeTheCut = clock.now() - 30;
+    pacer.throttled(undefined, sentBeforeTheCut);
+    pacer.throttled(undefined, sentBeforeTheCut);
+    pacer.throttled(undefined, sentBeforeTheCut + 10);
+    assert.deepEqual({ cuts: pacer.stats.rateCuts, signals: pacer.stats.throttledSignals }, { cuts: 1, signals: 3 });
+    near(pacer.stats.currentRate, 14, "rate");
+    await clock.advanceTo(clock.now() + 1);
+    pacer.throttled(undefined, clock.now());
+    assert.equal(pacer.stats.rateCuts, 2, "a request sent after the cut is news");
+  });
+
+  it("climbs back to the rate of the last cut within seconds (CUBIC), then probes beyond it", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer({ requests: 100_000, windowMs: 1000, maxConcurrency: 8, startRate: 100 }, clock);
+    await feed(pacer, clock, 20, 0, 2000, []);
+    pacer.throttled();
+    const cutAt = clock.now();
+    // Keep it busy, so the rate is in use and not capped as idle.
+    void instantTasks(pacer, clock, 2000, []);
+    const k = Math.cbrt((20 * 0.3) / 0.4); // seconds back to the old rate: 2.47
+    await clock.advanceTo(cutAt + k * 1000);
+    near(pacer.stats.currentRate, 20, `rate ${k.toFixed(2)} s after the cut`);
+    await clock.advanceTo(cutAt + (k + 2) * 1000);
+    near(pacer.stats.currentRate, 20 + 0.4 * 8, "rate 2 s later");
+  });
+
+  it("paces requests at the allowed rate, evenly, with no burst after the cut", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer({ requests: 100_000, windowMs: 1000, maxConcurrency: 8, startRate: 100 }, clock);
+    await feed(pacer, clock, 20, 0, 2000, []);
+    pacer.throttled(); // 14/s
+    const startedAt: number[] = [];
+    void instantTasks(pacer, clock, 100, startedAt);
+    await clock.advanceTo(2500);
+    const gaps = startedAt.slice(1).map((t, i) => t - startedAt[i]!);
+    assert.ok(startedAt.length >= 6 && startedAt.length <= 8, `${startedAt.length} starts in 0.5 s at 14-15/s`);
+    assert.ok(gaps.every((g) => g >= 1000 / 15 - 10), `gaps ${gaps.map((g) => g.toFixed(1)).join(", ")}`);
+  });
+
+  it("never drops below 1 request per second, however many 429s: slower, never stalled", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer({ requests: 100_000, windowMs: 1000, maxConcurrency: 8 }, clock);
+    for (let i = 0; i < 50; i += 1) {
+      await clock.advanceTo(i * 10);
+      pacer.throttled();
+    }
+    assert.ok(pacer.stats.currentRate >= 1, `rate ${pacer.stats.currentRate}`);
+    const startedAt: number[] = [];
+    void instantTasks(pacer, clock, 3, startedAt);
+    await clock.advanceTo(3500);
+    assert.equal(startedAt.length, 3);
+  });
+
+  it("banks no burst while idle: after a quiet minute the allowance is back at the start rate", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer({ requests: 1000, windowMs: 100_000, maxConcurrency: 8 }, clock);
+    void instantTasks(pacer, clock, 300, []);
+    await clock.advanceTo(5000);
+    assert.ok(pacer.stats.currentRate > 100, `busy: ${pacer.stats.currentRate}`);
+    await clock.advanceTo(65_000);
+    near(pacer.stats.currentRate, 10, "rate after a quiet minute");
+  });
+
+  it("pauses every start for the time the API asked for with Retry-After", async () => {
+    const clock = new FakeClock();
+    const pacer = windowOnly({ requests: 100, windowMs: 1000, maxConcurrency: 8 }, clock);
     pacer.throttled(3000);
     const startedAt: number[] = [];
     instantTasks(pacer, clock, 2, startedAt);
     await clock.advanceTo(2999);
     assert.deepEqual(startedAt, []);
     await clock.advanceTo(3000);
-    assert.deepEqual(startedAt, [3000, 3000]);
+    assert.deepEqual(startedAt.slice(0, 1), [3000]);
   });
 
-  it("pauses for 2 seconds when the API did not say how long", async () => {
+  it("does not pause at all when the API did not say how long: the lower rate is the answer", async () => {
     const clock = new FakeClock();
     const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 8 }, clock);
+    await feed(pacer, clock, 10, 0, 1000, []);
     pacer.throttled();
     const startedAt: number[] = [];
     instantTasks(pacer, clock, 1, startedAt);
-    await clock.advanceTo(1999);
-    assert.deepEqual(startedAt, []);
-    await clock.advanceTo(2000);
-    assert.deepEqual(startedAt, [2000]);
+    await clock.advanceTo(1000 + 1000 / 7 + 1);
+    assert.equal(startedAt.length, 1, "started within one interval of the new 7/s");
   });
 
-  it("halves the limit once per pause, however many in-flight requests come back 429, down to 1", async () => {
+  it("sends retries ahead of requests that have not been tried yet", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 10, windowMs: 60_000, maxConcurrency: 8 }, clock);
-    pacer.throttled(100);
-    pacer.throttled(100);
-    pacer.throttled(100);
-    assert.deepEqual(pacer.stats, { started: 0, throttledSignals: 3, currentLimit: 5 });
-    const limits: number[] = [];
-    for (let t = 100; t <= 400; t += 100) {
-      await clock.advanceTo(t);
-      pacer.throttled(100);
-      limits.push(pacer.stats.currentLimit);
-    }
-    assert.deepEqual(limits, [2, 1, 1, 1]);
-  });
-
-  it("admits only the reduced limit per window, then gives back a tenth of the limit per clean window", async () => {
-    const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 10, windowMs: 1000, maxConcurrency: 100 }, clock);
-    const startedAt: number[] = [];
-    instantTasks(pacer, clock, 10, startedAt);
+    const pacer = windowOnly({ requests: 100, windowMs: 1000, maxConcurrency: 1 }, clock);
+    const order: string[] = [];
+    const first = heldTask(pacer, order, "first");
+    const queued = ["a", "b"].map((n) => pacer.run(async () => void order.push(n)));
+    const retry = pacer.run(async () => void order.push("retry"), { retry: true });
     await settle();
-    pacer.throttled(100);
-    instantTasks(pacer, clock, 8, startedAt);
-    await clock.advanceTo(999);
-    assert.equal(startedAt.length, 10);
-    await clock.advanceTo(1000);
-    assert.equal(pacer.stats.currentLimit, 6);
-    assert.equal(startedAt.length, 16);
-    await clock.advanceTo(1999);
-    assert.equal(startedAt.length, 16);
-    await clock.advanceTo(2000);
-    assert.equal(startedAt.length, 18);
-    assert.equal(pacer.stats.currentLimit, 7);
+    first.release();
+    await Promise.all([first.done, ...queued, retry]);
+    assert.deepEqual(order, ["first", "retry", "a", "b"]);
   });
 
-  it("recovers step by step to the configured limit and no further", async () => {
+  it("keeps the window as a hard ceiling however far the short-term rate has grown", async () => {
     const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 20, windowMs: 1000, maxConcurrency: 8 }, clock);
-    pacer.throttled(0);
-    const limits: number[] = [pacer.stats.currentLimit];
-    for (let t = 1000; t <= 7000; t += 1000) {
-      await clock.advanceTo(t);
-      limits.push(pacer.stats.currentLimit);
+    const pacer = new RequestPacer({ requests: 50, windowMs: 10_000, maxConcurrency: 8, startRate: 100 }, clock);
+    const startedAt: number[] = [];
+    void instantTasks(pacer, clock, 120, startedAt);
+    await clock.advanceTo(9_999);
+    assert.equal(startedAt.length, 50);
+    await clock.advanceTo(30_000);
+    assert.equal(startedAt.length, 120);
+    for (const t of startedAt) {
+      assert.ok(startedAt.filter((u) => u > t - 10_000 && u <= t).length <= 50, `more than 50 starts in the window ending at ${t}`);
     }
-    assert.deepEqual(limits, [10, 12, 14, 16, 18, 20, 20, 20]);
-  });
-
-  it("restarts the wait for recovery at every 429, even one that does not cut the limit again", async () => {
-    const clock = new FakeClock();
-    const pacer = new RequestPacer({ requests: 20, windowMs: 1000, maxConcurrency: 8 }, clock);
-    pacer.throttled(500);
-    await clock.advanceTo(400);
-    pacer.throttled(500); // during the pause: no second cut
-    assert.equal(pacer.stats.currentLimit, 10);
-    await clock.advanceTo(1000);
-    assert.equal(pacer.stats.currentLimit, 10, "only 600 ms since the last 429");
-    await clock.advanceTo(1400);
-    assert.equal(pacer.stats.currentLimit, 12);
   });
 });
 
@@ -273,26 +360,37 @@ describe("request pacer: configuration", () => {
     assert.equal(sharedPacer("https://pacer-share.invalid/"), a);
     assert.equal(sharedPacer("https://pacer-share.invalid/some/prefix"), a);
     assert.notEqual(sharedPacer("https://pacer-share-other.invalid"), a);
-    assert.deepEqual(a.settings, DEFAULT_PACER_OPTIONS);
+    assert.deepEqual(a.settings, { ...DEFAULT_PACER_OPTIONS, startRate: 10 });
+    assert.equal(a.stats.ledger, "shared");
   });
 
   it("applies options when the shared pacer is created and reconfigures it on a later call", () => {
     const first = sharedPacer("https://pacer-configure.invalid", { requests: 50, windowMs: 10_000 });
-    assert.deepEqual(first.settings, { requests: 50, windowMs: 10_000, maxConcurrency: 8 });
-    const again = sharedPacer("https://pacer-configure.invalid", { maxConcurrency: 2 });
+    assert.deepEqual(first.settings, { requests: 50, windowMs: 10_000, maxConcurrency: 8, startRate: 10 });
+    const again = sharedPacer("https://pacer-configure.invalid", { maxConcurrency: 2, requests: 500, windowMs: 1000 });
     assert.equal(again, first);
-    assert.deepEqual(first.settings, { requests: 50, windowMs: 10_000, maxConcurrency: 2 });
-    assert.equal(first.stats.currentLimit, 50);
+    assert.deepEqual(first.settings, { requests: 500, windowMs: 1000, maxConcurrency: 2, startRate: 500 });
+    near(first.stats.currentRate, 500, "an untaught pacer starts over at the new window's pace");
   });
 
-  it("keeps a 429 slow-down in force when reconfigured, capped at the new limit", () => {
+  it("does not restart its slow start when configured again with the same settings", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer(DEFAULT_PACER_OPTIONS, clock);
+    void instantTasks(pacer, clock, 500, []);
+    await clock.advanceTo(3000);
+    const grown = pacer.stats.currentRate;
+    assert.ok(grown > 60, `rate ${grown}`);
+    pacer.configure({ ...DEFAULT_PACER_OPTIONS });
+    assert.equal(pacer.stats.currentRate, grown);
+  });
+
+  it("keeps what 429s taught when reconfigured", async () => {
     const clock = new FakeClock();
     const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 8 }, clock);
+    await feed(pacer, clock, 20, 0, 1000, []);
     pacer.throttled();
     pacer.configure({ requests: 500 });
-    assert.equal(pacer.stats.currentLimit, 50);
-    pacer.configure({ requests: 30 });
-    assert.equal(pacer.stats.currentLimit, 30);
+    near(pacer.stats.currentRate, 14, "rate");
   });
 
   it("refuses an endpoint that is not a URL", () => {

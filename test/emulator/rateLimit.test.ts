@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EmnifyEmulator } from "pulumi-emnify/emulator";
-import { authenticate, call, sleep } from "./helpers";
+import { BILLING_CONFIG, authenticate, call, sleep } from "./helpers";
 
 const MY = "/api/v1/organisation/my";
 const THROTTLED = { error_code: 1105, error_token: "TooManyRequests", message: "Rate limit exceeded" };
@@ -71,5 +71,66 @@ describe("emulator rate limits", () => {
     assert.equal((await call(emulator, "GET", MY)).status, 429);
     emulator.setRateLimit(false);
     for (let i = 0; i < 10; i++) assert.equal((await call(emulator, "GET", MY)).status, 401);
+  });
+
+  describe("limits on paths", () => {
+    const organisations = [101, 102, 103].map((id) => ({ id }));
+    const BILLING_LIMIT = { path: "/api/v1/organisation/:id/billing_config", requests: 3, windowSeconds: 60 };
+
+    it("counts the billing configs of every organisation together, and leaves other paths alone", async () => {
+      emulator = await EmnifyEmulator.start({ organisations, pathRateLimits: [BILLING_LIMIT] });
+      const jwt = await authenticate(emulator);
+      const statuses: number[] = [];
+      for (const id of [101, 102, 103, 101]) statuses.push((await call(emulator, "GET", BILLING_CONFIG(id), { jwt })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const refused = await call(emulator, "PATCH", BILLING_CONFIG(102), { jwt, body: { vatin: "DE1" } });
+      assert.deepEqual([refused.status, refused.json], [429, THROTTLED]);
+      assert.equal((await call(emulator, "GET", MY, { jwt })).status, 200, "another path is not limited");
+    });
+
+    it("limits only the method it names", async () => {
+      emulator = await EmnifyEmulator.start({ organisations, pathRateLimits: [{ ...BILLING_LIMIT, method: "patch", requests: 1 }] });
+      const jwt = await authenticate(emulator);
+      assert.equal((await call(emulator, "PATCH", BILLING_CONFIG(101), { jwt, body: { vatin: "DE1" } })).status, 200);
+      assert.equal((await call(emulator, "PATCH", BILLING_CONFIG(102), { jwt, body: { vatin: "DE2" } })).status, 429);
+      assert.equal((await call(emulator, "GET", BILLING_CONFIG(102), { jwt })).status, 200);
+    });
+
+    it("matches a RegExp against the path, and every path when none is given", async () => {
+      emulator = await EmnifyEmulator.start({
+        organisations,
+        rateLimit: false,
+        pathRateLimits: [{ path: /\/organisation\/10[12]\//, requests: 1, windowSeconds: 60 }, { requests: 4, windowSeconds: 60 }],
+      });
+      const jwt = await authenticate(emulator); // 1 of the 4
+      const statuses: number[] = [];
+      for (const id of [101, 102, 103, 103, 103]) statuses.push((await call(emulator, "GET", BILLING_CONFIG(id), { jwt })).status);
+      assert.deepEqual(statuses, [200, 429, 200, 200, 429]);
+    });
+
+    it("counts a request refused by a path limit against no limit, not even the per-IP one", async () => {
+      emulator = await EmnifyEmulator.start({ organisations, rateLimit: { requests: 4, windowSeconds: 60 }, pathRateLimits: [{ ...BILLING_LIMIT, requests: 1 }] });
+      const jwt = await authenticate(emulator); // 1 of the per-IP 4
+      for (let i = 0; i < 5; i += 1) await call(emulator, "GET", BILLING_CONFIG(101), { jwt }); // 1 accepted, 4 refused
+      assert.equal(emulator.count({ status: 429 }), 4);
+      assert.equal((await call(emulator, "GET", MY, { jwt })).status, 200);
+      assert.equal((await call(emulator, "GET", MY, { jwt })).status, 200);
+      assert.equal((await call(emulator, "GET", MY, { jwt })).status, 429, "the per-IP limit counted 4: authenticate, one billing config, two reads");
+    });
+
+    it("answers a short-term limit with a per-second window, and tightens when told mid-run", async () => {
+      emulator = await EmnifyEmulator.start({ organisations, pathRateLimits: [{ ...BILLING_LIMIT, requests: 2, windowSeconds: 1 }] });
+      const jwt = await authenticate(emulator);
+      const start = Date.now();
+      const first = [];
+      for (let i = 0; i < 3; i += 1) first.push((await call(emulator, "GET", BILLING_CONFIG(101), { jwt })).status);
+      assert.deepEqual(first, [200, 200, 429]);
+      await sleep(start + 1150 - Date.now());
+      assert.equal((await call(emulator, "GET", BILLING_CONFIG(101), { jwt })).status, 200, "the second has rolled");
+      emulator.setPathRateLimits([{ ...BILLING_LIMIT, requests: 1, windowSeconds: 1 }]);
+      const tightened = [];
+      for (let i = 0; i < 2; i += 1) tightened.push((await call(emulator, "GET", BILLING_CONFIG(101), { jwt })).status);
+      assert.deepEqual(tightened, [200, 429]);
+    });
   });
 });

@@ -34,6 +34,7 @@ describe("the fault soak, short and seeded", function () {
       ["timeout", /^timeout$/],
       ["slow answer", /^slow/],
       ["malformed body", /^malformed$/],
+      ["undisclosed rate limit", /^429 from an undisclosed (per-path|short-term) limit$/],
     ] as const) {
       assert.ok(hit(pattern), `at least one ${kind} fault hit a request: ${JSON.stringify(report.faults)}`);
     }

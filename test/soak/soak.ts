@@ -18,7 +18,7 @@
  */
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type ApiBillingConfig, type FaultRule } from "../../provider/emulator";
+import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type ApiBillingConfig, type FaultRule, type PathRateLimit } from "../../provider/emulator";
 import {
   EngineSimulator,
   type OperationResult,
@@ -176,6 +176,18 @@ interface FaultPlan {
   expireAtMs?: number;
 }
 
+/**
+ * Rate limits the provider is not told about, by round (round % 4): none, none, a per-path limit
+ * on billing_config like emnify's 10/s on a billing path, and a short-term limit on every path
+ * (another job on the same IP). The emulator counts from the start of the round.
+ */
+const LIMIT_KINDS: { label: string; limits: PathRateLimit[] }[] = [
+  { label: "none", limits: [] },
+  { label: "none", limits: [] },
+  { label: "per-path", limits: [{ path: "/api/v1/organisation/:id/billing_config", requests: 6, windowSeconds: 1 }] },
+  { label: "short-term", limits: [{ requests: 10, windowSeconds: 1 }] },
+];
+
 /** Every kind of fault, in the order the one-shot "guaranteed" rule rotates through them. */
 const ROTATION: { label: string; rule: (retryAfter: boolean, slowMs: number) => FaultRule }[] = [
   { label: "429", rule: (ra) => ({ kind: "status", status: 429, ...(ra ? { retryAfterSeconds: 1 } : {}) }) },
@@ -269,8 +281,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const slowMs = timeoutMs + 150;
 
   // Bounds implied by the settings (see the report): an attempt lasts at most timeoutMs; between
-  // attempts the client waits at most 0.5 s × 2^i, or a Retry-After (1 s here), and a 429 pauses
-  // the pacer 2 s; an operation makes at most 3 requests plus one authentication and one renewal.
+  // attempts the client waits at most 0.5 s × 2^i, or a Retry-After (1 s here, which also pauses the
+  // pacer), plus 2 s of slack for the pacer's lower rate after 429s; an operation makes at most 3 requests plus one authentication and one renewal.
   const backoffMs = Array.from({ length: options.maxAttempts - 1 }, (_, i) => Math.min(20_000, 500 * 2 ** i) + 2_000).reduce((s, x) => s + x, 0);
   const requestBoundMs = options.maxAttempts * timeoutMs + backoffMs;
   const callBoundMs = 5 * requestBoundMs;
@@ -316,7 +328,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     "emnify:endpoint": emu.url,
     "emnify:timeoutSeconds": String(options.timeoutSeconds),
     "emnify:maxAttempts": String(options.maxAttempts),
-    // Not binding (the emulator's limit is off here); the pacer still pauses and slows on each 429.
+    // Not binding (the emulator's per-IP limit is off here); the pacer still slows on each 429, and
+    // learns the undisclosed limits of some rounds (LIMIT_KINDS).
     "emnify:rateLimit": "100000/1",
   };
   const secretConfigKeys = ["emnify:applicationToken"];
@@ -534,13 +547,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     return "failed";
   };
 
-  const countFaults = (firstIndex: number, retryAfter: boolean) => {
+  const countFaults = (firstIndex: number, retryAfter: boolean, limit: string) => {
     for (const entry of emu.requests.slice(firstIndex)) {
       let kind: string | undefined;
       if (entry.fault === "status") kind = entry.status === 429 ? (retryAfter ? "429 with Retry-After" : "429 without Retry-After") : String(entry.status || "status");
       else if (entry.fault === "latency") kind = "slow (answer after the timeout)";
       else if (entry.fault) kind = entry.fault;
       else if (entry.status === 401) kind = "401 (expired session)";
+      else if (entry.status === 429 && limit !== "none") kind = `429 from an undisclosed ${limit} limit`;
       else if (entry.status >= 400) kind = `API refused: ${entry.status}`;
       if (kind) report.faults[kind] = (report.faults[kind] ?? 0) + 1;
     }
@@ -586,6 +600,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const before = stateSnapshot();
       const firstIndex = emu.requests.length;
       for (const rule of plan.rules) emu.injectFault(rule);
+      const limitKind = LIMIT_KINDS[round % LIMIT_KINDS.length]!;
+      emu.setPathRateLimits(limitKind.limits);
       let expiry: NodeJS.Timeout | undefined;
       if (plan.expireAtMs !== undefined) {
         expiry = setTimeout(() => {
@@ -611,13 +627,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         clearTimeout(watchdog);
         clearTimeout(expiry);
         emu.clearFaults();
+        emu.setPathRateLimits([]);
       }
       const roundMs = performance.now() - t0;
       report.longestRoundMs = Math.max(report.longestRoundMs, roundMs);
       // A slow answer is applied after the client gave up on it: wait until every one has landed.
       const slowOnes = emu.requests.slice(firstIndex).filter((r) => r.fault === "latency");
       if (slowOnes.length > 0) await sleep(Math.max(0, Math.max(...slowOnes.map((r) => r.at)) + slowMs + 50 - Date.now()));
-      countFaults(firstIndex, plan.retryAfter);
+      countFaults(firstIndex, plan.retryAfter, limitKind.label);
       const kindOf = (r: { fault?: string; status: number }) =>
         r.fault === "status" ? String(r.status) : r.fault === "latency" ? "slow" : r.fault;
       if (emu.requests.slice(firstIndex).some((r) => kindOf(r) === plan.guaranteed)) rotation += 1;
