@@ -67,6 +67,7 @@ export interface DeclaredResource {
     ignoreChanges?: string[];
     deleteBeforeReplace?: boolean;
     aliases?: string[];
+    readId?: string;
   };
 }
 
@@ -109,7 +110,9 @@ export class CliStack {
 
   /** Replaces what the program declares. */
   async declare(resources: DeclaredResource[]): Promise<void> {
-    await this.runner.setConfig(this.name, "app:resources", JSON.stringify(resources));
+    // Secret, as payment data belongs in secret config: the engine stores the whole stack config
+    // with the dynamic provider in the state, and only secret values are encrypted there.
+    await this.runner.setConfig(this.name, "app:resources", JSON.stringify(resources), { secret: true });
   }
 
   /** Rotates the application token: the emulator accepts only the new one, the stack config holds it. */
@@ -125,7 +128,7 @@ export class CliStack {
   /** `pulumi <command> --stack <name> [--yes] ...`. */
   pulumi(command: string[], options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<PulumiResult> {
     const mutating = ["up", "refresh", "destroy", "import"].includes(command[0]);
-    return this.runner.run([...command, "--stack", this.name, ...(mutating ? ["--yes", "--skip-preview"].slice(0, 1) : [])], options);
+    return this.runner.run([...command, "--stack", this.name, ...(mutating ? ["--yes"] : [])], options);
   }
 
   up(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {

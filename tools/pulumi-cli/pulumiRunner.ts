@@ -81,7 +81,7 @@ export class PulumiRunner {
 
   /** Runs `pulumi <args> --non-interactive --color never` in the project; throws on a non-zero exit. */
   async run(args: string[], options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<PulumiResult> {
-    const full = [...args, "--non-interactive", "--color", "never"];
+    const full = ["--non-interactive", "--color", "never", ...args];
     const started = Date.now();
     const result = await new Promise<PulumiResult>((resolve, reject) => {
       const child = spawn(this.options.cli.pulumi, full, {
