@@ -36,7 +36,7 @@ export class PulumiCliUnavailable extends Error {
 }
 
 /** The repository root: this file is tools/pulumi-cli/locate.ts, compiled to dist/tools/pulumi-cli/. */
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, "package-lock.json"))) {
     const parent = path.dirname(dir);

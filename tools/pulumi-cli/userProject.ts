@@ -9,20 +9,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { lockedPulumiVersion } from "./locate";
+import { lockedPulumiVersion, repoRoot } from "./locate";
 
 const run = promisify(execFile);
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
-
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package-lock.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package-lock.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-}
 
 let packed: Promise<string> | undefined;
 
