@@ -1,10 +1,9 @@
 /**
  * What counts as a leaked credential in text the real CLI wrote (output, `pulumi stack export`,
- * the checkpoint file): one of the application tokens handed out, or anything shaped like a JWT.
+ * the checkpoint file): one of the application tokens handed out, or anything shaped like a JWT
+ * (the same pattern as the main suite's secret ledger).
  */
-
-/** Three base64url segments, the first two JSON objects: `eyJ…`.`eyJ…`.`…`. */
-const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/g;
+import { JWT_PATTERN } from "../secrets/ledger";
 
 /** The credentials found in `text`, each shortened so a failing assertion does not print it whole. */
 export function findCredentials(text: string, applicationTokens: readonly string[]): string[] {
