@@ -69,11 +69,12 @@ describe("the README", () => {
     }
   });
 
-  it("explains adoption on create, and that pulumi import does not work for dynamic resources", () => {
+  it("explains adoption on create, that pulumi import does not work for dynamic resources, and what reading by id does", () => {
     const section = readme.split("\n## Adopting existing organisations\n")[1]?.split("\n## ")[0];
     assert.ok(section, "the section exists");
     assert.ok(section.includes("creating a `BillingConfig` adopts the organisation's current settings"));
-    assert.ok(section.includes("`pulumi import` and `BillingConfig.get` do not work for dynamic resources"));
+    assert.ok(section.includes("`pulumi import` does not work for dynamic resources"));
+    assert.ok(section.includes("Reading by id from a program"));
   });
 
   for (const document of DOCUMENTS) {

@@ -1,10 +1,11 @@
 import * as assert from "node:assert/strict";
 import { BILLING_CONFIG_TYPE, CliStack } from "./world";
 
-// Pulumi's engine sends a dynamic resource's Read without `__provider` when nothing in the state
-// holds one (pulumi/pulumi#16175), so Pulumi's own host cannot load any provider for it. Declaring
-// the resource is the way in: create adopts the organisation.
-describe("real CLI: pulumi import and reading by id do not work for dynamic resources", function () {
+// `pulumi import` sends a dynamic resource's Read without `__provider` (pulumi/pulumi#16175), so
+// Pulumi's own host cannot load any provider for it. A program that reads by id sends the
+// `__provider` with the read's properties, so that works, and the resource is only read.
+// Declaring the resource is the way to manage an organisation: create adopts it.
+describe("real CLI: pulumi import fails, reading by id only reads, declaring adopts", function () {
   let stack: CliStack;
 
   before(async function () {
@@ -20,13 +21,21 @@ describe("real CLI: pulumi import and reading by id do not work for dynamic reso
     assert.deepEqual(await stack.billingResources(), []);
   });
 
-  it("a resource read by id (the `id` option) fails the same way", async function () {
+  it("a resource read by id (the `id` option) is read with one GET and recorded as external, managing nothing", async function () {
     await stack.declare([{ name: "existing", args: { orgId: 2 }, options: { readId: "2" } }]);
     stack.emulator.clearRequests();
-    const result = await stack.up(["--skip-preview"], { allowFailure: true });
-    assert.notEqual(result.code, 0);
-    assert.match(result.stdout + result.stderr, /Cannot read properties of undefined \(reading 'toJavaScript'\)/);
-    assert.equal(stack.emulator.requests.length, 0);
+    await stack.up(["--skip-preview"]);
+    assert.deepEqual(stack.billingCalls(), ["GET 2"]);
+    const [read] = await stack.billingResources();
+    assert.equal(read.external, true);
+    assert.equal(read.id, "2");
+    assert.equal(read.outputs?.vatin, "DE2");
+    assert.deepEqual(read.outputs?.managedFields, []);
+    await stack.declare([]);
+    stack.emulator.clearRequests();
+    await stack.up(["--skip-preview"]);
+    assert.deepEqual(stack.billingCalls(), [], "dropping a read resource makes no API call");
+    assert.deepEqual(await stack.billingResources(), []);
   });
 
   it("declaring the resource adopts the organisation instead, with one GET", async function () {

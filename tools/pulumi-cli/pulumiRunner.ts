@@ -29,6 +29,8 @@ export interface StateResource {
   type: string;
   id?: string;
   custom?: boolean;
+  /** Read by id (the `id` option) rather than managed. */
+  external?: boolean;
   delete?: boolean;
   protect?: boolean;
   retainOnDelete?: boolean;
