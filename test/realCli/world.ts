@@ -9,9 +9,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EmnifyEmulator, SeedOrganisation } from "pulumi-emnify/emulator";
 import type { EmulatorOptions, RequestLogEntry } from "pulumi-emnify/emulator";
-import { PulumiCli, describe as describeCli, ensurePulumiCli } from "../../tools/pulumi-cli/locate";
+import { PulumiCli, describe as describeCli, ensurePulumiCli, repoRoot } from "../../tools/pulumi-cli/locate";
 import { PulumiResult, PulumiRunner, StateResource } from "../../tools/pulumi-cli/pulumiRunner";
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
+// Type only: erased at compile time, so importing it runs nothing of the program.
+import type { DeclaredResource } from "./fixtures/lifecycleProgram";
+
+export type { DeclaredResource };
 
 export const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
 export const PROJECT = "emnify-cli-test";
@@ -30,12 +34,9 @@ export interface World {
 
 let world: Promise<World> | undefined;
 
+/** The lifecycle program's TypeScript source, as a user writes it (dist holds only its .js). */
 function programSource(): string {
-  // The fixture is compiled next to this file; its TypeScript source is what a user writes.
-  const candidates = [path.join(__dirname, "fixtures/lifecycleProgram.ts"), path.join(__dirname, "../../../test/realCli/fixtures/lifecycleProgram.ts")];
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (!found) throw new Error("test/realCli/fixtures/lifecycleProgram.ts not found");
-  return fs.readFileSync(found, "utf8");
+  return fs.readFileSync(path.join(repoRoot(), "test/realCli/fixtures/lifecycleProgram.ts"), "utf8");
 }
 
 /** The world, created on first use. */
@@ -55,20 +56,6 @@ export async function disposeRealCliWorld(): Promise<void> {
   if (!world) return;
   const w = await world;
   if (process.env.PULUMI_EMNIFY_KEEP_TEMP !== "1") fs.rmSync(w.root, { recursive: true, force: true });
-}
-
-/** What the lifecycle program's `app:resources` holds for one resource. */
-export interface DeclaredResource {
-  name: string;
-  args: Record<string, unknown>;
-  options?: {
-    protect?: boolean;
-    retainOnDelete?: boolean;
-    ignoreChanges?: string[];
-    deleteBeforeReplace?: boolean;
-    aliases?: string[];
-    readId?: string;
-  };
 }
 
 let stackCounter = 0;

@@ -63,10 +63,6 @@ export class PulumiRunner {
     fs.mkdirSync(options.backendDir, { recursive: true });
   }
 
-  get projectDir(): string {
-    return this.options.projectDir;
-  }
-
   /** The environment every command runs with: the caller's, minus PULUMI_* and EMNIFY_*. */
   environment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const base: NodeJS.ProcessEnv = {};
