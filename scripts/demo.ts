@@ -4,15 +4,15 @@
  *
  * It starts the emulator in this process with the organisations of examples/multi-org/orgs.yaml
  * (most already as declared, some not), runs the example program under Pulumi's mocks, starts
- * Pulumi's own dynamic-provider host and drives it with the engine stand-in from test/engine:
+ * Pulumi's own dynamic-provider host and drives it with the engine stand-in from tools/engine:
  * up (adoption), up again (no changes, no API call), a change behind Pulumi's back, refresh (the
  * drift), preview and up (the fix). Exit status 0 only if every step did what it says.
  */
 import { loadOrganisationsFile } from "pulumi-emnify";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
-import { sourcePath, startExampleStack } from "../test/examples/exampleStack";
+import { sourcePath, startExampleStack } from "../tools/examples/exampleStack";
 import { DemoContext, PhaseResult, applyFix, driftHappens, firstUp, previewFix, refresh, secondUp } from "./demoPhases";
-import { demoDrift, demoOrganisations } from "./demoScenario";
+import { demoDrift, demoOrganisations } from "../tools/demoScenario";
 import { DemoSession } from "./demoSession";
 import { Terminal, pad, seconds, style } from "./demoTerminal";
 

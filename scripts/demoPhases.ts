@@ -9,9 +9,9 @@ import type { FieldValues } from "../provider/fields";
 import { liveFromApi } from "../provider/mapping";
 import { apiBillingConfigSchema } from "../provider/schemas";
 import { summarise } from "../examples/multi-org/summary";
-import type { OperationResult, PlanStep, StateResource } from "../test/engine";
-import { revealResource } from "../test/engine";
-import type { ExampleStack } from "../test/examples/exampleStack";
+import type { OperationResult, PlanStep, StateResource } from "../tools/engine";
+import { revealResource } from "../tools/engine";
+import type { ExampleStack } from "../tools/examples/exampleStack";
 import {
   FieldChange,
   callTotals,
@@ -25,7 +25,7 @@ import {
   resourceRow,
   tableHeader,
 } from "./demoReport";
-import type { DemoDrift, DemoOrganisation } from "./demoScenario";
+import type { DemoDrift, DemoOrganisation } from "../tools/demoScenario";
 import { Terminal, pad, seconds, style } from "./demoTerminal";
 
 export interface DemoContext {

@@ -4,7 +4,7 @@
  * happens, success, failure or Ctrl+C, everything started here is stopped before the process ends.
  */
 import type { EmnifyEmulator } from "pulumi-emnify/emulator";
-import type { ExampleStack } from "../test/examples/exampleStack";
+import type { ExampleStack } from "../tools/examples/exampleStack";
 
 export class DemoSession {
   emulator?: EmnifyEmulator;

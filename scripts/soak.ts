@@ -1,11 +1,11 @@
 /**
- * `npm run soak`: the fault soak (test/soak/soak.ts) at full length, printing each round and a
+ * `npm run soak`: the fault soak (tools/soak/soak.ts) at full length, printing each round and a
  * report. Exit status 0 when every operation kept the invariant, 1 when one did not (or the soak
  * broke), 2 on a usage error.
  *
  *   npm run soak -- [--ops N] [--seed S] [--orgs N] [--timeout-seconds S] [--max-attempts N]
  */
-import { SOAK_DEFAULTS, type SoakOptions, formatSoakReport, runSoak } from "../test/soak/soak";
+import { SOAK_DEFAULTS, type SoakOptions, formatSoakReport, runSoak } from "../tools/soak/soak";
 
 const USAGE = `Usage: npm run soak -- [options]
 

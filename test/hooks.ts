@@ -8,7 +8,7 @@
  * - Moves the suite that scans the ledger to the end of the run, so it sees everything.
  */
 import { installSuiteCapture } from "./secrets/capture";
-import { SCAN_SUITE_TITLE, secretLedger } from "./secrets/ledger";
+import { SCAN_SUITE_TITLE, secretLedger } from "../tools/secretLedger";
 
 installSuiteCapture();
 

@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DEMO_APPLICATION_TOKEN, type EmulatorOptions, type PathRateLimit } from "pulumi-emnify/emulator";
-import { EngineSimulator, type ProviderHost, type StateFile, makeTempDir, runProgramUnderMocks, startProviderHost } from "../../test/engine";
+import { EngineSimulator, type ProviderHost, type StateFile, makeTempDir, runProgramUnderMocks, startProviderHost } from "../../tools/engine";
 import type { BenchSession } from "./run";
 import { PROGRAM, PROJECT, STACK } from "./run";
 import { RemoteEmulator } from "./remoteEmulator";

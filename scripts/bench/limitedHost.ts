@@ -3,7 +3,7 @@
  * are in flight at once (Pulumi bounds resource operations the same way; its default is unbounded,
  * which is also the benchmark's default).
  */
-import type { ProviderHost } from "../../test/engine";
+import type { ProviderHost } from "../../tools/engine";
 
 export function limitParallelism(host: ProviderHost, parallel: number): ProviderHost {
   let running = 0;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../../test/engine";
+import { repoRoot } from "../../tools/engine";
 import type { BenchResult, PhaseResult } from "./run";
 import { MB } from "./proc";
 

@@ -1,6 +1,6 @@
 /**
  * One benchmark run: the emulator in this process, the packed package in a throwaway project,
- * Pulumi's own dynamic-provider host as a child process, and the engine stand-in from test/engine
+ * Pulumi's own dynamic-provider host as a child process, and the engine stand-in from tools/engine
  * driving it through create, an unchanged run, an update of 10%, refresh and delete.
  *
  * Each phase is timed around the engine operation only (the program run under mocks that precedes
@@ -21,12 +21,12 @@ import {
   revealResource,
   runProgramUnderMocks,
   startProviderHost,
-} from "../../test/engine";
+} from "../../tools/engine";
 import { type BenchOptions, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from "./options";
 import { MB, cpuMs, memory } from "./proc";
 import { limitParallelism } from "./limitedHost";
 import { RemoteEmulator } from "./remoteEmulator";
-import { FIELDS, apiView, differences, stateView } from "../../test/soak/model";
+import { FIELDS, apiView, differences, stateView } from "../../tools/soak/model";
 import { type BenchDeclaration, type BenchScenario, buildScenario } from "./scenario";
 
 export const PROJECT = "bench";

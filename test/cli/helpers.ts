@@ -1,8 +1,8 @@
 /** Shared by the export tests: seeded organisations, running the built CLI, and the expected values. */
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type ApiBillingConfig, type SeedOrganisation } from "pulumi-emnify/emulator";
-import { runNodeScript, type ScriptRun } from "../engine/nodeScript";
-import { repoRoot } from "../engine/repoPaths";
+import { runNodeScript, type ScriptRun } from "../../tools/engine/nodeScript";
+import { repoRoot } from "../../tools/repoRoot";
 
 export const CLI = () => path.join(repoRoot(), "dist", "provider", "cli", "main.js");
 

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
-import { RegisteredResource, StateResource, preparePackedProject, repoRoot, revealResource, runProgramUnderMocks } from "../engine";
-import { makeTempDir } from "../engine/tempDirs";
-import { startExampleStack } from "../examples/exampleStack";
-import { pulumiTypeScriptProgram } from "../examples/pulumiTypeScript";
+import { RegisteredResource, StateResource, preparePackedProject, repoRoot, revealResource, runProgramUnderMocks } from "../../tools/engine";
+import { makeTempDir } from "../../tools/engine/tempDirs";
+import { startExampleStack } from "../../tools/examples/exampleStack";
+import { pulumiTypeScriptProgram } from "../../tools/examples/pulumiTypeScript";
 import { BILLING_CONFIG_PATH, LEFT_OUT_OWN, emulatorEnv, expectedArgs, runCli, variedOrganisations } from "./helpers";
 
 const ORG_COUNT = 30;

@@ -7,7 +7,7 @@ import { EmnifyClient } from "../../provider/client/emnifyClient";
 import { RequestPacer, sharedPacer } from "../../provider/client/pacer";
 import { RateLedger, creditLifetimeMs, ledgerDirectory, ledgerPathFor } from "../../provider/client/rateLedger";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
-import { runNodeScript } from "../engine";
+import { runNodeScript } from "../../tools/engine";
 
 describe("rate ledger: one budget per machine and API origin", () => {
   let dir: string;

@@ -20,7 +20,7 @@ import {
     revealResource,
     runProgramUnderMocks,
     startProviderHost,
-} from "./index";
+} from "../../tools/engine";
 
 const PROJECT = "echo";
 const STACK = "dev";

@@ -5,8 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
-import { ProgramRunError, isStateSecret, revealResource, runProgramUnderMocks } from "../engine";
-import { ExampleStack, REPO_ROOT, startExampleStack } from "./exampleStack";
+import { ProgramRunError, isStateSecret, revealResource, runProgramUnderMocks } from "../../tools/engine";
+import { ExampleStack, REPO_ROOT, startExampleStack } from "../../tools/examples/exampleStack";
 
 const PROGRAM = "dist/examples/basic/index.js";
 const BILLING = "/api/v1/organisation/2/billing_config";

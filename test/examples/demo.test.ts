@@ -6,8 +6,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN } from "pulumi-emnify/emulator";
-import { runNodeScript, type ScriptRun } from "../engine/nodeScript";
-import { REPO_ROOT } from "./exampleStack";
+import { runNodeScript, type ScriptRun } from "../../tools/engine/nodeScript";
+import { REPO_ROOT } from "../../tools/examples/exampleStack";
 
 interface DemoRun extends ScriptRun {
   ms: number;

@@ -1,7 +1,7 @@
 /**
  * examples/multi-org, run the way `pulumi up` runs it, against an emulator holding the
  * organisations of orgs.yaml: most already as declared, every third one differing (the demo's
- * starting point, scripts/demoScenario.ts). The `it`s of the lifecycle block are steps of one
+ * starting point, tools/demoScenario.ts). The `it`s of the lifecycle block are steps of one
  * stack's history and run in order.
  */
 import * as assert from "node:assert/strict";
@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadOrganisationsFile } from "pulumi-emnify";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
-import { DemoOrganisation, demoOrganisations } from "../../scripts/demoScenario";
-import { ProgramRunError, StateFile, makeTempDir, runProgramUnderMocks } from "../engine";
-import { ExampleStack, REPO_ROOT, sourcePath, startExampleStack } from "./exampleStack";
+import { DemoOrganisation, demoOrganisations } from "../../tools/demoScenario";
+import { ProgramRunError, StateFile, makeTempDir, runProgramUnderMocks } from "../../tools/engine";
+import { ExampleStack, REPO_ROOT, sourcePath, startExampleStack } from "../../tools/examples/exampleStack";
 
 const PROGRAM = "dist/examples/multi-org/index.js";
 const ORGS_FILE = sourcePath("examples", "multi-org", "orgs.yaml");

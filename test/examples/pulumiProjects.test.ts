@@ -9,9 +9,9 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { SETTINGS } from "../../provider/settings";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
-import { runProgramUnderMocks } from "../engine";
-import { REPO_ROOT, startExampleStack } from "./exampleStack";
-import { pulumiTypeScriptProgram } from "./pulumiTypeScript";
+import { runProgramUnderMocks } from "../../tools/engine";
+import { REPO_ROOT, startExampleStack } from "../../tools/examples/exampleStack";
+import { pulumiTypeScriptProgram } from "../../tools/examples/pulumiTypeScript";
 
 interface ConfigDeclaration {
   type?: string;

@@ -10,7 +10,7 @@ import { EmnifyAuthenticationError } from "../../provider/client/errors";
 import { DEFAULT_RETRY_POLICY } from "../../provider/client/retry";
 import { FIELD_NAMES } from "../../provider/fields";
 import { DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECONDS, SETTINGS, missingTokenError, validateEndpoint } from "../../provider/settings";
-import { REPO_ROOT } from "./exampleStack";
+import { REPO_ROOT } from "../../tools/examples/exampleStack";
 import { runSample, testedSample, typeErrors } from "./readmeSample";
 
 const README = path.join(REPO_ROOT, "README.md");

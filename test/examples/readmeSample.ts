@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { REPO_ROOT } from "./exampleStack";
+import { REPO_ROOT } from "../../tools/examples/exampleStack";
 
 export const TESTED_MARKER = "<!-- tested by test/examples/readme.test.ts -->";
 

@@ -21,7 +21,7 @@ import {
     revealResource,
     runProgramUnderMocks,
     startProviderHost,
-} from "../engine";
+} from "../../tools/engine";
 import { PROJECT_MODES, ProjectLayout } from "./projectModes";
 
 const PROJECT = "lifecycle";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { preparePackedProject, repoRoot } from "../engine";
+import { preparePackedProject, repoRoot } from "../../tools/engine";
 
 /** Where the program runs and how it is named to runProgramUnderMocks. */
 export interface ProjectLayout {

@@ -3,7 +3,7 @@
  * the checkpoint file): one of the application tokens handed out, or anything shaped like a JWT
  * (the same pattern as the main suite's secret ledger).
  */
-import { JWT_PATTERN } from "../secrets/ledger";
+import { JWT_PATTERN } from "../../tools/secretLedger";
 
 /** The credentials found in `text`, each shortened so a failing assertion does not print it whole. */
 export function findCredentials(text: string, applicationTokens: readonly string[]): string[] {

@@ -9,7 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EmnifyEmulator, SeedOrganisation } from "pulumi-emnify/emulator";
 import type { EmulatorOptions, RequestLogEntry } from "pulumi-emnify/emulator";
-import { PulumiCli, describe as describeCli, ensurePulumiCli, repoRoot } from "../../tools/pulumi-cli/locate";
+import { PulumiCli, describe as describeCli, ensurePulumiCli } from "../../tools/pulumi-cli/locate";
+import { repoRoot } from "../../tools/repoRoot";
 import { PulumiResult, PulumiRunner, StateResource } from "../../tools/pulumi-cli/pulumiRunner";
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
 // Type only: erased at compile time, so importing it runs nothing of the program.

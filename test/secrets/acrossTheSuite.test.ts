@@ -8,7 +8,7 @@
  * skipped with a note; `npm test` always runs it last.
  */
 import assert from "node:assert/strict";
-import { SCAN_SUITE_TITLE, type ScanResult, SecretLedger, secretLedger } from "./ledger";
+import { SCAN_SUITE_TITLE, type ScanResult, SecretLedger, secretLedger } from "../../tools/secretLedger";
 
 function describeLeaks(result: ScanResult): string {
   const lines = result.leaks.slice(0, 20).map((l) => `- ${l.what} in ${l.kind} from ${l.origin}:\n    …${l.excerpt}…`);

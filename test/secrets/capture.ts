@@ -17,7 +17,7 @@
  */
 import childProcess from "node:child_process";
 import type { Readable } from "node:stream";
-import { type SecretLedger, secretLedger } from "./ledger";
+import { type SecretLedger, secretLedger } from "../../tools/secretLedger";
 
 let installed = false;
 
@@ -154,7 +154,7 @@ function captureChildren(ledger: SecretLedger, demoToken: string): void {
         const options = (Array.isArray(args[1]) ? args[2] : args[1]) as { env?: NodeJS.ProcessEnv } | undefined;
         const command = [file, ...list].join(" ").replace(/\s+/g, " ").slice(0, 200);
         tokensInEnvironment(ledger, options?.env, `a child process (${command})`);
-        // The engine harness records the provider host's output itself (test/engine/providerHost.ts).
+        // The engine harness records the provider host's output itself (tools/engine/providerHost.ts).
         if (/cmd[\\/]dynamic-provider/.test(command)) return child;
         const output: string[] = [];
         tap(child.stdout, output);

@@ -22,7 +22,7 @@ import {
 } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type FaultRule } from "../../provider/emulator";
-import { JWT_PATTERN } from "./ledger";
+import { JWT_PATTERN } from "../../tools/secretLedger";
 
 const ORG = 101;
 const FOREIGN_ORG = 900;

@@ -5,8 +5,8 @@
  * bounds derive from the provider's timeout settings, not from the machine's speed.
  */
 import assert from "node:assert/strict";
-import { ApiHistory, type View, agreesOrPredates, unreadable } from "./model";
-import { formatSoakReport, runSoak } from "./soak";
+import { ApiHistory, type View, agreesOrPredates, unreadable } from "../../tools/soak/model";
+import { formatSoakReport, runSoak } from "../../tools/soak/soak";
 
 const SEED = 20241124;
 

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { repoRoot } from "../repoRoot";
 
 /** `read` returning inputs and `configure` need an engine and SDK at least this new. */
 export const MINIMUM_PULUMI_VERSION = "3.216.0";
@@ -33,17 +34,6 @@ export interface PulumiCli {
 
 export class PulumiCliUnavailable extends Error {
   override name = "PulumiCliUnavailable";
-}
-
-/** The repository root: this file is tools/pulumi-cli/locate.ts, compiled to dist/tools/pulumi-cli/. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package-lock.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package-lock.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 const ENGINE_MODULE_DIR = "tools/pulumi-cli";

@@ -6,34 +6,14 @@
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { lockedPulumiVersion, repoRoot } from "./locate";
+import { packThisPackage } from "../packThisPackage";
+import { repoRoot } from "../repoRoot";
+import { lockedPulumiVersion } from "./locate";
 
 const run = promisify(execFile);
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
-
-let packed: Promise<string> | undefined;
-
-/**
- * `npm pack` of this repository into a temp directory, once per process. The repository must be
- * built: packing runs with --ignore-scripts so it never rebuilds a tree someone is compiling into.
- */
-export function packThisPackage(): Promise<string> {
-  packed ??= (async () => {
-    const root = repoRoot();
-    if (!fs.existsSync(path.join(root, "dist/provider/runtime.js"))) throw new Error("dist/ is missing: run 'npm run build' first");
-    const destination = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-pack-"));
-    const { stdout } = await run(NPM, ["pack", "--json", "--ignore-scripts", "--pack-destination", destination], {
-      cwd: root,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const results = JSON.parse(stdout.slice(stdout.indexOf("["))) as Array<{ filename: string }>;
-    return path.join(destination, results[0].filename);
-  })();
-  return packed;
-}
 
 export interface UserProjectOptions {
   /** Where to create it; must not exist or be empty. */
@@ -73,7 +53,7 @@ export async function createUserProject(options: UserProjectOptions): Promise<st
   const ownManifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
     devDependencies: Record<string, string>;
   };
-  const tarball = await packThisPackage();
+  const { tarball } = await packThisPackage();
   fs.mkdirSync(options.dir, { recursive: true });
   const write = (file: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(options.dir, file)), { recursive: true });

@@ -6,7 +6,7 @@ let cachedRoot: string | undefined;
 /**
  * The root of this repository: the nearest directory above the compiled harness whose
  * package.json is named "pulumi-emnify". Found by walking up rather than by a fixed number of
- * "..", because the harness runs from dist/test/engine but is also imported by scripts elsewhere.
+ * "..", so it holds from any folder of tools/, test/ or scripts/ (compiled to dist/).
  */
 export function repoRoot(): string {
     if (cachedRoot !== undefined) {

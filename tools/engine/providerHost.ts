@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { secretLedger } from "../secrets/ledger";
+import { secretLedger } from "../secretLedger";
 import { childEnv } from "./env";
 import { RpcSecret, SECRET_SIG, SIG_KEY } from "./secrets";
 import { JsonObject } from "./types";

@@ -26,5 +26,5 @@ export { SECRET_SIG, SIG_KEY, isStateSecret, revealSecret, sealSecret } from "./
 export type { StateSecret } from "./secrets";
 export type { ResourceInitFailure } from "./wire";
 export type { JsonObject, JsonValue, RegisteredOptions, RegisteredResource } from "./types";
-export { repoRoot } from "./repoPaths";
+export { repoRoot } from "../repoRoot";
 export { makeTempDir, removeTempDir } from "./tempDirs";

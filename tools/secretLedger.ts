@@ -5,7 +5,7 @@
  * the run (test/secrets/acrossTheSuite.test.ts, moved last by test/hooks.ts) scans it: no token
  * and no JWT may appear anywhere.
  *
- * Fed centrally, so other test files need no change: the engine harness (test/engine) records
+ * Fed centrally, so other test files need no change: the engine harness (tools/engine) records
  * states, provider results, host output and provider errors; test/secrets/capture.ts (installed by
  * the mocha root hooks) records every error this package constructs in the test process, every log
  * line written to stderr, every child process's output, and the tokens given to clients,

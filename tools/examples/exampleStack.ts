@@ -1,5 +1,5 @@
 /**
- * An example program as `pulumi up` runs it, on top of the engine harness (test/engine): the
+ * An example program as `pulumi up` runs it, on top of the engine harness (tools/engine): the
  * program under mocks gives the resources and their serialized `__provider`, Pulumi's own
  * dynamic-provider host is started in the same project directory and configured with the stack
  * config, and an EngineSimulator drives it. Shared by the example tests and `npm run demo`.

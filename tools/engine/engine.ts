@@ -1,5 +1,5 @@
 import * as os from "node:os";
-import { secretLedger } from "../secrets/ledger";
+import { secretLedger } from "../secretLedger";
 import { applyIgnoreChanges } from "./ignoreChanges";
 import { Limiter } from "./limiter";
 import { ProviderHost, ProviderOperationError } from "./providerHost";

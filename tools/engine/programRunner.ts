@@ -1,6 +1,6 @@
 import { ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
-import { secretLedger } from "../secrets/ledger";
+import { secretLedger } from "../secretLedger";
 import { childEnv } from "./env";
 import { ProgramChildJob, ProgramChildResult, RegisteredResource } from "./types";
 
