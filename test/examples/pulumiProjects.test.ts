@@ -73,7 +73,7 @@ describe("the Pulumi projects (root, examples/basic, examples/multi-org)", () =>
   it("the root project is named pulumi-emnify and runs the multi-org example", () => {
     const project = readProject(".");
     assert.equal(project.name, "pulumi-emnify");
-    assert.equal(project.main, "examples/multi-org/");
+    assert.equal(project.main, "examples/multi-org/index.ts");
   });
 
   it("pulumi up in the repository root would compile, type-check and run examples/multi-org/index.ts with the orgs.yaml beside it", async function () {

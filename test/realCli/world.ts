@@ -69,10 +69,30 @@ export class CliStack {
     readonly emulator: EmnifyEmulator,
     readonly runner: PulumiRunner,
     public applicationToken: string,
+    readonly projectDir: string,
   ) {}
 
   static async create(options: { organisations: SeedOrganisation[]; resources: DeclaredResource[]; emulator?: EmulatorOptions }): Promise<CliStack> {
     const world = await realCliWorld();
+    const stack = await CliStack.start(world, world.projectDir, options);
+    await stack.declare(options.resources);
+    return stack;
+  }
+
+  /**
+   * A stack of one of the repository's own projects (the root, examples/basic, examples/multi-org),
+   * run in place as a user runs it. Its Pulumi.<stack>.yaml is written beside the project's
+   * Pulumi.yaml (git ignores it) and removed by `dispose`.
+   */
+  static async inRepositoryProject(projectDir: string, options: { organisations: SeedOrganisation[]; emulator?: EmulatorOptions }): Promise<CliStack> {
+    return CliStack.start(await realCliWorld(), projectDir, options);
+  }
+
+  private static async start(
+    world: World,
+    projectDir: string,
+    options: { organisations: SeedOrganisation[]; emulator?: EmulatorOptions },
+  ): Promise<CliStack> {
     const applicationToken = `real-cli-token-${randomBytes(12).toString("hex")}`;
     world.credentials.push(applicationToken);
     const emulator = await EmnifyEmulator.start({
@@ -83,17 +103,21 @@ export class CliStack {
     const name = `s${process.pid}-${++stackCounter}`;
     const runner = new PulumiRunner({
       cli: world.cli,
-      projectDir: world.projectDir,
+      projectDir,
       backendDir: world.backendDir,
       passphrase: PASSPHRASE,
       onResult: (result) => world.results.push(result),
     });
-    const stack = new CliStack(world, name, emulator, runner, applicationToken);
+    const stack = new CliStack(world, name, emulator, runner, applicationToken, projectDir);
     await runner.initStack(name);
     await runner.setConfig(name, "emnify:endpoint", emulator.url);
     await runner.setConfig(name, "emnify:applicationToken", applicationToken, { secret: true });
-    await stack.declare(options.resources);
     return stack;
+  }
+
+  /** `pulumi config set` on this stack. */
+  setConfig(key: string, value: string, options: { secret?: boolean } = {}): Promise<void> {
+    return this.runner.setConfig(this.name, key, value, options);
   }
 
   /** Replaces what the program declares. */
@@ -165,6 +189,8 @@ export class CliStack {
 
   async dispose(): Promise<void> {
     await this.runner.run(["stack", "rm", this.name, "--force", "--yes"], { allowFailure: true });
+    // `stack rm` removes it too; this covers a stack whose removal failed.
+    fs.rmSync(path.join(this.projectDir, `Pulumi.${this.name}.yaml`), { force: true });
     await this.emulator.stop();
   }
 }

@@ -6,7 +6,7 @@
  * fails the run, as it fails `pulumi up`.
  *
  * The examples are otherwise run from their tsc output in dist/; this is what proves that
- * `pulumi up` in the repository root (main: examples/multi-org/) and in each example's directory
+ * `pulumi up` in the repository root (main: examples/multi-org/index.ts) and in each example's directory
  * works on the .ts sources themselves.
  */
 import type { ProgramSpec } from "../engine";
