@@ -1,18 +1,24 @@
 /**
- * `npm run demo`: the multi-org example against the bundled emnify emulator, driven the way
- * `pulumi up` drives it, with no emnify account and no Pulumi CLI.
+ * `npm run demo`: the multi-org example against the bundled emnify emulator, with no emnify account.
  *
- * It starts the emulator in this process with the organisations of examples/multi-org/orgs.yaml
- * (most already as declared, some not), runs the example program under Pulumi's mocks, starts
- * Pulumi's own dynamic-provider host and drives it with the engine stand-in from tools/engine:
- * up (adoption), up again (no changes, no API call), a change behind Pulumi's back, refresh (the
- * drift), preview and up (the fix). Exit status 0 only if every step did what it says.
+ * The emulator starts in this process with the organisations of examples/multi-org/orgs.yaml (most
+ * already as declared, some not). Then the same story runs on one of two engines, and the output
+ * says which: up (adoption), up again (no changes, no API call), a change behind Pulumi's back,
+ * refresh (the drift), preview and up (the fix).
+ * - the real `pulumi` CLI, when one is available without building (a new-enough `pulumi` on PATH,
+ *   or the cache `npm run pulumi:cli` fills): scripts/demoRealCli.ts;
+ * - otherwise the engine stand-in of tools/engine: the program under Pulumi's mocks and Pulumi's own
+ *   dynamic-provider host driven over gRPC (scripts/demoPhases.ts).
+ * `--engine pulumi` or `--engine stand-in` chooses. Exit status 0 only if every step did what it says.
  */
+import { parseArgs } from "node:util";
 import { loadOrganisationsFile } from "pulumi-emnify";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
+import { DemoOrganisation, demoDrift, demoOrganisations } from "../tools/demoScenario";
 import { sourcePath, startExampleStack } from "../tools/examples/exampleStack";
+import { PulumiCli, PulumiCliUnavailable, findPulumiCli } from "../tools/pulumi-cli/locate";
 import { DemoContext, PhaseResult, applyFix, driftHappens, firstUp, previewFix, refresh, secondUp } from "./demoPhases";
-import { demoDrift, demoOrganisations } from "../tools/demoScenario";
+import { realCliWhatRan, runRealCliDemo } from "./demoRealCli";
 import { DemoSession } from "./demoSession";
 import { Terminal, pad, seconds, style } from "./demoTerminal";
 
@@ -22,11 +28,36 @@ const STACK = "demo";
 const PROGRAM = "dist/examples/multi-org/index.js";
 const ORGS_FILE = sourcePath("examples", "multi-org", "orgs.yaml");
 
-function intro(term: Terminal): void {
+const USAGE = `Usage: npm run demo [-- --engine auto|pulumi|stand-in]
+
+  --engine auto       the real pulumi CLI when one is available without building, else the stand-in (default)
+  --engine pulumi     the real pulumi CLI (a new-enough pulumi on PATH, or the one npm run pulumi:cli built)
+  --engine stand-in   the engine stand-in: Pulumi's dynamic-provider host driven by this script
+  -h, --help          this text
+`;
+
+type Engine = { kind: "pulumi"; cli: PulumiCli } | { kind: "stand-in"; why: string };
+
+/** Which engine runs the story; throws a one-line PulumiCliUnavailable when --engine pulumi cannot be met. */
+function chooseEngine(requested: string): Engine {
+  if (requested === "stand-in") return { kind: "stand-in", why: "--engine stand-in" };
+  const cli = findPulumiCli();
+  if (cli) return { kind: "pulumi", cli };
+  const missing = "no pulumi CLI on PATH (3.216 or later) and none built yet; `npm run pulumi:cli` builds one";
+  if (requested === "pulumi") throw new PulumiCliUnavailable(missing);
+  return { kind: "stand-in", why: missing };
+}
+
+function intro(term: Terminal, engine: Engine): void {
   term.line(style.bold("pulumi-emnify demo"));
   term.line("The multi-org example (examples/multi-org/index.ts reading orgs.yaml) against the bundled emnify");
-  term.line("emulator, driven the way `pulumi up` drives it. No emnify account and no Pulumi CLI needed:");
-  term.line("this script stands in for the Pulumi engine (see \"what ran\" at the end).");
+  term.line("emulator. No emnify account needed.");
+  if (engine.kind === "pulumi") {
+    term.line(`${style.bold("engine: the real pulumi CLI")} v${engine.cli.version}, running the repository's root project.`);
+  } else {
+    term.line(`${style.bold("engine: the stand-in")} (${engine.why}): this script drives Pulumi's own dynamic-provider host`);
+    term.line("the way `pulumi up` drives it, and prints in the shape of Pulumi's output (see \"what ran\" at the end).");
+  }
   term.line();
 }
 
@@ -51,8 +82,9 @@ function whatRan(term: Terminal): void {
 
 function runForReal(term: Terminal): void {
   term.heading("run the real thing");
-  term.line("With the Pulumi CLI (`npx pulumi` fetches the official `pulumi` npm package, which downloads the CLI");
-  term.line("on first use), from the repository root:");
+  term.line("`npm run pulumi:cli` builds the Pulumi CLI from Go modules (or finds yours); `npm run demo` then runs this");
+  term.line("story through it. By hand, with the Pulumi CLI (`npx pulumi` fetches the official `pulumi` npm package,");
+  term.line("which downloads the CLI on first use), from the repository root:");
   term.line(`  ${style.dim("# terminal 1: an emulator with organisations 2..9, as in orgs.yaml")}`);
   term.line("  npm run emulator -- --orgs 8 --port 4010");
   term.line(`  ${style.dim("# terminal 2")}`);
@@ -66,42 +98,65 @@ function runForReal(term: Terminal): void {
   term.line("README.md has the details; examples/*/README.md explain each example.");
 }
 
+async function startEmulator(term: Terminal, session: DemoSession, organisations: DemoOrganisation[]) {
+  const differing = organisations.filter((o) => o.differs).length;
+  return term.step(
+    "starting the emnify emulator",
+    async () => (session.emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) })),
+    (emu) => `${emu.url}, ${organisations.length} organisations (${organisations.length - differing} as in orgs.yaml, ${differing} differing)`,
+  );
+}
+
+async function standInStory(term: Terminal, session: DemoSession, organisations: DemoOrganisation[]): Promise<PhaseResult[]> {
+  const emulator = await startEmulator(term, session, organisations);
+  const config = { "emnify:endpoint": emulator.url, "emnify:applicationToken": DEMO_APPLICATION_TOKEN, "multi-org:orgsFile": ORGS_FILE };
+  const stack = await term.step(
+    "running examples/multi-org under Pulumi's mocks and starting Pulumi's dynamic-provider host",
+    async () =>
+      (session.stack = await startExampleStack({ program: PROGRAM, project: PROJECT, stack: STACK, config, secretConfigKeys: ["emnify:applicationToken"] })),
+    (s) => `${s.resources.length} BillingConfig resources, host pid ${s.host.pid}`,
+  );
+  const ctx: DemoContext = { term, emulator, stack, organisations, stackName: STACK };
+  const drift = demoDrift(organisations);
+  const phases: PhaseResult[] = [];
+  phases.push(await firstUp(ctx));
+  phases.push(await secondUp(ctx));
+  driftHappens(ctx, drift);
+  phases.push(await refresh(ctx, drift));
+  phases.push(await previewFix(ctx, drift));
+  phases.push(await applyFix(ctx, drift));
+  return phases;
+}
+
 async function main(): Promise<void> {
   const term = new Terminal();
   term.addSecret(DEMO_APPLICATION_TOKEN);
+  const { values } = parseArgs({ options: { engine: { type: "string", default: "auto" }, help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (!["auto", "pulumi", "stand-in"].includes(values.engine)) throw new Error(`--engine must be auto, pulumi or stand-in, got ${values.engine}`);
+  const engine = chooseEngine(values.engine);
   const session = new DemoSession();
-  session.exitOnSignals((signal) => term.line(`\n${style.red(`interrupted (${signal})`)}: stopping the emulator and the provider host`));
+  session.exitOnSignals((signal) => term.line(`\n${style.red(`interrupted (${signal})`)}: stopping the emulator and what the demo started`));
   const started = Date.now();
-  intro(term);
+  intro(term, engine);
   try {
     const organisations = demoOrganisations(loadOrganisationsFile(ORGS_FILE));
-    const differing = organisations.filter((o) => o.differs).length;
-    const emulator = await term.step(
-      "starting the emnify emulator",
-      async () => (session.emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) })),
-      (emu) => `${emu.url}, ${organisations.length} organisations (${organisations.length - differing} as in orgs.yaml, ${differing} differing)`,
-    );
-    const config = { "emnify:endpoint": emulator.url, "emnify:applicationToken": DEMO_APPLICATION_TOKEN, "multi-org:orgsFile": ORGS_FILE };
-    const stack = await term.step(
-      "running examples/multi-org under Pulumi's mocks and starting Pulumi's dynamic-provider host",
-      async () =>
-        (session.stack = await startExampleStack({ program: PROGRAM, project: PROJECT, stack: STACK, config, secretConfigKeys: ["emnify:applicationToken"] })),
-      (s) => `${s.resources.length} BillingConfig resources, host pid ${s.host.pid}`,
-    );
-    const ctx: DemoContext = { term, emulator, stack, organisations, stackName: STACK };
-    const drift = demoDrift(organisations);
-    const phases: PhaseResult[] = [];
-    phases.push(await firstUp(ctx));
-    phases.push(await secondUp(ctx));
-    driftHappens(ctx, drift);
-    phases.push(await refresh(ctx, drift));
-    phases.push(await previewFix(ctx, drift));
-    phases.push(await applyFix(ctx, drift));
+    let phases: PhaseResult[];
+    if (engine.kind === "pulumi") {
+      const emulator = await startEmulator(term, session, organisations);
+      phases = await runRealCliDemo({ term, cli: engine.cli, emulator, organisations, drift: demoDrift(organisations), session });
+    } else {
+      phases = await standInStory(term, session, organisations);
+    }
     summaryTable(term, phases, Date.now() - started);
-    whatRan(term);
+    if (engine.kind === "pulumi") realCliWhatRan(term, engine.cli);
+    else whatRan(term);
     runForReal(term);
     term.line();
-    term.line(style.green("demo finished: every step did what it printed."));
+    term.line(style.green(`demo finished (${engine.kind === "pulumi" ? "the real pulumi CLI" : "the engine stand-in"}): every step did what it printed.`));
   } finally {
     await session.close();
   }

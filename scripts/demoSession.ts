@@ -1,6 +1,7 @@
 /**
- * The moving parts of one demo run and their clean-up: the emulator (in this process) and the
- * example stack (a program run and Pulumi's dynamic-provider host, a child process). Whatever
+ * The moving parts of one demo run and their clean-up: the emulator (in this process), and either
+ * the example stack (a program run and Pulumi's dynamic-provider host, a child process) or the real
+ * CLI's stack file and file backend. Whatever
  * happens, success, failure or Ctrl+C, everything started here is stopped before the process ends.
  */
 import type { EmnifyEmulator } from "pulumi-emnify/emulator";
@@ -10,11 +11,18 @@ export class DemoSession {
   emulator?: EmnifyEmulator;
   stack?: ExampleStack;
   private closing?: Promise<void>;
+  private readonly cleanups: Array<() => Promise<void>> = [];
 
-  /** Stops the host, then the emulator; safe to call more than once and from a signal handler. */
+  /** Something else to undo on close (the real-CLI run's stack file and state), before the emulator stops. */
+  onClose(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Stops the host, undoes what was registered, then stops the emulator; safe to call more than once and from a signal handler. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.stack?.stop().catch(() => undefined);
+      for (const cleanup of this.cleanups.reverse()) await cleanup().catch(() => undefined);
       await this.emulator?.stop().catch(() => undefined);
     })();
     return this.closing;

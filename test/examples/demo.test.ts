@@ -4,6 +4,8 @@
  * status, the lines that tell the story, and what must never be printed are pinned.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN } from "pulumi-emnify/emulator";
 import { runNodeScript, type ScriptRun } from "../../tools/engine/nodeScript";
@@ -16,7 +18,7 @@ interface DemoRun extends ScriptRun {
 /** The built demo, with a developer's own emnify and Pulumi settings removed from its environment. */
 async function runDemo(): Promise<DemoRun> {
   const started = Date.now();
-  const run = await runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), [], { cwd: REPO_ROOT });
+  const run = await runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), ["--engine", "stand-in"], { cwd: REPO_ROOT });
   return { ...run, ms: Date.now() - started };
 }
 
@@ -42,7 +44,7 @@ describe("npm run demo", () => {
     // Newer Node versions may warn about a dependency; anything else on stderr is the demo's.
     const ownStderr = run.stderr.split("\n").filter((line) => line !== "" && !/^\(node:\d+\) |^\(Use `node --trace/.test(line));
     assert.deepEqual(ownStderr, []);
-    assert.match(run.stdout, /\ndemo finished: every step did what it printed\.\n$/);
+    assert.match(run.stdout, /\ndemo finished \(the engine stand-in\): every step did what it printed\.\n$/);
   });
 
   it("shows the first run adopting with and without changes, with the API calls it took", () => {
@@ -89,6 +91,7 @@ describe("npm run demo", () => {
   });
 
   it("says plainly that the Pulumi engine did not run, and how to run the real thing", () => {
+    assert.ok(run.stdout.includes("engine: the stand-in (--engine stand-in)"));
     assert.ok(run.stdout.includes("✗ the Pulumi engine and CLI: no backend, no stack"));
     for (const command of [
       "npm run emulator -- --orgs 8 --port 4010",
@@ -113,5 +116,39 @@ describe("npm run demo", () => {
     assert.ok(pid > 0);
     assert.equal(isRunning(pid), false);
     assert.ok(run.ms < 50_000, `took ${run.ms} ms`);
+  });
+});
+
+describe("npm run demo: choosing the engine", () => {
+  /** The demo where no pulumi can be found: an empty CLI cache and no pulumi on PATH. */
+  async function withoutPulumi(args: string[]): Promise<ScriptRun> {
+    const emptyCache = fs.mkdtempSync(path.join(os.tmpdir(), "demo-no-cli-"));
+    try {
+      const pathWithoutPulumi = (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter((dir) => !fs.existsSync(path.join(dir, "pulumi")))
+        .join(path.delimiter);
+      return await runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), args, {
+        cwd: REPO_ROOT,
+        env: { PATH: pathWithoutPulumi, PULUMI_EMNIFY_CACHE_DIR: emptyCache },
+      });
+    } finally {
+      fs.rmSync(emptyCache, { recursive: true, force: true });
+    }
+  }
+
+  it("--engine pulumi with no pulumi to be found fails at once with one line saying how to get one", async function () {
+    this.timeout(60_000);
+    const run = await withoutPulumi(["--engine", "pulumi"]);
+    assert.equal(run.status, 1);
+    assert.match(run.stdout, /^demo failed: no pulumi CLI on PATH \(3\.216 or later\) and none built yet; `npm run pulumi:cli` builds one$/m);
+    assert.doesNotMatch(run.stdout, /starting the emnify emulator/);
+  });
+
+  it("an unknown --engine is refused, naming the choices", async function () {
+    this.timeout(60_000);
+    const run = await runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), ["--engine", "terraform"], { cwd: REPO_ROOT });
+    assert.equal(run.status, 1);
+    assert.match(run.stdout, /demo failed: --engine must be auto, pulumi or stand-in, got terraform/);
   });
 });

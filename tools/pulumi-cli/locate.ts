@@ -172,12 +172,8 @@ function build(root: string, binDir: string, log: (line: string) => void): Pulum
   return { pulumi: path.join(binDir, "pulumi"), binDir, version, source: "built", buildSeconds: (Date.now() - started) / 1000 };
 }
 
-/**
- * A Pulumi CLI to run: from PATH when new enough, else from the cache, else built with Go.
- * Throws {@link PulumiCliUnavailable} with one line saying what to install.
- */
-export function ensurePulumiCli(log: (line: string) => void = () => undefined): PulumiCli {
-  const root = repoRoot();
+/** Refuses to go on when tools/pulumi-cli/go.mod and package-lock.json name different versions. */
+function checkVersionsAgree(root: string): string {
   const locked = lockedPulumiVersion(root);
   const engine = engineModuleVersion(root);
   if (engine !== locked) {
@@ -186,10 +182,23 @@ export function ensurePulumiCli(log: (line: string) => void = () => undefined): 
         `set both pulumi/pulumi requires in go.mod to v${locked} and run 'go mod tidy' in ${ENGINE_MODULE_DIR}`,
     );
   }
-  const fromPath = usableFromPath();
-  if (fromPath) return fromPath;
-  const binDir = cacheBinDir(root);
-  return fromCache(binDir, engine) ?? build(root, binDir, log);
+  return engine;
+}
+
+/** A Pulumi CLI that can run now, without building: from PATH when new enough, else the cache. */
+export function findPulumiCli(): PulumiCli | undefined {
+  const root = repoRoot();
+  const engine = checkVersionsAgree(root);
+  return usableFromPath() ?? fromCache(cacheBinDir(root), engine);
+}
+
+/**
+ * A Pulumi CLI to run: from PATH when new enough, else from the cache, else built with Go.
+ * Throws {@link PulumiCliUnavailable} with one line saying what to install.
+ */
+export function ensurePulumiCli(log: (line: string) => void = () => undefined): PulumiCli {
+  const root = repoRoot();
+  return findPulumiCli() ?? build(root, cacheBinDir(root), log);
 }
 
 /** The directory of `pulumi-resource-pulumi-nodejs`, the dynamic-provider plugin @pulumi/pulumi ships. */
