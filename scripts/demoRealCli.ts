@@ -65,9 +65,10 @@ async function createStack(ctx: RealCliDemoContext): Promise<{ runner: PulumiRun
   if (fs.existsSync(stackFile)) throw new DemoCheckFailed(`${stackFile} exists already; remove it or run the demo again`);
   const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-demo-"));
   const runner = new PulumiRunner({ cli: ctx.cli, projectDir: root, backendDir, passphrase: PASSPHRASE });
-  ctx.session.onClose(async () => {
+  ctx.session.onClose(() => {
     fs.rmSync(stackFile, { force: true });
     fs.rmSync(backendDir, { recursive: true, force: true });
+    return Promise.resolve();
   });
   await runner.initStack(stack);
   await runner.setConfig(stack, "emnify:endpoint", ctx.emulator.url);

@@ -37,7 +37,7 @@ export function liveValues(outputs: Record<string, unknown>): FieldValues {
 function show(field: FieldName, value: unknown): string {
   if (field === "paymentData") return "[secret]";
   if (value === null || value === undefined) return "(none)";
-  if (typeof value === "object" && "id" in value) return String((value as { id: unknown }).id);
+  if (typeof value === "object" && "id" in value) return String((value).id);
   return JSON.stringify(value);
 }
 

@@ -79,6 +79,7 @@ function mask(secret: string): string {
 function excerptAround(text: string, secret: string): string {
   const masked = text.split(secret).join(`\u0001${mask(secret)}`).replace(new RegExp(JWT_PATTERN.source, "g"), (jwt) => mask(jwt));
   const at = Math.max(0, masked.indexOf("\u0001"));
+  // eslint-disable-next-line no-control-regex -- \u0001 is the marker placed above, never in real text
   return masked.slice(Math.max(0, at - 60), at + 80).replace(/\u0001/g, "").replace(/\s+/g, " ");
 }
 
@@ -116,6 +117,8 @@ export class SecretLedger {
     if (typeof value === "string") text = value;
     else {
       try {
+        // A value JSON cannot write (undefined, a function) is scanned as String() renders it.
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string
         text = JSON.stringify(value) ?? String(value);
       } catch {
         text = inspect(value, { depth: Infinity });
@@ -202,6 +205,8 @@ export function renderError(error: unknown): string {
     if (current instanceof Error) {
       parts.push(current.message, String(current), String(current.stack));
     } else {
+      // Whatever was thrown, as a message would show it: "[object Object]" included.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
       parts.push(String(current));
     }
     try {

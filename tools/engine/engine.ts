@@ -252,7 +252,7 @@ export class EngineSimulator {
             case "replace":
                 return this.replace(r, old, decision);
             default:
-                throw new Error(`unexpected decision ${decision.op}`);
+                throw new Error(`unexpected decision ${(decision as { op: string }).op}`);
         }
     }
 

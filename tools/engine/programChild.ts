@@ -10,7 +10,7 @@
 import Module, { createRequire } from "node:module";
 import * as path from "node:path";
 import { unwrapRpcSecrets } from "./secrets";
-import { JsonObject, JsonValue, ProgramChildJob, ProgramChildResult, RegisteredResource } from "./types";
+import { JsonObject, ProgramChildJob, ProgramChildResult, RegisteredResource } from "./types";
 
 const errors: string[] = [];
 
@@ -41,7 +41,8 @@ interface RegisterRequest {
 }
 type Callback = (error: unknown, response?: { getUrn(): string }) => void;
 interface MockMonitorPrototype {
-    registerResource(this: unknown, request: RegisterRequest, callback: Callback): Promise<void>;
+    // An arrow-free signature with `this` typed: the original is called back with the mock monitor as `this`.
+    registerResource: (this: unknown, request: RegisterRequest, callback: Callback) => Promise<void>;
 }
 
 function record(request: RegisterRequest, urn: string): RegisteredResource {
@@ -49,7 +50,7 @@ function record(request: RegisterRequest, urn: string): RegisteredResource {
     const inputs: JsonObject = {};
     const secretInputKeys: string[] = [];
     for (const [key, value] of Object.entries(raw)) {
-        const { plain, hadSecret } = unwrapRpcSecrets(value as JsonValue);
+        const { plain, hadSecret } = unwrapRpcSecrets(value);
         inputs[key] = plain;
         if (hadSecret) {
             secretInputKeys.push(key);
@@ -116,8 +117,8 @@ async function run(job: ProgramChildJob): Promise<ProgramChildResult> {
 
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-            call: (args) => args.inputs,
+            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as JsonObject }),
+            call: (args) => args.inputs as JsonObject,
         },
         job.project,
         job.stack,
@@ -125,7 +126,7 @@ async function run(job: ProgramChildJob): Promise<ProgramChildResult> {
     );
 
     // Like the language host: a module exporting a function (or a promise) is awaited.
-    let exported =
+    let exported: unknown =
         "file" in job.program
             ? projectRequire(path.resolve(job.projectDir, job.program.file))
             : loadSource(job.program.source, job.program.filename);
@@ -150,7 +151,7 @@ async function run(job: ProgramChildJob): Promise<ProgramChildResult> {
 process.once("disconnect", () => process.exit(1));
 
 process.once("message", (job: ProgramChildJob) => {
-    run(job)
+    void run(job)
         .catch((error: unknown): ProgramChildResult => ({ kind: "failed", errors: [...errors, describe(error)] }))
         .then((result) => {
             // Exit as soon as the parent has the result: timers or sockets a program leaves open

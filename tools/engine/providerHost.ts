@@ -116,8 +116,8 @@ export async function startProviderHost(opts: StartProviderHostOptions): Promise
     );
     track(child);
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     // For the suite-wide secret scan (test/secrets); a no-op outside the test suite.
     secretLedger.token(opts.env?.EMNIFY_APPLICATION_TOKEN, "a provider host's environment");
     secretLedger.recordLive("host-output", () => output, `output of the dynamic-provider host (pid ${child.pid})`);
@@ -143,10 +143,10 @@ export async function startProviderHost(opts: StartProviderHostOptions): Promise
             reject(new Error(`dynamic-provider host exited with ${code} before printing its port:\n${output}`));
         };
         const cleanup = (): void => {
-            child.stdout!.off("data", onData);
+            child.stdout.off("data", onData);
             child.off("exit", onExit);
         };
-        child.stdout!.on("data", onData);
+        child.stdout.on("data", onData);
         child.once("exit", onExit);
     });
 
@@ -182,7 +182,7 @@ class DynamicProviderHost implements ProviderHost {
 
     private call<Req, Res>(operation: string, method: Unary<Req, Res>, request: Req): Promise<Res> {
         return new Promise((resolve, reject) => {
-            method.call(this.client, request, (error, response) => {
+            method(request, (error, response) => {
                 if (error) {
                     const failure = new ProviderOperationError(operation, error.details || error.message, error.code, decodeInitFailure(error));
                     secretLedger.recordError(failure, `${operation} failed in the provider host`);
@@ -206,14 +206,14 @@ class DynamicProviderHost implements ProviderHost {
         // What the engine offers every provider; the dynamic host answers acceptSecrets=false.
         request.setAcceptsecrets(true);
         request.setAcceptresources(true);
-        await this.call<provproto.ConfigureRequest, provproto.ConfigureResponse>("configure", this.client.configure, request);
+        await this.call<provproto.ConfigureRequest, provproto.ConfigureResponse>("configure", (req, done) => this.client.configure(req, done), request);
     }
 
     async check(urn: string, olds: JsonObject, news: JsonObject): Promise<CheckResult> {
         const { type, name } = parseUrn(urn);
         const request = new provproto.CheckRequest();
         request.setUrn(urn).setType(type).setName(name).setOlds(toStruct(olds)).setNews(toStruct(news));
-        const response = await this.call<provproto.CheckRequest, provproto.CheckResponse>("check", this.client.check, request);
+        const response = await this.call<provproto.CheckRequest, provproto.CheckResponse>("check", (req, done) => this.client.check(req, done), request);
         return {
             inputs: fromStruct(response.getInputs()),
             failures: response.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
@@ -227,7 +227,7 @@ class DynamicProviderHost implements ProviderHost {
         if (oldInputs) {
             request.setOldInputs(toStruct(oldInputs));
         }
-        const response = await this.call<provproto.DiffRequest, provproto.DiffResponse>("diff", this.client.diff, request);
+        const response = await this.call<provproto.DiffRequest, provproto.DiffResponse>("diff", (req, done) => this.client.diff(req, done), request);
         const changes = response.getChanges();
         return {
             changes:
@@ -245,7 +245,7 @@ class DynamicProviderHost implements ProviderHost {
         const { type, name } = parseUrn(urn);
         const request = new provproto.CreateRequest();
         request.setUrn(urn).setType(type).setName(name).setProperties(toStruct(properties)).setPreview(options.preview ?? false);
-        const response = await this.call<provproto.CreateRequest, provproto.CreateResponse>("create", this.client.create, request);
+        const response = await this.call<provproto.CreateRequest, provproto.CreateResponse>("create", (req, done) => this.client.create(req, done), request);
         return { id: response.getId(), properties: fromStruct(response.getProperties()) };
     }
 
@@ -256,7 +256,7 @@ class DynamicProviderHost implements ProviderHost {
         if (inputs) {
             request.setInputs(toStruct(inputs));
         }
-        const response = await this.call<provproto.ReadRequest, provproto.ReadResponse>("read", this.client.read, request);
+        const response = await this.call<provproto.ReadRequest, provproto.ReadResponse>("read", (req, done) => this.client.read(req, done), request);
         const returnedInputs = response.getInputs();
         return {
             id: response.getId(),
@@ -272,7 +272,7 @@ class DynamicProviderHost implements ProviderHost {
         if (oldInputs) {
             request.setOldInputs(toStruct(oldInputs));
         }
-        const response = await this.call<provproto.UpdateRequest, provproto.UpdateResponse>("update", this.client.update, request);
+        const response = await this.call<provproto.UpdateRequest, provproto.UpdateResponse>("update", (req, done) => this.client.update(req, done), request);
         return { properties: fromStruct(response.getProperties()) };
     }
 
@@ -283,7 +283,7 @@ class DynamicProviderHost implements ProviderHost {
         if (oldInputs) {
             request.setOldInputs(toStruct(oldInputs));
         }
-        await this.call<provproto.DeleteRequest, unknown>("delete", this.client.delete, request);
+        await this.call<provproto.DeleteRequest, unknown>("delete", (req, done) => this.client.delete(req, done), request);
     }
 
     async stop(): Promise<void> {

@@ -69,7 +69,7 @@ export function unwrapRpcSecrets(value: JsonValue): { plain: JsonValue; hadSecre
         let hadSecret = false;
         const plain: JsonObject = {};
         for (const [key, item] of Object.entries(value)) {
-            const inner = unwrapRpcSecrets(item as JsonValue);
+            const inner = unwrapRpcSecrets(item);
             hadSecret ||= inner.hadSecret;
             plain[key] = inner.plain;
         }

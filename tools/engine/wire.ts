@@ -35,7 +35,7 @@ export function toStruct(props: JsonObject): Struct {
 }
 
 export function fromStruct(struct: Struct | undefined): JsonObject {
-    return (struct?.toJavaScript() ?? {}) as JsonObject;
+    return (struct?.toJavaScript() ?? {});
 }
 
 /** What the host packs into `grpc-status-details-bin` when a create/update half-succeeded. */
@@ -58,7 +58,7 @@ export function decodeInitFailure(error: grpc.ServiceError): ResourceInitFailure
         const bytes = typeof entry === "string" ? Buffer.from(entry, "base64") : entry;
         const status = statusproto.Status.deserializeBinary(new Uint8Array(bytes));
         for (const detail of status.getDetailsList()) {
-            const failure = detail.unpack(provproto.ErrorResourceInitFailed.deserializeBinary, INIT_FAILED_TYPE);
+            const failure = detail.unpack((bytes) => provproto.ErrorResourceInitFailed.deserializeBinary(bytes), INIT_FAILED_TYPE);
             if (failure) {
                 return {
                     id: failure.getId(),

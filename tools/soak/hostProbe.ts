@@ -8,7 +8,7 @@ export const PROBE_MARKER = "SOAK-PROBE";
 
 function describe(reason: unknown): string {
   if (reason instanceof Error) return `${reason.name}: ${reason.message.split("\n")[0]}`;
-  return String(reason).split("\n")[0]!.slice(0, 300);
+  return String(reason).split("\n")[0].slice(0, 300);
 }
 
 process.on("unhandledRejection", (reason) => {

@@ -46,7 +46,7 @@ function text(value: unknown): string {
 function referenceId(value: unknown): string {
   if (value === null || value === undefined) return NOTHING;
   const id = (value as { id?: unknown }).id;
-  return id === undefined || id === null ? NOTHING : String(id);
+  return typeof id === "number" || typeof id === "string" ? String(id) : NOTHING;
 }
 
 /** What the API holds (snake_case, nested references). */
@@ -120,7 +120,7 @@ export class ApiHistory {
 
   remember(orgId: number, view: View): void {
     let fields = this.seen.get(orgId);
-    if (!fields) this.seen.set(orgId, (fields = new Map()));
+    if (!fields) this.seen.set(orgId, (fields = new Map<Field, Set<string>>()));
     for (const field of FIELDS) {
       let values = fields.get(field);
       if (!values) fields.set(field, (values = new Set()));

@@ -25,7 +25,7 @@ export class Random {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
+    return items[Math.floor(this.next() * items.length)];
   }
 
   /** Picks by weight: [[value, weight], ...]. */
@@ -36,6 +36,6 @@ export class Random {
       roll -= weight;
       if (roll < 0) return value;
     }
-    return choices[choices.length - 1]![0];
+    return choices[choices.length - 1][0];
   }
 }

@@ -207,7 +207,7 @@ function planFaults(rng: Random, rotation: number, declaredOrgs: number[], maxAt
   const labels: string[] = [];
   // One guaranteed hit per round (the round's first request), rotating through the kinds, so every
   // kind is exercised; the rotation moves on once the kind has hit a request.
-  const guaranteed = ROTATION[rotation % ROTATION.length]!;
+  const guaranteed = ROTATION[rotation % ROTATION.length];
   rules.push({ ...guaranteed.rule(retryAfter, slowMs), times: 1 });
   labels.push(`one ${guaranteed.label}`);
   // Outages: one organisation's GET or PATCH fails until the client's retries run out.
@@ -220,7 +220,7 @@ function planFaults(rng: Random, rotation: number, declaredOrgs: number[], maxAt
       path: billingPath(orgId),
       ...(kind === "503" ? { kind: "status", status: 503 } : { kind }),
       times: maxAttempts,
-    } as FaultRule);
+    });
     labels.push(`outage ${method} ${orgId} ${kind}`);
   }
   if (intensity > 0) {
@@ -345,7 +345,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     project: PROJECT,
     stack: STACK,
   });
-  const providerText = template[0]!.inputs.__provider!;
+  const providerText = template[0].inputs.__provider!;
   const registered = (orgId: number, args: Args): RegisteredResource => {
     const inputs: Record<string, unknown> = { ...args, __provider: providerText };
     return {
@@ -354,7 +354,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       urn: urnOf(orgId),
       custom: true,
       inputs: inputs as RegisteredResource["inputs"],
-      additionalSecretOutputs: template[0]!.additionalSecretOutputs,
+      additionalSecretOutputs: template[0].additionalSecretOutputs,
       ...(args.paymentData !== undefined ? { secretInputKeys: ["paymentData"] } : {}),
       options: {},
     };
@@ -600,7 +600,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const before = stateSnapshot();
       const firstIndex = emu.requests.length;
       for (const rule of plan.rules) emu.injectFault(rule);
-      const limitKind = LIMIT_KINDS[round % LIMIT_KINDS.length]!;
+      const limitKind = LIMIT_KINDS[round % LIMIT_KINDS.length];
       emu.setPathRateLimits(limitKind.limits);
       let expiry: NodeJS.Timeout | undefined;
       if (plan.expireAtMs !== undefined) {
