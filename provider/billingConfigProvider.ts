@@ -11,6 +11,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi } from "./billingConfigApi";
 import { EmnifyApiError, EmnifyAuthenticationError, EmnifyError } from "./client/errors";
 import { FieldName, FieldValues, SECRET_FIELDS, UNKNOWN_VALUE, asDeclared, containsUnknown } from "./fields";
+import type { TokenSource } from "./settings";
 import {
   BillingConfigState,
   LiveBillingConfig,
@@ -74,14 +75,12 @@ function describeMismatch(fields: FieldName[], inputs: Partial<CheckedInputs>, l
     .join(", ");
 }
 
-/** Where the application token in use came from; only the stack config can be stale (see D19). */
-export type TokenSource = "stack config" | "environment" | undefined;
 
 /** The options a provider needs besides the API. */
 export interface ProviderOptions {
   log?: Logger;
   /** Where the token that the API uses comes from, for the hint on a rejected token. */
-  tokenSource?: () => TokenSource;
+  tokenSource?: () => TokenSource | undefined;
 }
 
 /**
@@ -113,7 +112,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
    */
   private readonly claims = new Map<number, string>();
   private readonly log: Logger;
-  private readonly tokenSource: () => TokenSource;
+  private readonly tokenSource: () => TokenSource | undefined;
 
   /**
    * @param api  the emnify calls; a function so that settings (and a missing token) are only
