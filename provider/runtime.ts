@@ -3,6 +3,11 @@
  * module at run time (see ./serializedProvider), so there is one instance per host process, and
  * with it one client, one authenticated session and one request pacer shared by every resource of
  * the stack, however many run concurrently.
+ *
+ * Not an API: `pulumi-emnify/runtime` is in package.json `exports` (without types) only because the
+ * serialized provider loads it by that name; its contents may change in any release.
+ *
+ * @internal
  */
 import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
