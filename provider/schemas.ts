@@ -180,9 +180,10 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
     inputs.restoreOnDelete = false;
   } else if (news.restoreOnDelete === UNKNOWN_VALUE) {
     inputs.restoreOnDelete = news.restoreOnDelete;
+  } else if (typeof news.restoreOnDelete === "boolean") {
+    inputs.restoreOnDelete = news.restoreOnDelete;
   } else {
-    if (typeof news.restoreOnDelete === "boolean") inputs.restoreOnDelete = news.restoreOnDelete;
-    else failures.push({ property: "restoreOnDelete", reason: `must be true or false, got ${describeValue(news.restoreOnDelete)}` });
+    failures.push({ property: "restoreOnDelete", reason: `must be true or false, got ${describeValue(news.restoreOnDelete)}` });
   }
 
   for (const key of Object.keys(news)) {
@@ -201,8 +202,8 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
 // ---------------------------------------------------------------------------------------------
 // API responses
 
-/** An id the API may send as a number or as a numeric string ("8"). */
-const apiId = z
+/** An id the API may send as a number or as a numeric string ("8"); exact, or refused (DECISIONS D18). */
+export const apiId = z
   .union([
     z.number().int(),
     z

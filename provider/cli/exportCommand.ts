@@ -27,7 +27,7 @@ import { clientFromSettings } from "../clientFromSettings";
 import { resolveSettings } from "../settings";
 import { ExportOptions } from "./args";
 import { FetchedOrganisation, buildDocument } from "./document";
-import { headerLines, reproducingCommand } from "./header";
+import { headerLines, plural, reproducingCommand } from "./header";
 import { ListedOrganisation, listChildOrganisations } from "./organisationList";
 import { checkWritable, writeFileAtomically } from "./output";
 import { Progress, ProgressStream } from "./progress";
@@ -82,10 +82,6 @@ async function fetchAll(api: BillingConfigApi, orgs: ListedOrganisation[], progr
       }
     }),
   );
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** Runs the export; resolves to the exit status. Throws (exit 1) for failures that stop everything. */
