@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { FIELDS, FieldName, KindValues, SECRET_FIELDS } from "./fields";
+import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "./fields";
 import { serializableProvider } from "./serializedProvider";
 
 /** A reference to an emnify catalogue entry (charging model, payment term, VAT rate), by id. */
@@ -147,18 +147,13 @@ export interface BillingConfigOutputs {
   restoreOnDelete: boolean;
 }
 
-// The documented types above must name exactly the fields of the table (./fields): adding a field
-// there without documenting it here (or the other way round) fails to compile.
+// The documented types above must name exactly the fields of the table (./fields), and the outputs
+// must have the table's value types: adding a field there without documenting it here (or the
+// other way round) fails to compile.
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-type ArgFields = Exclude<keyof BillingConfigArgs, "orgId" | "restoreOnDelete">;
-type OutputFields = Exclude<keyof BillingConfigOutputs, "orgId" | "billingConfigId" | "restoreOnDelete">;
-const argsMatchTable: Exactly<ArgFields, FieldName> = true;
-const outputsMatchTable: Exactly<OutputFields, FieldName> = true;
-const outputTypesMatchTable: Exactly<
-  { [N in FieldName]: BillingConfigOutputs[N] },
-  { [N in FieldName]: KindValues[Extract<(typeof FIELDS)[number], { name: N }>["kind"]] extends { id: number } ? ReferenceOutput | null : KindValues[Extract<(typeof FIELDS)[number], { name: N }>["kind"]] | null }
-> = true;
-void [argsMatchTable, outputsMatchTable, outputTypesMatchTable];
+const argsMatchTable: Exactly<Exclude<keyof BillingConfigArgs, "orgId" | "restoreOnDelete">, FieldName> = true;
+const outputsMatchTable: Exactly<Omit<BillingConfigOutputs, "orgId" | "billingConfigId" | "restoreOnDelete">, FieldValues> = true;
+void [argsMatchTable, outputsMatchTable];
 
 /** Outputs the provider keeps in the state for its own use (see ./mapping `BillingConfigState`). */
 const INTERNAL_OUTPUTS = ["managedFields", "adoptedOriginal", "adoptionId"] as const;
