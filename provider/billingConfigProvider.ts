@@ -10,7 +10,8 @@ import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi } from "./billingConfigApi";
 import { EmnifyApiError, EmnifyAuthenticationError, EmnifyError } from "./client/errors";
-import { FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE, containsUnknown, fieldSpec } from "./fields";
+import { FieldName, FieldValues, SECRET_FIELDS, UNKNOWN_VALUE, asDeclared, containsUnknown } from "./fields";
+import type { TokenSource } from "./settings";
 import {
   BillingConfigState,
   LiveBillingConfig,
@@ -67,18 +68,19 @@ function resourceId(orgId: number): string {
 /** Describes values that the API still disagrees with after a PATCH. */
 function describeMismatch(fields: FieldName[], inputs: Partial<CheckedInputs>, live: FieldValues): string {
   return fields
-    .map((name) => `${name} is ${JSON.stringify(name === "paymentData" ? "[secret]" : live[name])} instead of ${JSON.stringify(name === "paymentData" ? "[secret]" : inputs[name])}`)
+    .map((name) => {
+      const shown = (value: unknown) => JSON.stringify(SECRET_FIELDS.includes(name) ? "[secret]" : value);
+      return `${name} is ${shown(live[name])} instead of ${shown(inputs[name])}`;
+    })
     .join(", ");
 }
 
-/** Where the application token in use came from; only the stack config can be stale (see D19). */
-export type TokenSource = "stack config" | "environment" | undefined;
 
 /** The options a provider needs besides the API. */
 export interface ProviderOptions {
   log?: Logger;
   /** Where the token that the API uses comes from, for the hint on a rejected token. */
-  tokenSource?: () => TokenSource;
+  tokenSource?: () => TokenSource | undefined;
 }
 
 /**
@@ -110,7 +112,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
    */
   private readonly claims = new Map<number, string>();
   private readonly log: Logger;
-  private readonly tokenSource: () => TokenSource;
+  private readonly tokenSource: () => TokenSource | undefined;
 
   /**
    * @param api  the emnify calls; a function so that settings (and a missing token) are only
@@ -338,11 +340,8 @@ export function inputsFromLive(orgId: number, restoreOnDelete: boolean, managedF
   const inputs: Record<string, unknown> = { orgId, restoreOnDelete };
   for (const name of managedFields) {
     const value = live[name];
-    if (name === "paymentData") inputs[name] = asRpcSecret(value ?? null);
-    else inputs[name] = fieldSpec(name).kind === "reference" && value !== null ? { id: (value as Reference).id } : value;
+    if (SECRET_FIELDS.includes(name)) inputs[name] = asRpcSecret(value ?? null);
+    else inputs[name] = asDeclared(name, value);
   }
   return inputs;
 }
-
-/** Every output property name, for registering them on the resource. */
-export const OUTPUT_NAMES = ["orgId", "billingConfigId", ...FIELD_NAMES, "restoreOnDelete", "managedFields", "adoptedOriginal", "adoptionId"] as const;

@@ -1,23 +1,18 @@
 /**
  * The one way an EmnifyClient is made from provider settings, shared by the provider runtime and
- * the export command, so both pace, time out and retry alike.
+ * the export command, so both pace, time out and retry alike. The settings are already validated
+ * (./settings).
  */
 import { EmnifyClient } from "./client/emnifyClient";
-import { paceForApiLimit, parseRateLimit, sharedPacer } from "./client/pacer";
-import { ProviderSettings, SETTINGS, missingTokenError } from "./settings";
+import { paceForApiLimit, sharedPacer } from "./client/pacer";
+import { ProviderSettings } from "./settings";
 
-/**
- * @param rateLimitSetting  how the rate-limit setting is named in an error (the CLI reads only the
- *   environment, so it names the variable).
- */
-export function clientFromSettings(settings: ProviderSettings, rateLimitSetting: string = SETTINGS.rateLimit.key): EmnifyClient {
-  if (!settings.applicationToken) throw missingTokenError();
-  const limit = parseRateLimit(settings.rateLimit, rateLimitSetting);
+export function clientFromSettings(settings: ProviderSettings): EmnifyClient {
   return new EmnifyClient({
     endpoint: settings.endpoint,
     applicationToken: settings.applicationToken,
     timeoutMs: settings.timeoutMs,
     retry: settings.maxAttempts === undefined ? undefined : { maxAttempts: settings.maxAttempts },
-    pacer: sharedPacer(settings.endpoint, paceForApiLimit(limit)),
+    pacer: sharedPacer(settings.endpoint, paceForApiLimit(settings.rateLimit)),
   });
 }

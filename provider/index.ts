@@ -1,21 +1,14 @@
 /**
  * pulumi-emnify: emnify organisation billing settings as a Pulumi resource.
  *
- * The emulator is a separate entry point: `import { EmnifyEmulator } from "pulumi-emnify/emulator"`.
+ * What a Pulumi program can use: the resource, its argument and output types, and the
+ * organisations-file loader. The emulator is a separate entry point:
+ * `import { EmnifyEmulator } from "pulumi-emnify/emulator"`.
+ *
+ * The provider's errors are not exported: they are thrown inside Pulumi's dynamic-provider host,
+ * another process, and reach a program (or the CLI) only as the text of a failed operation.
  */
-export { BillingConfig, BillingConfigArgs, ReferenceArgs, ReferenceOutput } from "./billingConfig";
-export {
-  EmnifyError,
-  EmnifyApiError,
-  EmnifyAuthenticationError,
-  EmnifyQuotaExceededError,
-  EmnifyNetworkError,
-  EmnifyResponseError,
-  EmnifyConfigurationError,
-} from "./client/errors";
-export { EmnifyPagingError } from "./client/paging";
-export { BillingConfigPartialFailure } from "./billingConfigProvider";
-export { SETTINGS, DEFAULT_ENDPOINT } from "./settings";
+export { BillingConfig, BillingConfigArgs, BillingConfigOutputs, ReferenceArgs, ReferenceOutput } from "./billingConfig";
 export {
   OrganisationEntry,
   OrganisationsDocument,

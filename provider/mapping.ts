@@ -3,7 +3,7 @@
  * No I/O here: the provider decides what to do, these functions say what differs and how it is
  * written on each side.
  */
-import { FIELDS, FieldName, FieldValues, Reference, UNKNOWN_VALUE, fieldSpec, isFieldName } from "./fields";
+import { FIELDS, FieldName, FieldSpec, FieldValues, Reference, UNKNOWN_VALUE, asDeclared, fieldSpec, isFieldName, isNullable } from "./fields";
 import { ApiBillingConfig, CheckedInputs } from "./schemas";
 
 /** What GET billing_config says, normalised. */
@@ -25,26 +25,37 @@ export interface BillingConfigState extends FieldValues {
   adoptionId: string | null;
 }
 
-function reference(nested: { id: number; description?: unknown } | null | undefined, flatId: number | null | undefined): Reference | null {
-  if (nested) {
-    return typeof nested.description === "string" ? { id: nested.id, description: nested.description } : { id: nested.id };
+function reference(nested: unknown, flatId: unknown): Reference | null {
+  if (nested !== null && nested !== undefined) {
+    const { id, description } = nested as { id: number; description?: unknown };
+    return typeof description === "string" ? { id, description } : { id };
   }
-  return flatId === null || flatId === undefined ? null : { id: flatId };
+  return flatId === null || flatId === undefined ? null : { id: flatId as number };
+}
+
+/** One field of a checked GET answer (see `apiFieldShape` in ./schemas), normalised. */
+function liveValue(field: FieldSpec, api: ApiBillingConfig): unknown {
+  switch (field.kind) {
+    case "reference":
+      return reference(api[field.apiName], api[`${field.apiName}_id`]);
+    default:
+      // Payment data is opaque: held as the API sent it (see FieldValues).
+      return api[field.apiName] ?? null;
+  }
+}
+
+/** The same value for every field: how a {@link FieldValues} is built from the table. */
+function eachField(value: (field: FieldSpec) => unknown): FieldValues {
+  const values: Record<string, unknown> = {};
+  for (const field of FIELDS) values[field.name] = value(field);
+  return values as FieldValues;
 }
 
 /** Reads either API shape (nested objects or the flat legacy form) into one normalised form. */
 export function liveFromApi(api: ApiBillingConfig): LiveBillingConfig {
   return {
     billingConfigId: api.id ?? api.billing_config_id ?? null,
-    values: {
-      vatin: api.vatin ?? null,
-      invoiceIssuerInfo: api.invoice_issuer_info ?? null,
-      chargingModel: reference(api.charging_model, api.charging_model_id),
-      paymentTerm: reference(api.payment_term, api.payment_term_id),
-      vatRate: reference(api.vat_rate, api.vat_rate_id),
-      // Opaque: held as the API sent it (see FieldValues.paymentData).
-      paymentData: (api.payment_data ?? null) as FieldValues["paymentData"],
-    },
+    values: eachField((field) => liveValue(field, api)),
   };
 }
 
@@ -72,7 +83,7 @@ export function patchBody(values: Partial<FieldValues>): Record<string, unknown>
     if (!Object.prototype.hasOwnProperty.call(values, field.name)) continue;
     const value = values[field.name];
     if (value === undefined) continue;
-    body[field.apiName] = field.kind === "reference" && value !== null ? { id: (value as Reference).id } : value;
+    body[field.apiName] = asDeclared(field.name, value);
   }
   return body;
 }
@@ -169,14 +180,7 @@ export function buildState(args: {
 export function liveFromState(state: Partial<BillingConfigState>): LiveBillingConfig {
   return {
     billingConfigId: typeof state.billingConfigId === "number" ? state.billingConfigId : null,
-    values: {
-      vatin: state.vatin ?? null,
-      invoiceIssuerInfo: state.invoiceIssuerInfo ?? null,
-      chargingModel: state.chargingModel ?? null,
-      paymentTerm: state.paymentTerm ?? null,
-      vatRate: state.vatRate ?? null,
-      paymentData: state.paymentData ?? null,
-    },
+    values: eachField((field) => state[field.name as FieldName] ?? null),
   };
 }
 
@@ -222,7 +226,7 @@ export function restoreBody(managedFields: FieldName[], original: Partial<FieldV
       continue;
     }
     const value = original[name] ?? null;
-    if (value === null && !fieldSpec(name).nullable) skipped.push(name);
+    if (value === null && !isNullable(name)) skipped.push(name);
     else (restorable as Record<string, unknown>)[name] = value;
   }
   return { body: patchBody(restorable), skipped };

@@ -46,7 +46,8 @@ export class OrganisationsFileError extends Error {
 }
 
 const DEFAULTABLE = [...FIELD_NAMES, "restoreOnDelete"];
-const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** What the file accepts as a resource name (the export makes names that match it). */
+export const RESOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -96,7 +97,7 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
       problems.push(`${file}: ${where}: ${property} ${failure.reason}`);
     }
     const resourceName = name === undefined ? `org-${String(id)}` : name;
-    if (typeof resourceName !== "string" || !RESOURCE_NAME.test(resourceName)) {
+    if (typeof resourceName !== "string" || !RESOURCE_NAME_PATTERN.test(resourceName)) {
       problems.push(`${file}: ${where}: name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
     }
     if (failures.length > 0) return;

@@ -3,35 +3,37 @@
  * module at run time (see ./serializedProvider), so there is one instance per host process, and
  * with it one client, one authenticated session and one request pacer shared by every resource of
  * the stack, however many run concurrently.
+ *
+ * Not an API: `pulumi-emnify/runtime` is in package.json `exports` (without types) only because the
+ * serialized provider loads it by that name; its contents may change in any release.
+ *
+ * @internal
  */
 import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi, billingConfigApi } from "./billingConfigApi";
-import { BillingConfigProvider, TokenSource } from "./billingConfigProvider";
+import { BillingConfigProvider } from "./billingConfigProvider";
 import { clientFromSettings } from "./clientFromSettings";
 import { logToHost } from "./logger";
-import { ConfigLookup, missingTokenError, resolveSettings } from "./settings";
+import { ConfigLookup, TokenSource, resolveSettings } from "./settings";
 
 let configLookup: ConfigLookup = () => undefined;
-let cached: { fingerprint: string; api: BillingConfigApi } | undefined;
-let tokenSource: TokenSource;
+/** The API for the settings last resolved, and where its token came from. */
+let cached: { fingerprint: string; api: BillingConfigApi; tokenSource: TokenSource } | undefined;
 
 /** Settings are resolved at each call, so a changed environment or config is picked up. */
 function currentApi(): BillingConfigApi {
   const settings = resolveSettings(configLookup, process.env);
-  if (!settings.applicationToken) throw missingTokenError();
-  tokenSource = settings.applicationTokenSource;
   // The fingerprint holds a hash of the token, never the token.
-  const fingerprint = createHash("sha256")
-    .update(JSON.stringify([settings.endpoint, settings.applicationToken, settings.timeoutMs, settings.rateLimit, settings.maxAttempts]))
-    .digest("hex");
+  const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
   if (cached?.fingerprint !== fingerprint) {
-    cached = { fingerprint, api: billingConfigApi(clientFromSettings(settings)) };
+    cached = { fingerprint, api: billingConfigApi(clientFromSettings(settings)), tokenSource: settings.applicationTokenSource };
   }
   return cached.api;
 }
 
-const provider = new BillingConfigProvider(currentApi, { log: logToHost, tokenSource: () => tokenSource });
+/** The token's source is that of the API in use: a rejected token is always met through it. */
+const provider = new BillingConfigProvider(currentApi, { log: logToHost, tokenSource: () => cached?.tokenSource });
 
 /** The object the serialized shim delegates every call to. */
 export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">> & {
@@ -51,10 +53,3 @@ export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "chec
   update: (id, olds, news) => provider.update(id, olds, news),
   delete: (id, props) => provider.delete(id, props),
 };
-
-/** For tests in one process: forget the config and the cached client. */
-export function resetRuntime(): void {
-  configLookup = () => undefined;
-  cached = undefined;
-  tokenSource = undefined;
-}

@@ -1,16 +1,17 @@
 /**
- * Validation at both edges, with zod:
+ * Validation at both edges:
  * - {@link checkInputs}: what a program declares, checked in the provider's `check` before any API
- *   call. Failures name the property (`chargingModel.id`) and give a reason in plain words.
- * - {@link apiBillingConfigSchema}: what the API answers, checked on arrival. Both documented
- *   shapes are accepted (nested `{id, description}` objects and the flat legacy `charging_model_id:
- *   "0"` form), ids as numbers or numeric strings, and unknown extra fields.
+ *   call, with plain checks (no zod; see DECISIONS D28). Failures name the property
+ *   (`chargingModel.id`) and give a reason in plain words.
+ * - {@link apiBillingConfigSchema}: what the API answers, checked on arrival with zod. Both
+ *   documented shapes are accepted (nested `{id, description}` objects and the flat legacy
+ *   `charging_model_id: "0"` form), ids as numbers or numeric strings, and unknown extra fields.
  *
- * Schemas are built inside functions or at module scope of this file only; this module is never
- * captured by Pulumi's closure serializer (zod holds native functions that cannot be serialized).
+ * Both are built from the field table (./fields). This module is never captured by Pulumi's
+ * closure serializer (zod holds native functions that cannot be serialized).
  */
 import { z } from "zod";
-import { FIELDS, FieldName, Reference, UNKNOWN_VALUE } from "./fields";
+import { DeclaredValues, FIELDS, FieldSpec, UNKNOWN_VALUE, fieldSpec } from "./fields";
 
 /** One `check` failure, in the shape Pulumi displays: `property: reason`. */
 export interface CheckFailure {
@@ -19,19 +20,11 @@ export interface CheckFailure {
 }
 
 /** Inputs after `check`: plain values, normalised, defaults applied. */
-export interface CheckedInputs {
-  orgId: number;
-  vatin?: string;
-  invoiceIssuerInfo?: string | null;
-  chargingModel?: Reference;
-  paymentTerm?: Reference;
-  vatRate?: Reference;
-  paymentData?: Record<string, unknown>;
-  restoreOnDelete: boolean;
-}
+export type CheckedInputs = { orgId: number; restoreOnDelete: boolean } & Partial<DeclaredValues>;
 
-export const MAX_VATIN_LENGTH = 64;
-export const MAX_INVOICE_ISSUER_INFO_LENGTH = 1000;
+export const MAX_VATIN_LENGTH: number = fieldSpec("vatin").maxLength!;
+export const MAX_INVOICE_ISSUER_INFO_LENGTH: number = fieldSpec("invoiceIssuerInfo").maxLength!;
+/** Counted in UTF-16 code units of the JSON text (JavaScript's `length`), as the reason says "characters". */
 export const MAX_PAYMENT_DATA_JSON_LENGTH = 16_384;
 export const MAX_PAYMENT_DATA_DEPTH = 32;
 
@@ -54,31 +47,6 @@ export function describeValue(value: unknown): string {
   }
 }
 
-const orgIdSchema = z
-  .number({ error: (issue) => `must be a number (the emnify organisation id), got ${describeValue(issue.input)}` })
-  .refine((n) => Number.isSafeInteger(n) && n > 0, {
-    error: (issue) => `must be a positive whole number, got ${describeValue(issue.input)}`,
-  });
-
-const referenceIdSchema = z
-  .number({ error: (issue) => `must be a number, got ${describeValue(issue.input)}` })
-  .refine((n) => Number.isSafeInteger(n) && n >= 0, {
-    error: (issue) => `must be a whole number of 0 or more, got ${describeValue(issue.input)}`,
-  });
-
-/** Strings are measured in UTF-16 code units (JavaScript's `length`), the unit the reason states. */
-function stringSchema(maxLength: number) {
-  return z
-    .string({ error: (issue) => `must be a string, got ${describeValue(issue.input)}` })
-    .refine((text) => text.length <= maxLength, {
-      error: (issue) => `must be at most ${maxLength} characters, got ${typeof issue.input === "string" ? issue.input.length : "more"}`,
-    });
-}
-
-const restoreOnDeleteSchema = z.boolean({
-  error: (issue) => `must be true or false, got ${describeValue(issue.input)}`,
-});
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -87,27 +55,37 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 type FieldCheck = { ok: true; value: unknown } | { ok: false; failures: CheckFailure[] };
 
-function fromZod(property: string, result: z.ZodSafeParseResult<unknown>): FieldCheck {
-  if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    failures: result.error.issues.map((issue) => ({
-      property: [property, ...issue.path.map(String)].join("."),
-      reason: issue.message,
-    })),
-  };
+function failed(property: string, reason: string): FieldCheck {
+  return { ok: false, failures: [{ property, reason }] };
+}
+
+/** A finite number that is a safe whole number of at least `min`. */
+function checkWholeNumber(property: string, value: unknown, min: 0 | 1, typeReason: string): FieldCheck {
+  if (typeof value !== "number" || !Number.isFinite(value)) return failed(property, `${typeReason}, got ${describeValue(value)}`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    const wanted = min === 1 ? "a positive whole number" : "a whole number of 0 or more";
+    return failed(property, `must be ${wanted}, got ${describeValue(value)}`);
+  }
+  return { ok: true, value };
+}
+
+/** Strings are measured in UTF-16 code units (JavaScript's `length`), the unit the reason states. */
+function checkString(property: string, value: unknown, maxLength: number): FieldCheck {
+  if (typeof value !== "string") return failed(property, `must be a string, got ${describeValue(value)}`);
+  if (value.length > maxLength) return failed(property, `must be at most ${maxLength} characters, got ${value.length}`);
+  return { ok: true, value };
 }
 
 function checkReference(property: string, value: unknown): FieldCheck {
   if (!isPlainObject(value)) {
-    return { ok: false, failures: [{ property, reason: `must be an object like { id: 1 }, got ${describeValue(value)}` }] };
+    return failed(property, `must be an object like { id: 1 }, got ${describeValue(value)}`);
   }
   if (!Object.prototype.hasOwnProperty.call(value, "id")) {
-    return { ok: false, failures: [{ property: `${property}.id`, reason: "is required" }] };
+    return failed(`${property}.id`, "is required");
   }
   // A description copied from the outputs is accepted and ignored: references compare by id only.
   if (value.id === UNKNOWN_VALUE) return { ok: true, value: { id: value.id } };
-  const id = fromZod(`${property}.id`, referenceIdSchema.safeParse(value.id));
+  const id = checkWholeNumber(`${property}.id`, value.id, 0, "must be a number");
   return id.ok ? { ok: true, value: { id: id.value } } : id;
 }
 
@@ -119,12 +97,12 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 }
 
 function tooDeep(property: string): FieldCheck {
-  return { ok: false, failures: [{ property, reason: `must be nested at most ${MAX_PAYMENT_DATA_DEPTH} levels deep` }] };
+  return failed(property, `must be nested at most ${MAX_PAYMENT_DATA_DEPTH} levels deep`);
 }
 
 function checkPaymentData(property: string, value: unknown): FieldCheck {
   if (!isPlainObject(value)) {
-    return { ok: false, failures: [{ property, reason: `must be an object, got ${describeValue(value)}` }] };
+    return failed(property, `must be an object, got ${describeValue(value)}`);
   }
   // The first look bounds the work of JSON.stringify; the second covers what toJSON methods produce.
   if (nestsDeeperThan(value, MAX_PAYMENT_DATA_DEPTH)) return tooDeep(property);
@@ -137,31 +115,26 @@ function checkPaymentData(property: string, value: unknown): FieldCheck {
   // JSON.parse defines keys such as "__proto__" as own properties, so the copy cannot pollute prototypes.
   const copy: unknown = typeof json === "string" ? JSON.parse(json) : undefined;
   if (typeof json !== "string" || !isPlainObject(copy)) {
-    return { ok: false, failures: [{ property, reason: "must be plain data (it could not be written as a JSON object)" }] };
+    return failed(property, "must be plain data (it could not be written as a JSON object)");
   }
   if (nestsDeeperThan(copy, MAX_PAYMENT_DATA_DEPTH)) return tooDeep(property);
   if (json.length > MAX_PAYMENT_DATA_JSON_LENGTH) {
-    return {
-      ok: false,
-      failures: [{ property, reason: `must be at most ${MAX_PAYMENT_DATA_JSON_LENGTH} characters as JSON, got ${json.length}` }],
-    };
+    return failed(property, `must be at most ${MAX_PAYMENT_DATA_JSON_LENGTH} characters as JSON, got ${json.length}`);
   }
   return { ok: true, value: copy };
 }
 
-function checkField(name: FieldName, value: unknown): FieldCheck {
-  switch (name) {
-    case "vatin":
-      return fromZod(name, stringSchema(MAX_VATIN_LENGTH).safeParse(value));
-    case "invoiceIssuerInfo":
+function checkField(field: FieldSpec, value: unknown): FieldCheck {
+  switch (field.kind) {
+    case "nullableString":
       if (value === null) return { ok: true, value: null };
-      return fromZod(name, stringSchema(MAX_INVOICE_ISSUER_INFO_LENGTH).safeParse(value));
-    case "chargingModel":
-    case "paymentTerm":
-    case "vatRate":
-      return checkReference(name, value);
-    case "paymentData":
-      return checkPaymentData(name, value);
+      return checkString(field.name, value, field.maxLength!);
+    case "string":
+      return checkString(field.name, value, field.maxLength!);
+    case "reference":
+      return checkReference(field.name, value);
+    case "object":
+      return checkPaymentData(field.name, value);
   }
 }
 
@@ -186,7 +159,7 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
   } else if (news.orgId === UNKNOWN_VALUE) {
     inputs.orgId = news.orgId;
   } else {
-    const result = fromZod("orgId", orgIdSchema.safeParse(news.orgId));
+    const result = checkWholeNumber("orgId", news.orgId, 1, "must be a number (the emnify organisation id)");
     if (result.ok) inputs.orgId = result.value;
     else failures.push(...result.failures);
   }
@@ -198,7 +171,7 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
       inputs[field.name] = value;
       continue;
     }
-    const result = checkField(field.name, value);
+    const result = checkField(field, value);
     if (result.ok) inputs[field.name] = result.value;
     else failures.push(...result.failures);
   }
@@ -207,10 +180,10 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
     inputs.restoreOnDelete = false;
   } else if (news.restoreOnDelete === UNKNOWN_VALUE) {
     inputs.restoreOnDelete = news.restoreOnDelete;
+  } else if (typeof news.restoreOnDelete === "boolean") {
+    inputs.restoreOnDelete = news.restoreOnDelete;
   } else {
-    const result = fromZod("restoreOnDelete", restoreOnDeleteSchema.safeParse(news.restoreOnDelete));
-    if (result.ok) inputs.restoreOnDelete = result.value;
-    else failures.push(...result.failures);
+    failures.push({ property: "restoreOnDelete", reason: `must be true or false, got ${describeValue(news.restoreOnDelete)}` });
   }
 
   for (const key of Object.keys(news)) {
@@ -229,8 +202,8 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
 // ---------------------------------------------------------------------------------------------
 // API responses
 
-/** An id the API may send as a number or as a numeric string ("8"). */
-const apiId = z
+/** An id the API may send as a number or as a numeric string ("8"); exact, or refused (DECISIONS D18). */
+export const apiId = z
   .union([
     z.number().int(),
     z
@@ -245,6 +218,21 @@ const apiReference = z.looseObject({
   description: z.unknown().optional(),
 });
 
+/** What each kind of field may look like in a GET answer, by API name. */
+function apiFieldShape(field: FieldSpec): Record<string, z.ZodType> {
+  switch (field.kind) {
+    case "string":
+    case "nullableString":
+      return { [field.apiName]: z.string().nullish() };
+    case "reference":
+      // Nested `{ id, description }`, or the flat legacy `<name>_id`.
+      return { [field.apiName]: apiReference.nullish(), [`${field.apiName}_id`]: apiId.nullish() };
+    case "object":
+      // Undocumented in GET answers: kept as the API sends it, never a reason to fail a read.
+      return { [field.apiName]: z.unknown().optional() };
+  }
+}
+
 /**
  * GET /api/v1/organisation/:org_id/billing_config. The response schema is not documented, so
  * every field is optional, both shapes are accepted and unknown fields are kept and ignored.
@@ -252,19 +240,15 @@ const apiReference = z.looseObject({
 export const apiBillingConfigSchema = z.looseObject({
   id: apiId.nullish(),
   billing_config_id: apiId.nullish(),
-  vatin: z.string().nullish(),
-  invoice_issuer_info: z.string().nullish(),
-  charging_model: apiReference.nullish(),
-  charging_model_id: apiId.nullish(),
-  payment_term: apiReference.nullish(),
-  payment_term_id: apiId.nullish(),
-  vat_rate: apiReference.nullish(),
-  vat_rate_id: apiId.nullish(),
-  // Undocumented in GET answers: kept as the API sends it, never a reason to fail a read.
-  payment_data: z.unknown().optional(),
-});
+  ...Object.assign({}, ...FIELDS.map(apiFieldShape)),
+}) as z.ZodType<ApiBillingConfig>;
 
-export type ApiBillingConfig = z.infer<typeof apiBillingConfigSchema>;
+/** A checked GET answer: the record ids, and each field's value under its API name(s), as {@link apiFieldShape} allows. */
+export interface ApiBillingConfig {
+  id?: number | null;
+  billing_config_id?: number | null;
+  [apiName: string]: unknown;
+}
 
 /** PATCH answers `{}` as documented; anything that is a JSON object is accepted. */
 export const apiPatchResponseSchema = z.looseObject({});

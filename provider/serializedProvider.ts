@@ -1,7 +1,8 @@
 /**
  * The object Pulumi serializes into every resource's `__provider`. It holds no logic, no module
  * reference and no setting: each method loads this package's runtime module inside the host and
- * delegates to it. That keeps the text a few hundred bytes, free of credentials, and means a
+ * delegates to it. That keeps the text small (2,949 bytes, most of it the serializer's wrapper
+ * around each method; DECISIONS D1), free of credentials, and means a
  * refresh or delete of old state runs the installed version's code, not a frozen copy.
  *
  * Everything the methods reach is serialized as source by Pulumi's closure serializer, so this

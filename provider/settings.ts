@@ -1,9 +1,12 @@
 /**
- * Provider settings: read from the stack config that `configure` receives, falling back to
- * environment variables. Resolved at call time (never at module scope), so nothing from the
+ * Provider settings, read and validated here and nowhere else: from the stack config that
+ * `configure` receives, falling back to environment variables (the provider), or from the
+ * environment only (the `pulumi-emnify export` command). Every message names the setting the way
+ * its reader sets it. Resolved at call time (never at module scope), so nothing from the
  * environment is frozen into the serialized provider.
  */
 import { EmnifyConfigurationError } from "./client/errors";
+import { parseRateLimit } from "./client/pacer";
 
 export const DEFAULT_ENDPOINT = "https://cdn.emnify.net";
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -11,6 +14,9 @@ export const DEFAULT_RATE_LIMIT = "2000/300";
 
 /** A source of stack config values by full key ("emnify:endpoint"). */
 export type ConfigLookup = (key: string) => string | undefined;
+
+/** Who reads the settings: the provider (stack config, then environment) or the CLI (environment only). */
+export type SettingsReader = "provider" | "cli";
 
 /** Every setting, with its stack config key and environment variable. */
 export const SETTINGS = {
@@ -21,34 +27,42 @@ export const SETTINGS = {
   maxAttempts: { key: "emnify:maxAttempts", env: "EMNIFY_MAX_ATTEMPTS" },
 } as const;
 
+type Setting = { key: string; env: string };
+
+/** Where a token can come from. Only the stack config can be stale (see DECISIONS D19). */
+export type TokenSource = "stack config" | "environment";
+
+/** The settings, validated and parsed: what a client is built from. */
 export interface ProviderSettings {
+  /** The API base URL, checked, without a trailing slash. */
   endpoint: string;
-  /** Undefined when neither the config nor the environment sets it; reported on first API use. */
-  applicationToken?: string;
+  applicationToken: string;
   /**
-   * Where the token came from. Only a token from the stack config can be stale: `pulumi refresh`
-   * and `pulumi destroy` configure the provider with the config saved by the last `pulumi up`.
+   * Where the token came from: `pulumi refresh` and `pulumi destroy` configure the provider with
+   * the config saved by the last `pulumi up`, so only a token from the stack config can be stale.
    */
-  applicationTokenSource?: "stack config" | "environment";
+  applicationTokenSource: TokenSource;
   timeoutMs: number;
-  /** "requests/seconds", parsed by the pacer. */
-  rateLimit: string;
+  /** The API's limit, parsed from "requests/seconds". */
+  rateLimit: { requests: number; windowMs: number };
+  /** Undefined: the client's default. */
   maxAttempts?: number;
 }
 
-function lookupWithSource(
-  setting: { key: string; env: string },
-  config: ConfigLookup,
+/** How a setting is named in a message: the provider reads both places, the CLI only the environment. */
+function nameOf(setting: Setting, reader: SettingsReader): string {
+  return reader === "cli" ? setting.env : `${setting.key} / ${setting.env}`;
+}
+
+function lookup(
+  setting: Setting,
+  config: ConfigLookup | undefined,
   env: NodeJS.ProcessEnv,
-): { value: string; source: "stack config" | "environment" } | undefined {
-  const fromConfig = config(setting.key);
+): { value: string; source: TokenSource } | undefined {
+  const fromConfig = config?.(setting.key);
   if (fromConfig !== undefined && fromConfig !== "") return { value: fromConfig, source: "stack config" };
   const fromEnv = env[setting.env];
   return fromEnv !== undefined && fromEnv !== "" ? { value: fromEnv, source: "environment" } : undefined;
-}
-
-function lookup(setting: { key: string; env: string }, config: ConfigLookup, env: NodeJS.ProcessEnv): string | undefined {
-  return lookupWithSource(setting, config, env)?.value;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -57,8 +71,8 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** Checks an endpoint URL and returns it without a trailing slash. */
-export function validateEndpoint(raw: string): string {
-  const where = `${SETTINGS.endpoint.key} / ${SETTINGS.endpoint.env}`;
+export function validateEndpoint(raw: string, reader: SettingsReader = "provider"): string {
+  const where = nameOf(SETTINGS.endpoint, reader);
   let url: URL;
   try {
     url = new URL(raw);
@@ -82,35 +96,48 @@ export function validateEndpoint(raw: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
 }
 
-function positiveNumber(setting: { key: string; env: string }, raw: string | undefined, fallback: number, integer: boolean): number {
-  if (raw === undefined) return fallback;
+function positiveNumber(name: string, raw: string, integer: boolean): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new EmnifyConfigurationError(
-      `${setting.key} / ${setting.env} must be a positive ${integer ? "whole " : ""}number, got ${JSON.stringify(raw)}`,
-    );
+    throw new EmnifyConfigurationError(`${name} must be a positive ${integer ? "whole " : ""}number, got ${JSON.stringify(raw)}`);
   }
   return value;
 }
 
-export function resolveSettings(config: ConfigLookup, env: NodeJS.ProcessEnv = process.env): ProviderSettings {
-  const endpoint = validateEndpoint(lookup(SETTINGS.endpoint, config, env) ?? DEFAULT_ENDPOINT);
-  const timeoutSeconds = positiveNumber(SETTINGS.timeoutSeconds, lookup(SETTINGS.timeoutSeconds, config, env), DEFAULT_TIMEOUT_SECONDS, false);
-  const maxAttemptsRaw = lookup(SETTINGS.maxAttempts, config, env);
-  const token = lookupWithSource(SETTINGS.applicationToken, config, env);
-  return {
-    endpoint,
-    applicationToken: token?.value,
-    applicationTokenSource: token?.source,
-    timeoutMs: Math.round(timeoutSeconds * 1000),
-    rateLimit: lookup(SETTINGS.rateLimit, config, env) ?? DEFAULT_RATE_LIMIT,
-    maxAttempts: maxAttemptsRaw === undefined ? undefined : positiveNumber(SETTINGS.maxAttempts, maxAttemptsRaw, 1, true),
-  };
+/** The message for a missing application token, in the reader's terms. */
+export function missingTokenError(reader: SettingsReader = "provider"): EmnifyConfigurationError {
+  const env = SETTINGS.applicationToken.env;
+  return new EmnifyConfigurationError(
+    reader === "cli"
+      ? `no emnify application token is set: set the ${env} environment variable`
+      : `no emnify application token is set: run 'pulumi config set --secret ${SETTINGS.applicationToken.key} <token>' ` +
+          `or set the ${env} environment variable`,
+  );
 }
 
-export function missingTokenError(): EmnifyConfigurationError {
-  return new EmnifyConfigurationError(
-    `no emnify application token is set: run 'pulumi config set --secret ${SETTINGS.applicationToken.key} <token>' ` +
-      `or set the ${SETTINGS.applicationToken.env} environment variable`,
-  );
+/**
+ * Reads and validates every setting; throws an {@link EmnifyConfigurationError} naming the first
+ * one that is wrong (the token last: a bad endpoint is reported even without a token).
+ *
+ * @param config  the stack config (the provider); `undefined` for the CLI, which reads only `env`.
+ */
+export function resolveSettings(config: ConfigLookup | undefined, env: NodeJS.ProcessEnv = process.env): ProviderSettings {
+  const reader: SettingsReader = config === undefined ? "cli" : "provider";
+  const get = (setting: Setting) => lookup(setting, config, env)?.value;
+  const endpoint = validateEndpoint(get(SETTINGS.endpoint) ?? DEFAULT_ENDPOINT, reader);
+  const timeoutRaw = get(SETTINGS.timeoutSeconds);
+  const timeoutSeconds = timeoutRaw === undefined ? DEFAULT_TIMEOUT_SECONDS : positiveNumber(nameOf(SETTINGS.timeoutSeconds, reader), timeoutRaw, false);
+  const maxAttemptsRaw = get(SETTINGS.maxAttempts);
+  const maxAttempts = maxAttemptsRaw === undefined ? undefined : positiveNumber(nameOf(SETTINGS.maxAttempts, reader), maxAttemptsRaw, true);
+  const rateLimit = parseRateLimit(get(SETTINGS.rateLimit) ?? DEFAULT_RATE_LIMIT, nameOf(SETTINGS.rateLimit, reader));
+  const token = lookup(SETTINGS.applicationToken, config, env);
+  if (token === undefined) throw missingTokenError(reader);
+  return {
+    endpoint,
+    applicationToken: token.value,
+    applicationTokenSource: token.source,
+    timeoutMs: Math.round(timeoutSeconds * 1000),
+    rateLimit,
+    maxAttempts,
+  };
 }

@@ -5,6 +5,7 @@
  *
  *   npm run soak -- [--ops N] [--seed S] [--orgs N] [--timeout-seconds S] [--max-attempts N]
  */
+import { parseArgs } from "node:util";
 import { SOAK_DEFAULTS, type SoakOptions, formatSoakReport, runSoak } from "../tools/soak/soak";
 
 const USAGE = `Usage: npm run soak -- [options]
@@ -25,26 +26,34 @@ Options:
   -h, --help            this text
 `;
 
+/** Each numeric option and the key of SOAK_DEFAULTS it sets (the defaults are defined there, once). */
+const NUMERIC_OPTIONS = {
+  ops: { key: "ops", integer: true },
+  seed: { key: "seed", integer: true },
+  orgs: { key: "orgs", integer: true },
+  "timeout-seconds": { key: "timeoutSeconds", integer: false },
+  "max-attempts": { key: "maxAttempts", integer: true },
+  "rounds-per-host": { key: "roundsPerHost", integer: true },
+} as const satisfies Record<string, { key: keyof typeof SOAK_DEFAULTS; integer: boolean }>;
+
 function parse(argv: string[]): Omit<SoakOptions, "log"> | "help" {
   const options = { ...SOAK_DEFAULTS };
-  const flags: Record<string, { key: keyof typeof options; integer: boolean }> = {
-    "--ops": { key: "ops", integer: true },
-    "--seed": { key: "seed", integer: true },
-    "--orgs": { key: "orgs", integer: true },
-    "--timeout-seconds": { key: "timeoutSeconds", integer: false },
-    "--max-attempts": { key: "maxAttempts", integer: true },
-    "--rounds-per-host": { key: "roundsPerHost", integer: true },
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "-h" || arg === "--help") return "help";
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const spec = flags[flag];
-    if (!spec) throw new Error(`unknown option ${JSON.stringify(arg)}`);
-    const raw = inline ?? argv[++i];
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...(Object.fromEntries(Object.keys(NUMERIC_OPTIONS).map((name) => [name, { type: "string" }])) as Record<keyof typeof NUMERIC_OPTIONS, { type: "string" }>),
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) return "help";
+  for (const [name, spec] of Object.entries(NUMERIC_OPTIONS) as Array<[keyof typeof NUMERIC_OPTIONS, (typeof NUMERIC_OPTIONS)[keyof typeof NUMERIC_OPTIONS]]>) {
+    const raw = values[name];
+    if (raw === undefined) continue;
     const value = Number(raw);
-    if (raw === undefined || !Number.isFinite(value) || value < 0 || (spec.key !== "seed" && value <= 0) || (spec.integer && !Number.isInteger(value))) {
-      throw new Error(`${flag} needs a ${spec.integer ? "whole " : ""}number${spec.key === "seed" ? "" : " above zero"}, got ${JSON.stringify(raw ?? "")}`);
+    const isSeed = spec.key === "seed";
+    if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || (!isSeed && value <= 0) || (spec.integer && !Number.isInteger(value))) {
+      throw new Error(`--${name} needs a ${spec.integer ? "whole " : ""}number${isSeed ? "" : " above zero"}, got ${JSON.stringify(raw)}`);
     }
     options[spec.key] = value;
   }

@@ -3,7 +3,7 @@
  * references as `{ id }`, stable names, shared values folded into defaults, ordered by id so that
  * a re-export diffs cleanly.
  */
-import { FieldValues } from "../fields";
+import { FIELDS, FieldValues, asDeclared } from "../fields";
 import type { OrganisationsDocument } from "../organisationsFile";
 import { HeldValues, foldDefaults } from "./fold";
 import { defaultResourceName, resourceNames } from "./names";
@@ -53,20 +53,28 @@ function writablePaymentData(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The values an organisation holds, as a program would declare them. A field the API holds
- * nothing for is left out (adoption then never touches it), except `invoiceIssuerInfo`: the API
- * accepts null for it, so null is a value it holds and is written. Empty payment data (`{}`)
- * holds nothing.
+ * The values an organisation holds, as a program would declare them (references by id: a
+ * description is the API's label, not a setting). A field the API holds nothing for is left out
+ * (adoption then never touches it), except a `nullableString` such as `invoiceIssuerInfo`: the API
+ * accepts null for it, so null is a value it holds and is written. Secret fields (payment data)
+ * only when asked for, and only when they hold a JSON object; empty payment data (`{}`) holds
+ * nothing.
  */
 export function heldValues(live: FieldValues, includePaymentData: boolean): HeldValues {
   const held: HeldValues = {};
-  if (live.vatin !== null) held.vatin = live.vatin;
-  held.invoiceIssuerInfo = live.invoiceIssuerInfo;
-  // A description is the API's label, not a setting: references are compared and written by id.
-  if (live.chargingModel !== null) held.chargingModel = { id: live.chargingModel.id };
-  if (live.paymentTerm !== null) held.paymentTerm = { id: live.paymentTerm.id };
-  if (live.vatRate !== null) held.vatRate = { id: live.vatRate.id };
-  if (includePaymentData && writablePaymentData(live.paymentData)) held.paymentData = live.paymentData;
+  for (const field of FIELDS) {
+    const value = live[field.name];
+    switch (field.kind) {
+      case "nullableString":
+        held[field.name] = value;
+        break;
+      case "object":
+        if (includePaymentData && writablePaymentData(value)) held[field.name] = value;
+        break;
+      default:
+        if (value !== null) held[field.name] = asDeclared(field.name, value);
+    }
+  }
   return held;
 }
 

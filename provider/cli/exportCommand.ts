@@ -24,10 +24,10 @@ import {
   EmnifyResponseError,
 } from "../client/errors";
 import { clientFromSettings } from "../clientFromSettings";
-import { SETTINGS, resolveSettings } from "../settings";
+import { resolveSettings } from "../settings";
 import { ExportOptions } from "./args";
 import { FetchedOrganisation, buildDocument } from "./document";
-import { headerLines, reproducingCommand } from "./header";
+import { headerLines, plural, reproducingCommand } from "./header";
 import { ListedOrganisation, listChildOrganisations } from "./organisationList";
 import { checkWritable, writeFileAtomically } from "./output";
 import { Progress, ProgressStream } from "./progress";
@@ -46,11 +46,7 @@ export const EXPORT_OPERATION = "exporting billing config";
 
 /** The client the provider would build from the same settings, read from the environment only. */
 export function clientFromEnvironment(env: NodeJS.ProcessEnv): EmnifyClient {
-  const settings = resolveSettings(() => undefined, env);
-  if (settings.applicationToken === undefined) {
-    throw new EmnifyConfigurationError(`no emnify application token is set: set the ${SETTINGS.applicationToken.env} environment variable`);
-  }
-  return clientFromSettings(settings, SETTINGS.rateLimit.env);
+  return clientFromSettings(resolveSettings(undefined, env));
 }
 
 type Outcome = { ok: true; org: FetchedOrganisation } | { ok: false; orgId: number; error: unknown };
@@ -86,10 +82,6 @@ async function fetchAll(api: BillingConfigApi, orgs: ListedOrganisation[], progr
       }
     }),
   );
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** Runs the export; resolves to the exit status. Throws (exit 1) for failures that stop everything. */

@@ -15,12 +15,12 @@
  * organisation's own values.
  */
 import { canonicalJson } from "../mapping";
-import { FIELD_NAMES, FieldName } from "../fields";
+import { FIELD_NAMES, FieldName, SECRET_FIELDS } from "../fields";
 
 /** The fields an organisation holds, as they are written to the file. */
 export type HeldValues = Partial<Record<FieldName, unknown>>;
 
-const NEVER_FOLDED: ReadonlySet<FieldName> = new Set(["paymentData"]);
+const NEVER_FOLDED: ReadonlySet<FieldName> = new Set(SECRET_FIELDS);
 
 export interface Folded<T extends { values: HeldValues }> {
   defaults: HeldValues;

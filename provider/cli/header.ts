@@ -21,7 +21,8 @@ export function reproducingCommand(options: ExportOptions): string {
   return parts.join(" ");
 }
 
-function plural(count: number, one: string, many: string): string {
+/** "1 organisation", "2 organisations". */
+export function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 

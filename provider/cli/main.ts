@@ -6,7 +6,7 @@
  * wrong. Every error is one line on stderr, starting with "error:". Error messages come from the
  * client, which never puts the token or a JWT in them.
  */
-import { EmnifyError } from "../client/errors";
+import { EmnifyError, oneLine } from "../client/errors";
 import { packageVersion } from "../client/version";
 import { PROGRAM, UsageError, parseCommandLine } from "./args";
 import { CliIo, runExport } from "./exportCommand";
@@ -16,11 +16,6 @@ import { OutputError } from "./output";
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
-
-/** One line: an error's message with any line breaks folded. */
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
-}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const say = (line: string) => io.stderr.write(`${line}\n`);

@@ -6,8 +6,6 @@
  * organisation's own name and id, never on how many other organisations there are.
  */
 
-/** What the organisations file accepts as a name. */
-export const RESOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Long enough for any real organisation name, short enough to read in `pulumi up` output. */
 const MAX_SLUG_LENGTH = 60;

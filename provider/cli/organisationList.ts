@@ -11,17 +11,12 @@
 import { z } from "zod";
 import { EmnifyClient } from "../client/emnifyClient";
 import { readAllPages } from "../client/paging";
+import { apiId } from "../schemas";
 
 export const ORGANISATION_LIST_PATH = "/api/v1/organisation";
 export const OWN_ORGANISATION_PATH = "/api/v1/organisation/my";
 
-const organisationId = z.union([
-  z.number().int().positive(),
-  z
-    .string()
-    .regex(/^\d+$/, { error: "must be a whole number" })
-    .transform((s) => Number(s)),
-]);
+const organisationId = apiId.refine((id) => id > 0, { error: "must be a positive whole number" });
 
 const listedOrganisation = z.looseObject({
   id: organisationId,

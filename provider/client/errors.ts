@@ -50,13 +50,24 @@ function describeRequest(ctx: RequestContext): string {
   return `${describeOperation(ctx.operation, ctx.orgId)} failed: ${ctx.method} ${ctx.path}`;
 }
 
-/** The API answered with an HTTP error status (after any retries). */
-export class EmnifyApiError extends EmnifyError {
-  override name = "EmnifyApiError";
+/** A request that failed: what every request error says about where it was going. */
+export abstract class EmnifyRequestError extends EmnifyError {
   readonly operation: string;
   readonly orgId?: number;
   readonly method: string;
   readonly path: string;
+  constructor(message: string, ctx: RequestContext, options?: { cause?: unknown }) {
+    super(message, options);
+    this.operation = ctx.operation;
+    this.orgId = ctx.orgId;
+    this.method = ctx.method;
+    this.path = ctx.path;
+  }
+}
+
+/** The API answered with an HTTP error status (after any retries). */
+export class EmnifyApiError extends EmnifyRequestError {
+  override name = "EmnifyApiError";
   readonly status: number;
   readonly errorCode?: number;
   readonly errorToken?: string;
@@ -78,11 +89,7 @@ export class EmnifyApiError extends EmnifyError {
   ) {
     const details = ctx.details ?? [];
     // new.target: a subclass adds its explanation to the same one-line message.
-    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1) + (new.target as typeof EmnifyApiError).explanation(), options);
-    this.operation = ctx.operation;
-    this.orgId = ctx.orgId;
-    this.method = ctx.method;
-    this.path = ctx.path;
+    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1) + (new.target as typeof EmnifyApiError).explanation(), ctx, options);
     this.status = ctx.status;
     this.errorCode = ctx.errorCode;
     this.errorToken = ctx.errorToken;
@@ -174,12 +181,8 @@ export class EmnifyAuthenticationError extends EmnifyError {
 }
 
 /** No answer at all after retries: connection refused or reset, DNS failure, timeout. */
-export class EmnifyNetworkError extends EmnifyError {
+export class EmnifyNetworkError extends EmnifyRequestError {
   override name = "EmnifyNetworkError";
-  readonly operation: string;
-  readonly orgId?: number;
-  readonly method: string;
-  readonly path: string;
   /** The low-level code, e.g. ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
   readonly code?: string;
   readonly attempts: number;
@@ -187,31 +190,20 @@ export class EmnifyNetworkError extends EmnifyError {
     super(
       `${describeRequest(ctx)} got no answer: ${oneLine(ctx.reason)}` +
         (ctx.attempts > 1 ? ` [gave up after ${ctx.attempts} attempts]` : ""),
+      ctx,
       options,
     );
-    this.operation = ctx.operation;
-    this.orgId = ctx.orgId;
-    this.method = ctx.method;
-    this.path = ctx.path;
     this.code = ctx.code;
     this.attempts = ctx.attempts;
   }
 }
 
 /** The API answered 2xx with a body that is not what its documentation describes. */
-export class EmnifyResponseError extends EmnifyError {
+export class EmnifyResponseError extends EmnifyRequestError {
   override name = "EmnifyResponseError";
-  readonly operation: string;
-  readonly orgId?: number;
-  readonly method: string;
-  readonly path: string;
   readonly status: number;
   constructor(ctx: RequestContext & { status: number; problem: string }, options?: { cause?: unknown }) {
-    super(`${describeRequest(ctx)} answered ${ctx.status} with an unexpected body: ${oneLine(ctx.problem)}`, options);
-    this.operation = ctx.operation;
-    this.orgId = ctx.orgId;
-    this.method = ctx.method;
-    this.path = ctx.path;
+    super(`${describeRequest(ctx)} answered ${ctx.status} with an unexpected body: ${oneLine(ctx.problem)}`, ctx, options);
     this.status = ctx.status;
   }
 }

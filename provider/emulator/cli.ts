@@ -3,31 +3,45 @@
  * Runs the emulator from a shell: `npm run emulator -- --port 8080`. Prints the URL, the demo
  * application token and the environment lines that point pulumi-emnify at it.
  */
+import { parseArgs } from "node:util";
 import { EmnifyEmulator } from "./server";
-import { DEMO_APPLICATION_TOKEN, DEMO_ORGANISATION_ID } from "./defaults";
+import {
+  DEFAULT_JWT_LIFETIME_SECONDS,
+  DEFAULT_MONTHLY_QUOTA,
+  DEFAULT_ORGANISATION_PAGE_SIZE,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_RULE_VIOLATION_STATUS,
+  DEMO_APPLICATION_TOKEN,
+  DEMO_ORGANISATION_ID,
+} from "./defaults";
 import type { RateLimit } from "./types";
+
+/** The command line's own defaults; the emulator's come from ./defaults. */
+const DEFAULT_PORT = 0;
+const DEFAULT_ORGS = 3;
+const DEFAULT_LATENCY_MS = 0;
 
 const USAGE = `Usage: node dist/provider/emulator/cli.js [options]
 
 Starts an emnify API emulator on 127.0.0.1 until Ctrl+C (SIGINT) or SIGTERM.
 
 Options:
-  --port N                   port to listen on (default 0: a free port)
-  --orgs N                   child organisations of the demo organisation 1, ids 2..N+1 (default 3)
-  --rate-limit R/S | off     at most R requests per S seconds per client (default 2000/300)
-  --latency-ms N             delay added to every response (default 0)
-  --jwt-lifetime-seconds N   lifetime of issued auth tokens (default 14400)
-  --page-size D/M            organisation list: default and maximum page size (default 10/25)
-  --monthly-quota N | off    requests per organisation per month (default 10000000)
-  --rule-violation-status S  409 or 422 for a PATCH a rule refuses (default 409)
+  --port N                   port to listen on (default ${DEFAULT_PORT}: a free port)
+  --orgs N                   child organisations of the demo organisation ${DEMO_ORGANISATION_ID}, ids ${DEMO_ORGANISATION_ID + 1}..N+${DEMO_ORGANISATION_ID} (default ${DEFAULT_ORGS})
+  --rate-limit R/S | off     at most R requests per S seconds per client (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds})
+  --latency-ms N             delay added to every response (default ${DEFAULT_LATENCY_MS})
+  --jwt-lifetime-seconds N   lifetime of issued auth tokens (default ${DEFAULT_JWT_LIFETIME_SECONDS})
+  --page-size D/M            organisation list: default and maximum page size (default ${DEFAULT_ORGANISATION_PAGE_SIZE.default}/${DEFAULT_ORGANISATION_PAGE_SIZE.maximum})
+  --monthly-quota N | off    requests per organisation per month (default ${DEFAULT_MONTHLY_QUOTA})
+  --rule-violation-status S  409 or 422 for a PATCH a rule refuses (default ${DEFAULT_RULE_VIOLATION_STATUS})
   --help                     show this help`;
 
 interface CliOptions {
   port: number;
   orgs: number;
-  rateLimit: RateLimit | false;
+  rateLimit?: RateLimit | false;
   latencyMs: number;
-  jwtLifetimeSeconds: number;
+  jwtLifetimeSeconds?: number;
   pageSize?: { default: number; maximum: number };
   monthlyQuota?: number | false;
   ruleViolationStatus?: 409 | 422;
@@ -35,58 +49,45 @@ interface CliOptions {
 
 class UsageError extends Error {}
 
-const VALUE_FLAGS = new Set(["--port", "--orgs", "--rate-limit", "--latency-ms", "--jwt-lifetime-seconds", "--page-size", "--monthly-quota", "--rule-violation-status"]);
+const OPTIONS = {
+  port: { type: "string" },
+  orgs: { type: "string" },
+  "rate-limit": { type: "string" },
+  "latency-ms": { type: "string" },
+  "jwt-lifetime-seconds": { type: "string" },
+  "page-size": { type: "string" },
+  "monthly-quota": { type: "string" },
+  "rule-violation-status": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
-function parseArgs(argv: string[]): CliOptions | "help" {
-  const options: CliOptions = {
-    port: 0,
-    orgs: 3,
-    rateLimit: { requests: 2000, windowSeconds: 300 },
-    latencyMs: 0,
-    jwtLifetimeSeconds: 14_400,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    if (flag === "--help" || flag === "-h") return "help";
-    if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown option ${flag}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`${flag} needs a value`);
-    switch (flag) {
-      case "--port":
-        options.port = integer(flag, value, 0, 65_535);
-        break;
-      case "--orgs":
-        options.orgs = integer(flag, value, 0, 10_000);
-        break;
-      case "--rate-limit":
-        options.rateLimit = rateLimit(value);
-        break;
-      case "--latency-ms":
-        options.latencyMs = integer(flag, value, 0, 600_000);
-        break;
-      case "--jwt-lifetime-seconds":
-        options.jwtLifetimeSeconds = integer(flag, value, 1, 10 * 365 * 86_400);
-        break;
-      case "--page-size": {
-        const match = /^(\d+)\/(\d+)$/.exec(value);
-        if (!match || Number(match[1]) < 1 || Number(match[2]) < Number(match[1])) {
-          throw new UsageError(`--page-size must look like 10/25 (default/maximum, 1 <= default <= maximum), got "${value}"`);
-        }
-        options.pageSize = { default: Number(match[1]), maximum: Number(match[2]) };
-        break;
-      }
-      case "--monthly-quota":
-        options.monthlyQuota = value === "off" ? false : integer(flag, value, 0, Number.MAX_SAFE_INTEGER);
-        break;
-      case "--rule-violation-status":
-        if (value !== "409" && value !== "422") throw new UsageError(`--rule-violation-status must be 409 or 422, got "${value}"`);
-        options.ruleViolationStatus = Number(value) as 409 | 422;
-        break;
-      default:
-        throw new UsageError(`unknown option ${flag}`);
-    }
+/** Reads the command line; an option left out is left to the emulator's default (./defaults). */
+function readCommandLine(argv: string[]): CliOptions | "help" {
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }));
+  } catch (error) {
+    // node's own words: "Unknown option '--x'", "Option '--port <value>' argument missing".
+    throw new UsageError((error as Error).message);
   }
-  return options;
+  if (values.help) return "help";
+  const flag = (name: keyof typeof OPTIONS) => `--${name}`;
+  return {
+    port: values.port === undefined ? DEFAULT_PORT : integer(flag("port"), values.port, 0, 65_535),
+    orgs: values.orgs === undefined ? DEFAULT_ORGS : integer(flag("orgs"), values.orgs, 0, 10_000),
+    rateLimit: values["rate-limit"] === undefined ? undefined : rateLimit(values["rate-limit"]),
+    latencyMs: values["latency-ms"] === undefined ? DEFAULT_LATENCY_MS : integer(flag("latency-ms"), values["latency-ms"], 0, 600_000),
+    jwtLifetimeSeconds:
+      values["jwt-lifetime-seconds"] === undefined ? undefined : integer(flag("jwt-lifetime-seconds"), values["jwt-lifetime-seconds"], 1, 10 * 365 * 86_400),
+    pageSize: values["page-size"] === undefined ? undefined : pageSize(values["page-size"]),
+    monthlyQuota:
+      values["monthly-quota"] === undefined
+        ? undefined
+        : values["monthly-quota"] === "off"
+          ? false
+          : integer(flag("monthly-quota"), values["monthly-quota"], 0, Number.MAX_SAFE_INTEGER),
+    ruleViolationStatus: values["rule-violation-status"] === undefined ? undefined : ruleViolationStatus(values["rule-violation-status"]),
+  };
 }
 
 function integer(flag: string, value: string, min: number, max: number): number {
@@ -106,10 +107,23 @@ function rateLimit(value: string): RateLimit | false {
   return { requests: Number(match[1]), windowSeconds: Number(match[2]) };
 }
 
+function pageSize(value: string): { default: number; maximum: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < Number(match[1])) {
+    throw new UsageError(`--page-size must look like 10/25 (default/maximum, 1 <= default <= maximum), got "${value}"`);
+  }
+  return { default: Number(match[1]), maximum: Number(match[2]) };
+}
+
+function ruleViolationStatus(value: string): 409 | 422 {
+  if (value !== "409" && value !== "422") throw new UsageError(`--rule-violation-status must be 409 or 422, got "${value}"`);
+  return Number(value) as 409 | 422;
+}
+
 async function main(): Promise<void> {
   let options: CliOptions | "help";
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = readCommandLine(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);

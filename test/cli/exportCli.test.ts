@@ -281,7 +281,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
         status: 1,
         stdout: "",
         stderr:
-          "error: emnify:endpoint / EMNIFY_API_URL uses plain http:// to api.example.com; only https:// is allowed, except for a loopback emulator (127.0.0.1, localhost, [::1])\n",
+          "error: EMNIFY_API_URL uses plain http:// to api.example.com; only https:// is allowed, except for a loopback emulator (127.0.0.1, localhost, [::1])\n",
       });
     });
 

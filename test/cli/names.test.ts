@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { RESOURCE_NAME_PATTERN, resourceNames, slugify } from "../../provider/cli/names";
+import { resourceNames, slugify } from "../../provider/cli/names";
+import { RESOURCE_NAME_PATTERN } from "../../provider/organisationsFile";
 
 describe("export: resource names from organisation names", () => {
   const slugs: Array<[string, string]> = [

@@ -6,14 +6,35 @@ const noConfig = () => undefined;
 
 describe("provider settings", () => {
   it("defaults to the emnify API, 30 s timeouts and emnify's documented rate limit", () => {
-    assert.deepEqual(resolveSettings(noConfig, {}), {
+    assert.deepEqual(resolveSettings(noConfig, { EMNIFY_APPLICATION_TOKEN: "token" }), {
       endpoint: "https://cdn.emnify.net",
-      applicationToken: undefined,
-      applicationTokenSource: undefined,
+      applicationToken: "token",
+      applicationTokenSource: "environment",
       timeoutMs: 30_000,
-      rateLimit: "2000/300",
+      rateLimit: { requests: 2000, windowMs: 300_000 },
       maxAttempts: undefined,
     });
+  });
+
+  it("refuses to resolve without a token, in the provider's terms with stack config and in the CLI's with the environment only", () => {
+    assert.throws(() => resolveSettings(noConfig, {}), {
+      name: "EmnifyConfigurationError",
+      message:
+        "no emnify application token is set: run 'pulumi config set --secret emnify:applicationToken <token>' or set the EMNIFY_APPLICATION_TOKEN environment variable",
+    });
+    assert.throws(() => resolveSettings(undefined, {}), {
+      name: "EmnifyConfigurationError",
+      message: "no emnify application token is set: set the EMNIFY_APPLICATION_TOKEN environment variable",
+    });
+  });
+
+  it("names a wrong setting by its config key and variable for the provider, by its variable alone for the CLI", () => {
+    const env = { EMNIFY_APPLICATION_TOKEN: "token", EMNIFY_MAX_ATTEMPTS: "2.5" };
+    assert.throws(() => resolveSettings(noConfig, env), { message: 'emnify:maxAttempts / EMNIFY_MAX_ATTEMPTS must be a positive whole number, got "2.5"' });
+    assert.throws(() => resolveSettings(undefined, env), { message: 'EMNIFY_MAX_ATTEMPTS must be a positive whole number, got "2.5"' });
+    const badLimit = { EMNIFY_APPLICATION_TOKEN: "token", EMNIFY_RATE_LIMIT: "lots" };
+    assert.throws(() => resolveSettings(noConfig, badLimit), { message: /^invalid emnify:rateLimit \/ EMNIFY_RATE_LIMIT "lots": / });
+    assert.throws(() => resolveSettings(undefined, badLimit), { message: /^invalid EMNIFY_RATE_LIMIT "lots": / });
   });
 
   it("prefers stack config over the environment", () => {
@@ -26,7 +47,8 @@ describe("provider settings", () => {
 
   it("falls back to the environment", () => {
     const settings = resolveSettings(noConfig, { EMNIFY_APPLICATION_TOKEN: "from-env", EMNIFY_TIMEOUT_SECONDS: "2.5", EMNIFY_RATE_LIMIT: "20/1", EMNIFY_MAX_ATTEMPTS: "2" });
-    assert.deepEqual([settings.applicationToken, settings.timeoutMs, settings.rateLimit, settings.maxAttempts], ["from-env", 2500, "20/1", 2]);
+    assert.deepEqual(settings.rateLimit, { requests: 20, windowMs: 1000 });
+    assert.deepEqual([settings.applicationToken, settings.timeoutMs, settings.maxAttempts], ["from-env", 2500, 2]);
     assert.equal(settings.applicationTokenSource, "environment");
   });
 
@@ -51,7 +73,7 @@ describe("provider settings", () => {
 
   it("refuses a timeout that is not a positive number, naming both ways to set it", () => {
     assert.throws(
-      () => resolveSettings(noConfig, { EMNIFY_TIMEOUT_SECONDS: "soon" }),
+      () => resolveSettings(noConfig, { EMNIFY_APPLICATION_TOKEN: "token", EMNIFY_TIMEOUT_SECONDS: "soon" }),
       { message: 'emnify:timeoutSeconds / EMNIFY_TIMEOUT_SECONDS must be a positive number, got "soon"' },
     );
   });

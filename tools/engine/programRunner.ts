@@ -1,8 +1,9 @@
-import { ChildProcess, fork } from "node:child_process";
+import { fork } from "node:child_process";
 import * as path from "node:path";
 import { secretLedger } from "../secretLedger";
 import { childEnv } from "./env";
 import { ProgramChildJob, ProgramChildResult, RegisteredResource } from "./types";
+import { killOnExit } from "./childProcesses";
 
 /**
  * The program to run. A string is a path to a JavaScript file (absolute, or relative to
@@ -38,18 +39,6 @@ export class ProgramRunError extends Error {
 }
 
 const childScript = path.join(__dirname, "programChild.js");
-
-// Program processes still running when this process exits are killed (no orphans on abort).
-const running = new Set<ChildProcess>();
-let exitHooked = false;
-function track(child: ChildProcess): void {
-    if (!exitHooked) {
-        process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
-        exitHooked = true;
-    }
-    running.add(child);
-    child.once("exit", () => running.delete(child));
-}
 
 /**
  * Runs a Pulumi program under `pulumi.runtime.setMocks` in a child Node process and returns every
@@ -88,7 +77,7 @@ export function runProgramUnderMocks(opts: RunProgramOptions): Promise<Registere
             execArgv: [],
             stdio: ["ignore", "pipe", "pipe", "ipc"],
         });
-        track(child);
+        killOnExit(child);
         let output = "";
         child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
         child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -7,6 +7,7 @@ import { childEnv } from "./env";
 import { RpcSecret, SECRET_SIG, SIG_KEY } from "./secrets";
 import { JsonObject } from "./types";
 import { ResourceInitFailure, decodeInitFailure, fromStruct, parseUrn, toStruct } from "./wire";
+import { killOnExit } from "./childProcesses";
 
 export type DiffChanges = "none" | "some" | "unknown";
 
@@ -80,19 +81,6 @@ export class ProviderOperationError extends Error {
     }
 }
 
-// Hosts still running when this process exits are killed, so that a test that failed before its
-// cleanup hook ran cannot leave an orphaned host behind.
-const liveHosts = new Set<ChildProcess>();
-let exitHooked = false;
-function track(child: ChildProcess): void {
-    if (!exitHooked) {
-        process.once("exit", () => liveHosts.forEach((c) => c.kill("SIGKILL")));
-        exitHooked = true;
-    }
-    liveHosts.add(child);
-    child.once("exit", () => liveHosts.delete(child));
-}
-
 /**
  * Starts Pulumi's own dynamic-provider host (what the `pulumi-resource-pulumi-nodejs` plugin
  * runs) and connects to it as the engine does. The script is resolved from `cwd`, as the plugin's
@@ -114,7 +102,7 @@ export async function startProviderHost(opts: StartProviderHostOptions): Promise
             stdio: ["ignore", "pipe", "pipe"],
         },
     );
-    track(child);
+    killOnExit(child);
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

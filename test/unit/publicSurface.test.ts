@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as root from "../../provider/index";
+import * as emulator from "../../provider/emulator/index";
+
+const repoRoot = path.resolve(__dirname, "../../..");
+
+describe("the package's public surface", () => {
+  it("exports from the root only what a program can use: the resource and the organisations-file loader", () => {
+    assert.deepEqual(Object.keys(root).sort(), ["BillingConfig", "OrganisationsFileError", "loadOrganisationsFile", "parseOrganisationsFile"]);
+  });
+
+  it("exports the emulator from its own entry point", () => {
+    assert.equal(typeof emulator.EmnifyEmulator.start, "function");
+  });
+
+  it("lets the serialized provider load pulumi-emnify/runtime, without offering it types as an API", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    assert.deepEqual(Object.keys(pkg.exports), [".", "./runtime", "./emulator", "./package.json"]);
+    assert.equal(pkg.exports["./runtime"], "./dist/provider/runtime.js");
+    const runtime = require(path.join(repoRoot, "dist/provider/runtime.js")) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(runtime), ["billingConfigRuntime"]);
+  });
+});
