@@ -5,6 +5,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { serializableProvider } from "./serializedProvider";
+// The module object itself (not a copy made by an import helper): Pulumi's serializer recognises it.
+import dynamicProviderModule = require("./dynamicProvider");
 
 /** A reference to an emnify catalogue entry (charging model, payment term, VAT rate), by id. */
 export interface ReferenceArgs {
@@ -59,6 +61,18 @@ function runtimeReference(): string {
 let provider: pulumi.dynamic.ResourceProvider | undefined;
 
 /**
+ * What Pulumi serializes into `__provider`. Installed from node_modules: the module object of
+ * `pulumi-emnify/dynamic-provider`, which the serializer stores as a `require()` of that export
+ * (~300 bytes per copy; the state holds two copies per resource). Otherwise (a program inside this
+ * repository using the package by self-reference, where the serializer would copy a local module
+ * by value): the shim of ./serializedProvider, which loads the runtime by path.
+ */
+function providerForThisInstall(): pulumi.dynamic.ResourceProvider {
+  const reference = runtimeReference();
+  return reference === "pulumi-emnify/runtime" ? (dynamicProviderModule as pulumi.dynamic.ResourceProvider) : serializableProvider(reference);
+}
+
+/**
  * An emnify organisation's billing configuration, managed as a Pulumi dynamic resource.
  *
  * The configuration always exists: `create` adopts it (changing only declared fields that
@@ -82,7 +96,7 @@ export class BillingConfig extends pulumi.dynamic.Resource {
   declare readonly restoreOnDelete: pulumi.Output<boolean>;
 
   constructor(name: string, args: BillingConfigArgs, opts?: pulumi.CustomResourceOptions) {
-    provider ??= serializableProvider(runtimeReference());
+    provider ??= providerForThisInstall();
     const props: Record<string, unknown> = {
       orgId: args.orgId,
       vatin: args.vatin,
