@@ -6,6 +6,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "./fields";
 import { serializableProvider } from "./serializedProvider";
+// The module object itself (not a copy made by an import helper): Pulumi's serializer recognises it.
+import dynamicProviderModule = require("./dynamicProvider");
 
 /** A reference to an emnify catalogue entry (charging model, payment term, VAT rate), by id. */
 export interface ReferenceArgs {
@@ -171,6 +173,18 @@ let provider: pulumi.dynamic.ResourceProvider | undefined;
 type OutputProperties = { readonly [K in keyof BillingConfigOutputs]: pulumi.Output<BillingConfigOutputs[K]> };
 
 /**
+ * What Pulumi serializes into `__provider`. Installed from node_modules: the module object of
+ * `pulumi-emnify/dynamic-provider`, which the serializer stores as a `require()` of that export
+ * (~300 bytes per copy; the state holds two copies per resource). Otherwise (a program inside this
+ * repository using the package by self-reference, where the serializer would copy a local module
+ * by value): the shim of ./serializedProvider, which loads the runtime by path.
+ */
+function providerForThisInstall(): pulumi.dynamic.ResourceProvider {
+  const reference = runtimeReference();
+  return reference === "pulumi-emnify/runtime" ? (dynamicProviderModule as pulumi.dynamic.ResourceProvider) : serializableProvider(reference);
+}
+
+/**
  * An emnify organisation's billing configuration, managed as a Pulumi dynamic resource.
  *
  * The configuration always exists: `create` adopts it (changing only declared fields that
@@ -186,7 +200,7 @@ export interface BillingConfig extends OutputProperties {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class BillingConfig extends pulumi.dynamic.Resource {
   constructor(name: string, args: BillingConfigArgs, opts?: pulumi.CustomResourceOptions) {
-    provider ??= serializableProvider(runtimeReference());
+    provider ??= providerForThisInstall();
     const props: Record<string, unknown> = { orgId: args.orgId };
     for (const field of FIELDS) {
       const value = args[field.name];

@@ -14,16 +14,30 @@
  * 50 ms ÷ 3 s against 0.02% at emnify's 300 s; the report states it.
  */
 
+import { parseArgs } from "node:util";
+
 /** The rate-limit scenarios (./limitScenarios.ts). */
 export const LIMIT_SCENARIOS = ["undisclosed-40", "path-8", "tightening", "two-processes"] as const;
 export type LimitScenarioName = (typeof LIMIT_SCENARIOS)[number];
 
+/**
+ * Which engine drives the organisations: "stand-in" is this repository's engine stand-in driving
+ * Pulumi's dynamic-provider host over gRPC (five phases, ./run.ts); "pulumi" is the real `pulumi`
+ * CLI run as a user runs it (up, up again, refresh, destroy; ./cliRun.ts).
+ */
+export const ENGINES = ["stand-in", "pulumi"] as const;
+export type BenchEngine = (typeof ENGINES)[number];
+
 export interface BenchOptions {
+  engine: BenchEngine;
   orgs: number;
   latencyMs: number;
   rateScale: number;
   windowSeconds: number;
-  /** Provider calls in flight at once, like `pulumi up --parallel`; undefined = unbounded (Pulumi's default). */
+  /**
+   * Stand-in only: provider calls in flight at once, like `pulumi up --parallel`; undefined = the
+   * stand-in's default, 4 × CPUs like the engine's (`PULUMI_PARALLEL` when set).
+   */
   parallel?: number;
   /** Where the table goes; undefined with --no-write. */
   out?: string;
@@ -35,20 +49,24 @@ export interface BenchOptions {
 export const EMNIFY_LIMIT = { requests: 2000, windowSeconds: 300 } as const;
 export const EMNIFY_AUTH_LIMIT = { requests: 100, windowSeconds: 300 } as const;
 
-export const DEFAULTS = { orgs: 1000, latencyMs: 50, rateScale: 10, windowSeconds: 3 } as const;
+/** Every default, defined once: USAGE and parseBenchArgs read them from here. */
+export const DEFAULTS = { engine: "stand-in", orgs: 1000, latencyMs: 50, rateScale: 10, windowSeconds: 3 } as const satisfies Partial<BenchOptions>;
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-Drives N organisations through Pulumi's dynamic-provider host against the bundled emnify
-emulator (create, unchanged run, update 10%, refresh, delete) and writes the table to BENCHMARKS.md.
+Drives N organisations against the bundled emnify emulator and writes the table to BENCHMARKS.md.
+--engine stand-in: the repository's engine stand-in drives Pulumi's dynamic-provider host
+(create, unchanged run, update 10%, refresh, delete). --engine pulumi: the real \`pulumi\` CLI
+(up, up again, refresh, destroy), built from Go modules or found on PATH (npm run pulumi:cli).
 
 Options:
+  --engine E            stand-in or pulumi (default ${DEFAULTS.engine})
   --orgs N              organisations (default ${DEFAULTS.orgs})
   --latency-ms MS       latency the emulator adds to every answer (default ${DEFAULTS.latencyMs})
   --rate-scale F        allowed rate = F × emnify's 2,000 per 300 s (default ${DEFAULTS.rateScale})
   --window-seconds W    sliding window that enforces it (default ${DEFAULTS.windowSeconds})
-  --parallel N          at most N provider calls at once, like \`pulumi up --parallel N\`
-                        (default: unbounded, as Pulumi's)
+  --parallel N          stand-in only: at most N provider calls at once, like \`pulumi up --parallel N\`
+                        (default: 4 × CPUs, as Pulumi's, or PULUMI_PARALLEL)
   --scenario NAME       instead of the five phases, a rate-limit scenario: ${LIMIT_SCENARIOS.join(", ")},
                         or "limits" for all four (repeatable; 30 ms latency, own settings)
   --out FILE            where to write the table (default BENCHMARKS.md in the repository)
@@ -68,52 +86,65 @@ function positive(flag: string, raw: string | undefined, integer: boolean, allow
   return value;
 }
 
+/** The flags, for node:util parseArgs. Values are parsed and checked below; defaults live in DEFAULTS. */
+const FLAGS = {
+  engine: { type: "string" },
+  orgs: { type: "string" },
+  "latency-ms": { type: "string" },
+  "rate-scale": { type: "string" },
+  "window-seconds": { type: "string" },
+  parallel: { type: "string" },
+  scenario: { type: "string", multiple: true },
+  out: { type: "string" },
+  "no-write": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /** Parses argv (without node and the script); returns "help" for -h/--help. */
 export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions | "help" {
-  const options: BenchOptions = { ...DEFAULTS, out: defaultOut };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    switch (flag) {
-      case "-h":
-      case "--help":
-        return "help";
-      case "--orgs":
-        options.orgs = positive(flag, value(), true);
-        break;
-      case "--latency-ms":
-        options.latencyMs = positive(flag, value(), false, true);
-        break;
-      case "--rate-scale":
-        options.rateScale = positive(flag, value(), false);
-        break;
-      case "--window-seconds":
-        options.windowSeconds = positive(flag, value(), false);
-        break;
-      case "--parallel":
-        options.parallel = positive(flag, value(), true);
-        break;
-      case "--out":
-        options.out = value();
-        if (!options.out) throw new UsageError("--out needs a file name");
-        break;
-      case "--scenario": {
-        const name = value();
-        const names = name === "limits" ? [...LIMIT_SCENARIOS] : [name as LimitScenarioName];
-        if (!names.every((n) => (LIMIT_SCENARIOS as readonly string[]).includes(n))) {
-          throw new UsageError(`--scenario must be one of ${LIMIT_SCENARIOS.join(", ")} or limits, got ${JSON.stringify(name ?? "")}`);
-        }
-        options.scenarios = [...(options.scenarios ?? []), ...names];
-        break;
-      }
-      case "--no-write":
-        options.out = undefined;
-        break;
-      default:
-        throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
-    }
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    // parseArgs's own messages name the option ("Unknown option '--x'", "Option '--orgs <value>' argument missing").
+    throw new UsageError((error as Error).message);
   }
+  if (values.help) return "help";
+  const number = (flag: keyof typeof FLAGS, fallback: number | undefined, integer: boolean, allowZero = false): number | undefined => {
+    const raw = values[flag];
+    return raw === undefined ? fallback : positive(`--${flag}`, raw as string, integer, allowZero);
+  };
+  const engine = values.engine ?? DEFAULTS.engine;
+  if (!(ENGINES as readonly string[]).includes(engine)) {
+    throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, got ${JSON.stringify(engine)}`);
+  }
+  let scenarios: LimitScenarioName[] | undefined;
+  for (const name of values.scenario ?? []) {
+    const names = name === "limits" ? [...LIMIT_SCENARIOS] : [name as LimitScenarioName];
+    if (!names.every((n) => (LIMIT_SCENARIOS as readonly string[]).includes(n))) {
+      throw new UsageError(`--scenario must be one of ${LIMIT_SCENARIOS.join(", ")} or limits, got ${JSON.stringify(name)}`);
+    }
+    scenarios = [...(scenarios ?? []), ...names];
+  }
+  if (values.out !== undefined && values.out.trim() === "") throw new UsageError("--out needs a file name");
+  const options: BenchOptions = {
+    engine: engine as BenchEngine,
+    orgs: number("orgs", DEFAULTS.orgs, true)!,
+    latencyMs: number("latency-ms", DEFAULTS.latencyMs, false, true)!,
+    rateScale: number("rate-scale", DEFAULTS.rateScale, false)!,
+    windowSeconds: number("window-seconds", DEFAULTS.windowSeconds, false)!,
+    parallel: number("parallel", undefined, true),
+    out: values["no-write"] ? undefined : (values.out ?? defaultOut),
+    scenarios,
+  };
+  if (options.engine === "pulumi" && options.scenarios !== undefined) {
+    throw new UsageError("--scenario runs through the stand-in's host; it cannot be combined with --engine pulumi");
+  }
+  if (options.engine === "pulumi" && options.parallel !== undefined) {
+    throw new UsageError("--parallel is the stand-in's; the real CLI runs with pulumi's own default (4 × CPUs, or PULUMI_PARALLEL)");
+  }
+  if (options.parallel === undefined) delete options.parallel;
+  if (options.scenarios === undefined) delete options.scenarios;
   return options;
 }
 

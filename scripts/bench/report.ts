@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../../tools/engine";
+import { defaultParallelism, repoRoot } from "../../tools/engine";
 import type { BenchResult, PhaseResult } from "./run";
 import { MB } from "./proc";
 
@@ -130,13 +130,13 @@ export function generatedSection(result: BenchResult, argv: string[], when: Date
       `${num(scenario.counts.restoring)} with \`restoreOnDelete\`), emulator latency ${options.latencyMs} ms per answer, ` +
       `rate limit \`emnify:rateLimit = "${limit.setting}"\` on both sides (${limit.perSecond.toFixed(1)} requests/s, ` +
       `${options.rateScale} × emnify's 2,000 per 300 s), authenticate limit ${result.authLimit.setting}, ` +
-      `${options.parallel === undefined ? "unbounded parallelism (Pulumi's default)" : `at most ${options.parallel} provider calls at once (\`--parallel ${options.parallel}\`)`}. ` +
+      `${options.parallel === undefined ? `at most ${defaultParallelism()} steps at once (4 × CPUs, Pulumi's default \`--parallel\`; Check and Diff one at a time)` : `at most ${options.parallel} steps at once (\`--parallel ${options.parallel}\`)`}. ` +
       `Package installed from its packed tarball; Pulumi's own dynamic-provider host; whole run ${seconds(result.totalMs)}.`,
     "",
     markdownTable(HEADER, phaseRows(result)),
     "",
-    "Per phase: wall = the engine operation (Check/Diff/Create/Update/Read/Delete RPCs to the host, all resources at once, " +
-      "as `pulumi` runs them with its default unbounded `--parallel`), without the program run under mocks; " +
+    "Per phase: wall = the engine operation (Check/Diff/Create/Update/Read/Delete RPCs to the host, Check and Diff one at a time and " +
+      "at most `--parallel` steps at once, as `pulumi` runs them), without the program run under mocks; " +
       "floor = minimum calls ÷ allowed rate; host CPU = utime+stime of the host process (/proc/<pid>/stat) ÷ resources in the phase; " +
       "peak RSS = VmHWM of the host so far. Program runs under mocks (not in the wall times): " +
       result.phases

@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import { DEMO_APPLICATION_TOKEN } from "pulumi-emnify/emulator";
 import {
   EngineSimulator,
+  defaultParallelism,
   type OperationResult,
   type ProviderHost,
   type RegisteredResource,
@@ -24,7 +25,6 @@ import {
 } from "../../tools/engine";
 import { type BenchOptions, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from "./options";
 import { MB, cpuMs, memory } from "./proc";
-import { limitParallelism } from "./limitedHost";
 import { RemoteEmulator } from "./remoteEmulator";
 import { FIELDS, apiView, differences, stateView } from "../../tools/soak/model";
 import { type BenchDeclaration, type BenchScenario, buildScenario } from "./scenario";
@@ -111,7 +111,7 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
   say(
     `${count(options.orgs)} organisations (${count(scenario.counts.differing)} differ from the declaration, ${count(scenario.counts.matching)} already match), ` +
       `latency ${options.latencyMs} ms, rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)` +
-      (options.parallel === undefined ? "" : `, at most ${options.parallel} provider calls at once`),
+      `, at most ${options.parallel ?? defaultParallelism()} steps at once`,
   );
 
   say("packing the package and preparing a project that installs it ...");
@@ -140,7 +140,8 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
   session.host = host;
   const idleHost = memory(host.pid);
   await host.configure(config, secretConfigKeys);
-  const engine = new EngineSimulator(options.parallel === undefined ? host : limitParallelism(host, options.parallel), { project: PROJECT, stack: STACK });
+  // Steps (Create, Update, Read, Delete) at most `parallel` at once, default 4 × CPUs as `pulumi`; Check and Diff one at a time.
+  const engine = new EngineSimulator(host, { project: PROJECT, stack: STACK, parallel: options.parallel });
   say(`emulator ${emulator.url}, Pulumi's dynamic-provider host pid ${host.pid}` + (idleHost ? ` (${(idleHost.rss / MB).toFixed(0)} MB before any provider code ran)` : ""));
 
   const program = async (declarations: BenchDeclaration[]): Promise<{ resources: RegisteredResource[]; ms: number }> => {

@@ -10,6 +10,7 @@
  * Authentication is counted separately.
  */
 import type { ApiBillingConfig, SeedOrganisation } from "pulumi-emnify/emulator";
+import { FIRST_ORG_ID, benchDeclaration } from "./declarations";
 
 export interface BenchDeclaration {
   name: string;
@@ -29,24 +30,6 @@ export interface BenchScenario {
   organisations: BenchOrganisation[];
   minimum: { create: number; unchanged: number; update: number; refresh: number; delete: number };
   counts: { differing: number; matching: number; updated: number; restoring: number };
-}
-
-const FIRST_ID = 10_000;
-
-/** Reference ids the emulator's default catalogue knows (charging model 2 is prepaid: avoided). */
-function declaredArgs(i: number): Record<string, unknown> {
-  const id = FIRST_ID + i;
-  const args: Record<string, unknown> = {
-    orgId: id,
-    vatin: `DE${300_000_000 + i}`,
-    chargingModel: { id: 1 },
-    paymentTerm: { id: i % 4 },
-    vatRate: { id: 1 },
-  };
-  if (i % 3 === 0) args.invoiceIssuerInfo = `Reseller GmbH, billing unit ${i % 7}`;
-  if (i % 5 === 0) args.paymentData = { method: "sepa", mandate: `M-${id}` };
-  if (i % 10 === 3) args.restoreOnDelete = true;
-  return args;
 }
 
 /** The API's view of declared args (snake_case, references as { id }). */
@@ -98,15 +81,15 @@ function restoresSomething(seed: ApiBillingConfig, args: Record<string, unknown>
   );
 }
 
-export function buildScenario(count: number): BenchScenario {
+export function buildScenario(count: number, firstOrgId: number = FIRST_ORG_ID): BenchScenario {
   const organisations: BenchOrganisation[] = [];
   const minimum = { create: 0, unchanged: 0, update: 0, refresh: 0, delete: 0 };
   const counts = { differing: 0, matching: 0, updated: 0, restoring: 0 };
   for (let i = 0; i < count; i++) {
-    const id = FIRST_ID + i;
-    const args = declaredArgs(i);
+    const id = firstOrgId + i;
+    const { name, args: declaredArgs } = benchDeclaration(i, firstOrgId);
+    const args: Record<string, unknown> = { ...declaredArgs };
     const billingConfig = seedConfig(i, args);
-    const name = `org-${id}`;
     const changes = i % 10 === 7; // one in ten is changed in the update phase
     const updatedArgs = changes ? { ...args, vatin: `DE${400_000_000 + i}` } : args;
     organisations.push({ id, seed: { id, name: `Customer ${id}`, billingConfig }, declared: { name, args }, updated: { name, args: updatedArgs } });

@@ -131,6 +131,11 @@ for (const mode of PROJECT_MODES) {
                 assert.equal(texts.size, 1, "both resources carry the same provider text");
                 const [text] = texts;
                 assert.ok(Buffer.byteLength(text) < 4096, `__provider is ${Buffer.byteLength(text)} bytes`);
+                if (mode.installed) {
+                    // The serializer stores the installed module by name (stored twice per resource: keep the state small).
+                    assert.match(text, /require\("pulumi-emnify\/dist\/provider\/dynamicProvider\.js"\)/);
+                    assert.ok(Buffer.byteLength(text) < 400, `__provider is ${Buffer.byteLength(text)} bytes`);
+                }
                 const forbidden = [
                     DEMO_APPLICATION_TOKEN,
                     emu.url,

@@ -12,6 +12,8 @@ export interface ProjectLayout {
 /** One way a user's program can load the package. */
 export interface ProjectMode {
     title: string;
+    /** Loaded from node_modules (as users install it), rather than by self-reference. */
+    installed: boolean;
     prepare(): Promise<ProjectLayout>;
 }
 
@@ -20,6 +22,7 @@ const FIXTURE = "test/lifecycle/fixtures/billingProgram.js";
 export const PROJECT_MODES: ProjectMode[] = [
     {
         title: "from node_modules, installed from the packed tarball",
+        installed: true,
         async prepare() {
             const projectDir = await preparePackedProject();
             // The program lives in the project like a user's index.js; the packed project is
@@ -30,6 +33,7 @@ export const PROJECT_MODES: ProjectMode[] = [
     },
     {
         title: "by self-reference, from a program inside this repository run at its root",
+        installed: false,
         async prepare() {
             return { projectDir: repoRoot(), program: FIXTURE };
         },

@@ -18,7 +18,7 @@ export type {
     StartProviderHostOptions,
     UpdateResult,
 } from "./providerHost";
-export { EngineSimulator } from "./engine";
+export { EngineSimulator, defaultParallelism } from "./engine";
 export type { DestroyResult, EngineSimulatorOptions, OperationResult, PlanStep, RefreshResult, StepOp, StepResult, UpResult } from "./engine";
 export type { PlainResource, StateFile, StateResource } from "./stateFile";
 export { reveal as revealResource } from "./stateFile";

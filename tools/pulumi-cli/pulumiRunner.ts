@@ -78,7 +78,18 @@ export class PulumiRunner {
   }
 
   /** Runs `pulumi <args> --non-interactive --color never` in the project; throws on a non-zero exit. */
-  async run(args: string[], options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<PulumiResult> {
+  async run(
+    args: string[],
+    options: {
+      allowFailure?: boolean;
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      /** Called with the `pulumi` process's id once it started. */
+      onSpawn?: (pid: number) => void;
+      /** Called with each chunk of stdout as it arrives. */
+      onStdout?: (chunk: string) => void;
+    } = {},
+  ): Promise<PulumiResult> {
     const full = ["--non-interactive", "--color", "never", ...args];
     const started = Date.now();
     const result = await new Promise<PulumiResult>((resolve, reject) => {
@@ -87,9 +98,13 @@ export class PulumiRunner {
         env: this.environment(options.env),
         stdio: ["ignore", "pipe", "pipe"],
       });
+      if (child.pid !== undefined) options.onSpawn?.(child.pid);
       let stdout = "";
       let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        options.onStdout?.(chunk);
+      });
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
       child.on("error", reject);
       child.on("close", (code, signal) =>

@@ -1,0 +1,16 @@
+// The real-CLI benchmark's Pulumi program, written as a user writes one: copied as index.ts into a
+// project made like `pulumi new typescript` (with ./declarations.ts beside it), never imported here.
+// The organisations come from a count and a first id in stack config, not from a JSON list: the
+// engine stores the whole stack config with the dynamic provider in the state of every command.
+import * as pulumi from "@pulumi/pulumi";
+import { BillingConfig } from "pulumi-emnify";
+import { FIRST_ORG_ID, benchDeclaration } from "./declarations";
+
+const config = new pulumi.Config("bench");
+const organisations = config.requireNumber("organisations");
+const firstOrgId = config.getNumber("firstOrgId") ?? FIRST_ORG_ID;
+
+for (let index = 0; index < organisations; index++) {
+  const { name, args } = benchDeclaration(index, firstOrgId);
+  new BillingConfig(name, args);
+}

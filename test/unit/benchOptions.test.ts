@@ -1,0 +1,75 @@
+import * as assert from "node:assert/strict";
+import { DEFAULTS, LIMIT_SCENARIOS, USAGE, UsageError, parseBenchArgs, scaledLimit } from "../../scripts/bench/options";
+
+const OUT = "/repo/BENCHMARKS.md";
+
+describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
+  it("without arguments runs the stand-in with every default, writing BENCHMARKS.md", function () {
+    assert.deepEqual(parseBenchArgs([], OUT), { engine: "stand-in", orgs: 1000, latencyMs: 50, rateScale: 10, windowSeconds: 3, out: OUT });
+  });
+
+  it("reads each flag, in both --flag value and --flag=value forms", function () {
+    assert.deepEqual(
+      parseBenchArgs(["--orgs", "20", "--latency-ms=0", "--rate-scale", "2.5", "--window-seconds=6", "--parallel", "16", "--out", "/tmp/b.md"], OUT),
+      { engine: "stand-in", orgs: 20, latencyMs: 0, rateScale: 2.5, windowSeconds: 6, parallel: 16, out: "/tmp/b.md" },
+    );
+  });
+
+  it("--no-write prints only; --engine pulumi selects the real CLI", function () {
+    const options = parseBenchArgs(["--engine", "pulumi", "--orgs", "10", "--no-write"], OUT);
+    assert.ok(options !== "help");
+    assert.equal(options.engine, "pulumi");
+    assert.equal(options.orgs, 10);
+    assert.equal(options.out, undefined);
+  });
+
+  it("--scenario is repeatable and limits stands for all four", function () {
+    const one = parseBenchArgs(["--scenario", "path-8", "--scenario=tightening"], OUT);
+    assert.ok(one !== "help");
+    assert.deepEqual(one.scenarios, ["path-8", "tightening"]);
+    const all = parseBenchArgs(["--scenario", "limits"], OUT);
+    assert.ok(all !== "help");
+    assert.deepEqual(all.scenarios, [...LIMIT_SCENARIOS]);
+  });
+
+  it("answers help for -h and --help", function () {
+    assert.equal(parseBenchArgs(["-h"], OUT), "help");
+    assert.equal(parseBenchArgs(["--orgs", "5", "--help"], OUT), "help");
+  });
+
+  for (const [argv, message] of [
+    [["--orgs", "0"], /--orgs needs a positive whole number, got "0"/],
+    [["--orgs", "1.5"], /--orgs needs a positive whole number/],
+    [["--latency-ms", "-1"], /argument is ambiguous|--latency-ms needs a non-negative number/],
+    [["--rate-scale", "x"], /--rate-scale needs a positive number, got "x"/],
+    [["--orgs"], /--orgs/],
+    [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["extra"], /Unexpected argument 'extra'/],
+    [["--scenario", "nope"], /--scenario must be one of undisclosed-40, path-8, tightening, two-processes or limits, got "nope"/],
+    [["--engine", "terraform"], /--engine must be one of stand-in, pulumi, got "terraform"/],
+    [["--engine", "pulumi", "--scenario", "limits"], /cannot be combined with --engine pulumi/],
+    [["--engine", "pulumi", "--parallel", "4"], /--parallel is the stand-in's/],
+    [["--out="], /--out needs a file name/],
+  ] as const) {
+    it(`refuses ${argv.join(" ")} with a usage error`, function () {
+      assert.throws(() => parseBenchArgs([...argv], OUT), (error: unknown) => error instanceof UsageError && message.test(error.message));
+    });
+  }
+
+  it("states each default in the usage text, from the one DEFAULTS table", function () {
+    assert.match(USAGE, new RegExp(`--orgs N\\s+organisations \\(default ${DEFAULTS.orgs}\\)`));
+    assert.match(USAGE, new RegExp(`--latency-ms MS.*\\(default ${DEFAULTS.latencyMs}\\)`));
+    assert.match(USAGE, new RegExp(`--engine E\\s+stand-in or pulumi \\(default ${DEFAULTS.engine}\\)`));
+    assert.match(USAGE, /4 × CPUs/);
+    assert.doesNotMatch(USAGE, /unbounded/);
+  });
+
+  it("scales emnify's 2,000 per 300 s into a short window", function () {
+    assert.deepEqual(scaledLimit({ requests: 2000, windowSeconds: 300 }, { rateScale: 10, windowSeconds: 3 }), {
+      requests: 200,
+      windowSeconds: 3,
+      perSecond: 200 / 3,
+      setting: "200/3",
+    });
+  });
+});
