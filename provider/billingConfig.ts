@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "./fields";
 import { serializableProvider } from "./serializedProvider";
 // The module object itself (not a copy made by an import helper): Pulumi's serializer recognises it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import dynamicProviderModule = require("./dynamicProvider");
 
 /** A reference to an emnify catalogue entry (charging model, payment term, VAT rate), by id. */
@@ -195,7 +196,7 @@ function providerForThisInstall(): pulumi.dynamic.ResourceProvider {
  * new BillingConfig("acme", { orgId: 101, vatin: "DE123456789", chargingModel: { id: 1 } });
  */
 // The output properties are declared by merging this interface into the class (see OutputProperties).
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface BillingConfig extends OutputProperties {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class BillingConfig extends pulumi.dynamic.Resource {

@@ -142,10 +142,10 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
     const declared = news as Partial<CheckedInputs>;
-    if ((news.orgId as unknown) === UNKNOWN_VALUE || declared.orgId !== olds.orgId) {
+    if ((news.orgId) === UNKNOWN_VALUE || declared.orgId !== olds.orgId) {
       return { changes: true, replaces: ["orgId"], deleteBeforeReplace: false };
     }
-    const live = liveFromState(olds as Partial<BillingConfigState>).values;
+    const live = liveFromState(olds).values;
     const stored = readStoredState(olds);
     // This resource keeps managing the organisation: claim it for its adoption.
     if (typeof declared.orgId === "number") this.claims.set(declared.orgId, stored.adoptionId ?? UNNAMED_ADOPTION);
@@ -173,7 +173,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
   async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
     const declared = news as unknown as CheckedInputs;
     if (containsUnknown(declared)) throw new EmnifyError("cannot update a billing config from values that are still unknown");
-    const last = liveFromState(olds as Partial<BillingConfigState>);
+    const last = liveFromState(olds);
     const stored = readStoredState(olds);
     const managedFields = declaredFields(declared);
     // A field managed for the first time: its original is its last known live value. A field no

@@ -54,6 +54,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Parses YAML or JSON text (JSON is YAML) into entries, or throws every problem at once. */
+/** An entry's id as the file wrote it, for messages: a scalar as is, anything else as JSON. */
+function idText(id: unknown): string {
+  if (typeof id === "number" || typeof id === "string" || typeof id === "boolean") return String(id);
+  return JSON.stringify(id) ?? typeof id;
+}
+
 export function parseOrganisationsFile(text: string, fileName: string): OrganisationEntry[] {
   const file = path.basename(fileName);
   const lineCounter = new LineCounter();
@@ -83,7 +89,7 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
   const seenIds = new Map<number, number>();
   const seenNames = new Map<string, number>();
   root.orgs.forEach((raw: unknown, index: number) => {
-    const where = isRecord(raw) && raw.id !== undefined ? `orgs[${index}] (id ${String(raw.id).slice(0, 20)})` : `orgs[${index}]`;
+    const where = isRecord(raw) && raw.id !== undefined ? `orgs[${index}] (id ${idText(raw.id).slice(0, 20)})` : `orgs[${index}]`;
     if (!isRecord(raw)) {
       problems.push(`${file}: ${where}: must be a mapping with at least an id`);
       return;
@@ -113,7 +119,7 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
       if (firstWithName !== undefined) problems.push(`${file}: ${where}: name ${resourceName} is used twice (also orgs[${firstWithName}])`);
       else seenNames.set(resourceName, index);
     }
-    entries.push({ name: String(resourceName), args: inputs as unknown as CheckedInputs });
+    entries.push({ name: typeof resourceName === "string" ? resourceName : JSON.stringify(resourceName), args: inputs as unknown as CheckedInputs });
   });
   if (problems.length > 0) throw new OrganisationsFileError(problems);
   return entries;

@@ -46,10 +46,13 @@ export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "chec
       return typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value);
     };
   },
+  // Pulumi's ResourceProvider types these arguments `any`; the provider's own methods take records.
+  /* eslint-disable @typescript-eslint/no-unsafe-argument */
   check: (olds, news) => provider.check(olds, news),
   diff: (id, olds, news) => provider.diff(id, olds, news),
   create: (inputs) => provider.create(inputs),
   read: (id, props) => provider.read(id, props),
   update: (id, olds, news) => provider.update(id, olds, news),
   delete: (id, props) => provider.delete(id, props),
+  /* eslint-enable @typescript-eslint/no-unsafe-argument */
 };

@@ -9,6 +9,9 @@
  * file must stay free of imports used inside the functions. `require` is left as is by the
  * serializer: it resolves from the host's working directory, which is the project directory.
  */
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
+   This code is serialized by Pulumi and runs in the provider host: it must load the runtime with
+   the host's own untyped require(), and an import would be captured as a value instead. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
 /**

@@ -180,7 +180,7 @@ export function parseCommandLine(argv: string[]): Command {
   if (global.some((o) => o.name === "version")) return { kind: "version" };
   if (commandIndex < 0) throw new UsageError(`missing command (available: ${COMMANDS.join(", ")})`, "main");
 
-  const command = argv[commandIndex]!;
+  const command = argv[commandIndex];
   const rest = argv.slice(commandIndex + 1);
   switch (command) {
     case "export":

@@ -89,7 +89,7 @@ export class EmnifyApiError extends EmnifyRequestError {
   ) {
     const details = ctx.details ?? [];
     // new.target: a subclass adds its explanation to the same one-line message.
-    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1) + (new.target as typeof EmnifyApiError).explanation(), ctx, options);
+    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1) + (new.target).explanation(), ctx, options);
     this.status = ctx.status;
     this.errorCode = ctx.errorCode;
     this.errorToken = ctx.errorToken;
@@ -226,6 +226,7 @@ export function oneLine(text: string): string {
 export function scrubCause(error: unknown): Error | undefined {
   if (error === undefined || error === null) return undefined;
   const source = error as { name?: unknown; message?: unknown; code?: unknown };
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever was thrown, as a message would show it
   const copy = new Error(typeof source.message === "string" ? source.message : String(error));
   if (typeof source.name === "string") copy.name = source.name;
   if (typeof source.code === "string") (copy as Error & { code?: string }).code = source.code;

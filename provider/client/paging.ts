@@ -96,7 +96,7 @@ export async function readAllPages<T>(client: EmnifyClient, list: PagedList<T>):
           `the ${list.noun} changed while they were being listed; run again`,
       );
     }
-    const keys = current.items.map(list.key);
+    const keys = current.items.map((item) => list.key(item));
     const signature = JSON.stringify(keys);
     const repeated = keys.length > 0 ? pageKeys.indexOf(signature) : -1;
     if (repeated >= 0) {

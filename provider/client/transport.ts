@@ -81,7 +81,7 @@ export async function exchange(req: Exchange): Promise<ExchangeOutcome> {
       httpsAgent,
       transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
     });
-    const retryAfter = response.headers["retry-after"];
+    const retryAfter: unknown = response.headers["retry-after"];
     const answerHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers as Record<string, unknown>)) {
       if (typeof value === "string") answerHeaders[name.toLowerCase()] = value;

@@ -330,4 +330,6 @@ export class EmnifyEmulator {
   }
 }
 
-export const startEmulator = EmnifyEmulator.start;
+/** `EmnifyEmulator.start`, as a function of its own. */
+export const startEmulator = (options?: Parameters<typeof EmnifyEmulator.start>[0]): ReturnType<typeof EmnifyEmulator.start> =>
+  EmnifyEmulator.start(options);

@@ -145,5 +145,5 @@ export class EmulatorState {
 function withoutUndefined(config: ApiBillingConfig | undefined): ApiBillingConfig {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config ?? {})) if (value !== undefined) copy[key] = value;
-  return copy as ApiBillingConfig;
+  return copy;
 }

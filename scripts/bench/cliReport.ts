@@ -161,6 +161,6 @@ export function cliGeneratedSection(result: CliBenchResult, argv: string[], when
 
 export function cliTextTable(result: CliBenchResult): string {
   const rows = [CLI_HEADER, ...cliRows(result)].map((r) => r.map((c) => c.replace(/`/g, "")));
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }

@@ -215,14 +215,17 @@ export async function runCliBench(
     const measure = async (name: CliCommandName, args: string[], minimum: number, minimumAuthenticate: number, passes = 1): Promise<CliCommandResult> => {
       await drain();
       const firstIndex = await emulator.requestCount();
-      const load0 = os.loadavg()[0]!;
+      const load0 = os.loadavg()[0];
       let sampler: ProcessTreeSampler | undefined;
       const t0 = performance.now();
       const startedAt = Date.now();
-      const progress = setInterval(async () => {
+      const progress = setInterval(() => {
+      // A progress line is best effort: a failed read of the request log is skipped.
+      void (async () => {
         const seen = await emulator.requestsSince(firstIndex);
         say(`  ${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${count(seen.filter((r) => r.path !== AUTHENTICATE_PATH).length)}/${count(minimum)} calls`);
-      }, 5000);
+      })().catch(() => undefined);
+    }, 5000);
       let result: PulumiResult;
       let previewMs: number | undefined;
       let printed = "";
@@ -278,15 +281,15 @@ export async function runCliBench(
         floorMs: (minimum / limit.perSecond) * 1000,
         rateBound: minimum > 0,
         previewMs,
-        beforeFirstCallMs: seen.length === 0 ? undefined : seen[0]!.at - startedAt,
+        beforeFirstCallMs: seen.length === 0 ? undefined : seen[0].at - startedAt,
         afterLastAnswerMs: seen.length === 0 ? undefined : Math.max(0, endedAt - (Math.max(...seen.map((r) => r.at)) + options.latencyMs)),
-        apiSpanMs: seen.length === 0 ? 0 : Math.max(...seen.map((r) => r.at)) - seen[0]!.at + options.latencyMs,
+        apiSpanMs: seen.length === 0 ? 0 : Math.max(...seen.map((r) => r.at)) - seen[0].at + options.latencyMs,
         stateBytes: Buffer.byteLength(stateText),
         stateResources: resources.filter((r) => r.type === BILLING_CONFIG_TYPE).length,
         providerBytes: providerText === undefined ? undefined : Buffer.byteLength(providerText),
         roles: byRole(processes),
         processes,
-        load: [load0, os.loadavg()[0]!],
+        load: [load0, os.loadavg()[0]],
         summary: summaryOf(result),
       };
       commands.push(command);

@@ -76,7 +76,7 @@ export class RemoteEmulator {
   }
 
   async requestCount(): Promise<number> {
-    return (await this.ask({ kind: "count" } as EmulatorRequest)).count!;
+    return (await this.ask({ kind: "count" })).count!;
   }
 
   /** What the emulator holds for each organisation (an independent read, no HTTP); null if absent. */
@@ -86,7 +86,7 @@ export class RemoteEmulator {
 
   stop(): Promise<void> {
     this.stopped ??= (async () => {
-      await this.ask({ kind: "stop" } as EmulatorRequest);
+      await this.ask({ kind: "stop" });
       await this.worker.terminate();
     })();
     return this.stopped;

@@ -181,6 +181,6 @@ export function writeBenchmarks(file: string, section: string, markers: { begin:
 /** The table for the terminal: padded columns. */
 export function textTable(result: BenchResult): string {
   const rows = [HEADER.map((h) => h.replace(/`/g, "")), ...phaseRows(result)];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }

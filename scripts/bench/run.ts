@@ -193,7 +193,9 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
     const firstIndex = await emulator.requestCount();
     const cpu0 = cpuMs(host.pid);
     const t0 = performance.now();
-    const progress = setInterval(async () => {
+    const progress = setInterval(() => {
+      // A progress line is best effort: a failed read of the request log is skipped.
+      void (async () => {
       const seen = await emulator.requestsSince(firstIndex);
       const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH).length;
       const mem = memory(host.pid);
@@ -201,6 +203,7 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
         `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${count(calls)}/${count(minimum)} calls, ` +
           `${seen.filter((r) => r.status === 429).length} × 429` + (mem ? `, host RSS ${(mem.rss / MB).toFixed(0)} MB` : ""),
       );
+    })().catch(() => undefined);
     }, 2000);
     let result: OperationResult;
     try {
@@ -230,7 +233,7 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
       firstFailure: result.failed[0]?.error,
       wallMs,
       floorMs: (minimum / limit.perSecond) * 1000,
-      apiSpanMs: seen.length === 0 ? 0 : Math.max(...seen.map((r) => r.at)) - seen[0]!.at + options.latencyMs,
+      apiSpanMs: seen.length === 0 ? 0 : Math.max(...seen.map((r) => r.at)) - seen[0].at + options.latencyMs,
       programMs,
       hostCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
       rss: mem?.rss,

@@ -40,7 +40,7 @@ function asApi(args: Record<string, unknown>): ApiBillingConfig {
   if (args.chargingModel !== undefined) api.charging_model = args.chargingModel as { id: number };
   if (args.paymentTerm !== undefined) api.payment_term = args.paymentTerm as { id: number };
   if (args.vatRate !== undefined) api.vat_rate = args.vatRate as { id: number };
-  if (args.paymentData !== undefined) api.payment_data = args.paymentData as Record<string, unknown>;
+  if (args.paymentData !== undefined) api.payment_data = args.paymentData;
   return api;
 }
 
