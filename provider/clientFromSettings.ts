@@ -2,22 +2,42 @@
  * The one way an EmnifyClient is made from provider settings, shared by the provider runtime and
  * the export command, so both pace, time out and retry alike.
  */
+import type { Clock } from "./client/clock";
 import { EmnifyClient } from "./client/emnifyClient";
-import { paceForApiLimit, parseRateLimit, sharedPacer } from "./client/pacer";
+import { type RequestPacer, paceForApiLimit, parseRateLimit, sharedPacer } from "./client/pacer";
 import { ProviderSettings, SETTINGS, missingTokenError } from "./settings";
+
+/** What a test may hand in instead of real time; production passes nothing. */
+export interface ClientTime {
+  /** The client's wall clock and backoff sleep (default: the real one). */
+  clock?: Clock;
+  /**
+   * The pacer, made with the same fake clock; the rate-limit setting is applied to it.
+   * @default sharedPacer(settings.endpoint): one per API origin per process
+   */
+  pacer?: RequestPacer;
+}
 
 /**
  * @param rateLimitSetting  how the rate-limit setting is named in an error (the CLI reads only the
  *   environment, so it names the variable).
+ * @param time  a fake clock and pacer for tests; production passes nothing.
  */
-export function clientFromSettings(settings: ProviderSettings, rateLimitSetting: string = SETTINGS.rateLimit.key): EmnifyClient {
+export function clientFromSettings(settings: ProviderSettings, rateLimitSetting: string = SETTINGS.rateLimit.key, time: ClientTime = {}): EmnifyClient {
   if (!settings.applicationToken) throw missingTokenError();
-  const limit = parseRateLimit(settings.rateLimit, rateLimitSetting);
+  const pace = paceForApiLimit(parseRateLimit(settings.rateLimit, rateLimitSetting));
+  let pacer: RequestPacer;
+  if (time.pacer === undefined) pacer = sharedPacer(settings.endpoint, pace);
+  else {
+    pacer = time.pacer;
+    pacer.configure(pace);
+  }
   return new EmnifyClient({
     endpoint: settings.endpoint,
     applicationToken: settings.applicationToken,
     timeoutMs: settings.timeoutMs,
     retry: settings.maxAttempts === undefined ? undefined : { maxAttempts: settings.maxAttempts },
-    pacer: sharedPacer(settings.endpoint, paceForApiLimit(limit)),
+    pacer,
+    clock: time.clock,
   });
 }
