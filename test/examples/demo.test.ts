@@ -9,15 +9,9 @@ import { DEMO_APPLICATION_TOKEN } from "pulumi-emnify/emulator";
 import { runNodeScript, type ScriptRun } from "../../tools/engine/nodeScript";
 import { REPO_ROOT } from "../../tools/examples/exampleStack";
 
-interface DemoRun extends ScriptRun {
-  ms: number;
-}
-
 /** The built demo, with a developer's own emnify and Pulumi settings removed from its environment. */
-async function runDemo(): Promise<DemoRun> {
-  const started = Date.now();
-  const run = await runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), [], { cwd: REPO_ROOT });
-  return { ...run, ms: Date.now() - started };
+function runDemo(): Promise<ScriptRun> {
+  return runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), [], { cwd: REPO_ROOT });
 }
 
 function isRunning(pid: number): boolean {
@@ -30,7 +24,7 @@ function isRunning(pid: number): boolean {
 }
 
 describe("npm run demo", () => {
-  let run: DemoRun;
+  let run: ScriptRun;
 
   before(async function () {
     this.timeout(60_000);
@@ -108,10 +102,9 @@ describe("npm run demo", () => {
     assert.ok(!output.includes("\u001b["), "no ANSI escape codes");
   });
 
-  it("leaves no provider host running, and takes well under a minute", () => {
+  it("leaves no provider host running", () => {
     const pid = Number(/host pid (\d+)/.exec(run.stdout)?.[1]);
     assert.ok(pid > 0);
     assert.equal(isRunning(pid), false);
-    assert.ok(run.ms < 50_000, `took ${run.ms} ms`);
   });
 });
