@@ -17,6 +17,7 @@ import {
   EmnifyResponseError,
   type RequestContext,
 } from "./errors";
+import { type Clock, wallClock } from "./clock";
 import { isAuthenticationLock, isMonthlyQuota } from "./quotaAndLock";
 import { type Failure, FailureSignal, type Redactor, redactorFor, toEmnifyError } from "./failure";
 import { type RequestPacer, sharedPacer } from "./pacer";
@@ -66,10 +67,11 @@ export interface EmnifyClientOptions {
   random?: () => number;
   /**
    * Wall-clock time (epoch ms; compared with a JWT's `exp` and `Retry-After` dates) and the
-   * backoff sleep. For deterministic tests. The pacer has its own clock.
-   * @default Date.now and setTimeout
+   * backoff sleep. For deterministic tests without real pauses. The pacer has its own clock (give
+   * the client a pacer made with the same fake clock).
+   * @default wallClock: Date.now and setTimeout
    */
-  clock?: { now(): number; sleep(ms: number): Promise<void> };
+  clock?: Clock;
 }
 
 export interface ApiRequest<T> {
@@ -111,11 +113,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Authenticate statuses that mean "this application token is not accepted". */
 const TOKEN_REJECTED_STATUSES: ReadonlySet<number> = new Set([401, 403, 422]);
 
-const realClock = {
-  now: () => Date.now(),
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-};
-
 type Method = ApiRequest<unknown>["method"];
 
 interface Send {
@@ -139,7 +136,7 @@ export class EmnifyClient {
   private readonly pacer: RequestPacer;
   private readonly userAgent: string;
   private readonly random: () => number;
-  private readonly clock: { now(): number; sleep(ms: number): Promise<void> };
+  private readonly clock: Clock;
   private readonly redact: Redactor;
 
   constructor(options: EmnifyClientOptions) {
@@ -169,7 +166,7 @@ export class EmnifyClient {
     this.pacer = options.pacer ?? sharedPacer(options.endpoint);
     this.userAgent = options.userAgent ?? defaultUserAgent();
     this.random = options.random ?? Math.random;
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? wallClock;
     this.#session = new Session(this.baseUrl, options.applicationToken, () => this.clock.now());
     this.redact = redactorFor(() => [this.#applicationToken, ...this.#session.recentJwts()]);
   }

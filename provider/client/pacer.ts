@@ -16,8 +16,8 @@
  * - **a pause** the API asked for with `Retry-After`.
  */
 
-import { performance } from "node:perf_hooks";
 import { logToHost } from "../logger";
+import { type Clock, monotonicClock } from "./clock";
 import { EmnifyConfigurationError } from "./errors";
 import { AdaptiveRate } from "./rateController";
 import { RateLedger, creditLifetimeMs, ledgerPathFor } from "./rateLedger";
@@ -82,18 +82,7 @@ export function paceForApiLimit(limit: { requests: number; windowMs: number }): 
 }
 
 /** Time source of the pacer. `now` only needs to be monotonic, not wall-clock time. */
-export interface PacerClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/**
- * Monotonic, so that a wall-clock correction (NTP) cannot open or close the window early.
- */
-const realClock: PacerClock = {
-  now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+export type PacerClock = Clock;
 
 /**
  * How early a start may come before its place in the rate's schedule. Timers fire a little late;
@@ -149,10 +138,12 @@ export class RequestPacer {
   private throttledCount = 0;
 
   /**
+   * @param clock  the pacer's time and its waits; a test hands in one that moves only when told.
    * @param ledger  shares the window with other processes on the machine; without one the pacer
-   *   paces this process alone (tests, and a client given its own pacer).
+   *   paces this process alone (tests, and a client given its own pacer). Its own wall clock
+   *   times its answers.
    */
-  constructor(options: PacerOptions, clock: PacerClock = realClock, ledger?: RateLedger) {
+  constructor(options: PacerOptions, clock: PacerClock = monotonicClock, ledger?: RateLedger) {
     this.options = validatePacerOptions(options);
     this.chosenStartRate = options.startRate;
     this.clock = clock;
@@ -298,14 +289,15 @@ export class RequestPacer {
   private reserve(wanted: number): void {
     if (this.reserving || this.ledger === undefined) return;
     this.reserving = true;
-    const wallNow = Date.now();
-    void this.ledger.reserve(wanted, this.options.requests, this.options.windowMs).then((grant) => {
+    const ledger = this.ledger;
+    const wallNow = ledger.now();
+    void ledger.reserve(wanted, this.options.requests, this.options.windowMs).then((grant) => {
       this.reserving = false;
       const at = this.clock.now();
       if (grant !== undefined && grant.granted > 0) {
         this.credits.push({ left: grant.granted, lapseAt: at + creditLifetimeMs(this.options.windowMs) });
       } else if (grant !== undefined) {
-        this.ledgerFullUntil = at + Math.max(10, (grant.retryAt ?? wallNow) - Date.now());
+        this.ledgerFullUntil = at + Math.max(10, (grant.retryAt ?? wallNow) - ledger.now());
       }
       this.pump();
     });
@@ -370,7 +362,7 @@ export function sharedPacer(endpoint: string, options?: Partial<PacerOptions>): 
     return existing;
   }
   const ledger = new RateLedger(ledgerPathFor(origin), logToHost);
-  const pacer = new RequestPacer({ ...DEFAULT_PACER_OPTIONS, ...options }, realClock, ledger);
+  const pacer = new RequestPacer({ ...DEFAULT_PACER_OPTIONS, ...options }, monotonicClock, ledger);
   sharedPacers.set(origin, pacer);
   return pacer;
 }

@@ -78,6 +78,11 @@ export class RateLedger {
     private readonly wallClock: () => number = Date.now,
   ) {}
 
+  /** The ledger's wall clock (epoch milliseconds), which its grants' `retryAt` is written in. */
+  now(): number {
+    return this.wallClock();
+  }
+
   /** Whether the ledger is still in use (false after the process fell back to pacing alone). */
   get usable(): boolean {
     return !this.broken;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { EmnifyApiError, EmnifyNetworkError, EmnifyResponseError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
 import { BILLING_101, clientFor, read101 } from "./helpers";
+import { VirtualClock } from "./virtualClock";
 import { EmnifyEmulator, type FaultRule } from "../../provider/emulator";
 
 
@@ -181,10 +182,26 @@ describe("EmnifyClient retries (against the emulator)", () => {
   it("pauses the pacer for the Retry-After of a 429", async () => {
     emu.injectFault({ method: "GET", path: BILLING_101, kind: "status", status: 429, retryAfterSeconds: 1, times: 1 });
     const clock = steppingClock();
-    const pacer = new RequestPacer({ requests: 100, windowMs: 60_000, maxConcurrency: 8 });
+    // The pacer on a clock of its own, which moves only by the pacer's own waits.
+    const pacerClock = new VirtualClock();
+    const pacer = new RequestPacer({ requests: 100, windowMs: 60_000, maxConcurrency: 8 }, pacerClock);
+    const throttledAt: number[] = [];
+    const startedAt: number[] = [];
+    const throttled = pacer.throttled.bind(pacer);
+    pacer.throttled = (retryAfterMs, sentAt) => {
+      throttledAt.push(pacerClock.now());
+      throttled(retryAfterMs, sentAt);
+    };
+    const run = pacer.run.bind(pacer);
+    pacer.run = (task, opts) => run(() => (startedAt.push(pacerClock.now()), task()), opts);
     const client = clientFor(emu, { clock, pacer, retry: { maxDelayMs: 5000 } });
     await client.request(read101);
     assert.deepEqual(clock.slept, [1000]);
+    // The retry (the last start) waited out the pause on the pacer's clock.
+    assert.equal(startedAt.length, client.stats.requests);
+    assert.equal(throttledAt.length, 1);
+    const retryStart = startedAt[startedAt.length - 1]!;
+    assert.ok(retryStart >= throttledAt[0]! + 1000, `the retry started ${retryStart - throttledAt[0]!} ms after the 429`);
     const { started, throttledSignals, rateCuts } = pacer.stats;
     assert.deepEqual({ started, throttledSignals, rateCuts }, { started: client.stats.requests, throttledSignals: 1, rateCuts: 1 });
   });

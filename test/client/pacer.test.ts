@@ -350,9 +350,32 @@ describe("request pacer: configuration", () => {
     });
   });
 
-  it("defaults to 95% of emnify's documented limit and 8 requests in flight", () => {
-    assert.deepEqual(EMNIFY_DOCUMENTED_LIMIT, { requests: 2000, windowMs: 300_000 });
-    assert.deepEqual(DEFAULT_PACER_OPTIONS, { requests: 1900, windowMs: 300_000, maxConcurrency: 8 });
+  it("by default starts 95% of emnify's documented 2,000 per 5 minutes, the next when the oldest leaves the window", async () => {
+    const clock = new FakeClock();
+    // A start rate out of the way, so that only the window decides.
+    const pacer = new RequestPacer({ ...DEFAULT_PACER_OPTIONS, startRate: 1e9 }, clock);
+    const startedAt: number[] = [];
+    const all = instantTasks(pacer, clock, 1901, startedAt);
+    await clock.advanceTo(EMNIFY_DOCUMENTED_LIMIT.windowMs - 1);
+    assert.equal(startedAt.length, 1900);
+    await clock.advanceTo(EMNIFY_DOCUMENTED_LIMIT.windowMs);
+    assert.equal(startedAt.length, 1901);
+    assert.equal(startedAt[1900], EMNIFY_DOCUMENTED_LIMIT.windowMs);
+    await Promise.all(all);
+  });
+
+  it("by default runs at most 8 requests at once", async () => {
+    const clock = new FakeClock();
+    const pacer = new RequestPacer({ ...DEFAULT_PACER_OPTIONS, startRate: 1e9 }, clock);
+    const started: string[] = [];
+    const held = Array.from({ length: 9 }, (_, i) => heldTask(pacer, started, `t${i}`));
+    await clock.advanceTo(1000);
+    assert.equal(started.length, 8);
+    held[0]!.release();
+    await clock.advanceTo(2000);
+    assert.deepEqual(started, held.map((_, i) => `t${i}`));
+    for (const h of held) h.release();
+    await Promise.all(held.map((h) => h.done));
   });
 
   it("shares one pacer per API origin across the process", () => {

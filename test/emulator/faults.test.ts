@@ -108,9 +108,9 @@ describe("emulator fault injection", () => {
       const hung = call(emulator, "GET", MY, { signal: AbortSignal.timeout(300) });
       await assert.rejects(hung, { name: "TimeoutError" });
       assert.deepEqual(emulator.requests.map((r) => [r.status, r.fault]), [[0, "timeout"]]);
-      const started = Date.now();
+      // The hung request is never answered: a stop() that waited for it would never return (and
+      // mocha's timeout would fail the test). No elapsed-time bound.
       await emulator.stop();
-      assert.ok(Date.now() - started < 500, `stop() took ${Date.now() - started} ms`);
     } finally {
       await emulator.stop();
     }

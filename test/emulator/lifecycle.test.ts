@@ -32,9 +32,9 @@ describe("emulator lifecycle", () => {
     const delayed = call(emulator, "GET", "/api/v1/organisation/my").catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const started = Date.now();
+    // The delayed answer is due in 60 s, past mocha's timeout: a stop() that waited for it, or for
+    // the half-sent body, would fail the test. No elapsed-time bound.
     await emulator.stop();
-    assert.ok(Date.now() - started < 500, `stop() took ${Date.now() - started} ms`);
     await closed;
     assert.equal(((await delayed) as Error).name, "TypeError");
     await emulator.stop(); // a second stop is harmless

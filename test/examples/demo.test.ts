@@ -11,15 +11,9 @@ import { DEMO_APPLICATION_TOKEN } from "pulumi-emnify/emulator";
 import { runNodeScript, type ScriptRun } from "../../tools/engine/nodeScript";
 import { REPO_ROOT } from "../../tools/examples/exampleStack";
 
-interface DemoRun extends ScriptRun {
-  ms: number;
-}
-
 /** The built demo, with a developer's own emnify and Pulumi settings removed from its environment. */
-async function runDemo(): Promise<DemoRun> {
-  const started = Date.now();
-  const run = await runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), ["--engine", "stand-in"], { cwd: REPO_ROOT });
-  return { ...run, ms: Date.now() - started };
+function runDemo(): Promise<ScriptRun> {
+  return runNodeScript(path.join(REPO_ROOT, "dist", "scripts", "demo.js"), ["--engine", "stand-in"], { cwd: REPO_ROOT });
 }
 
 function isRunning(pid: number): boolean {
@@ -32,7 +26,7 @@ function isRunning(pid: number): boolean {
 }
 
 describe("npm run demo", () => {
-  let run: DemoRun;
+  let run: ScriptRun;
 
   before(async function () {
     this.timeout(60_000);
@@ -111,11 +105,10 @@ describe("npm run demo", () => {
     assert.ok(!output.includes("\u001b["), "no ANSI escape codes");
   });
 
-  it("leaves no provider host running, and takes well under a minute", () => {
+  it("leaves no provider host running", () => {
     const pid = Number(/host pid (\d+)/.exec(run.stdout)?.[1]);
     assert.ok(pid > 0);
     assert.equal(isRunning(pid), false);
-    assert.ok(run.ms < 50_000, `took ${run.ms} ms`);
   });
 });
 

@@ -1,8 +1,7 @@
 /**
  * examples/multi-org, run the way `pulumi up` runs it, against an emulator holding the
  * organisations of orgs.yaml: most already as declared, every third one differing (the demo's
- * starting point, tools/demoScenario.ts). The `it`s of the lifecycle block are steps of one
- * stack's history and run in order.
+ * starting point, tools/demoScenario.ts). Each test starts from that point itself.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,7 +9,7 @@ import * as path from "node:path";
 import { loadOrganisationsFile } from "pulumi-emnify";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
 import { DemoOrganisation, demoOrganisations } from "../../tools/demoScenario";
-import { ProgramRunError, StateFile, makeTempDir, runProgramUnderMocks } from "../../tools/engine";
+import { ProgramRunError, makeTempDir, runProgramUnderMocks } from "../../tools/engine";
 import { ExampleStack, REPO_ROOT, sourcePath, startExampleStack } from "../../tools/examples/exampleStack";
 
 const PROGRAM = "dist/examples/multi-org/index.js";
@@ -58,23 +57,40 @@ async function hostSays(stack: ExampleStack, line: string): Promise<void> {
 }
 
 describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
+  // Every test sets up what it needs (its own emulator, host and state), so one failure does not
+  // make the others fail.
   const organisations = demoOrganisations(loadOrganisationsFile(ORGS_FILE));
-  let emulator: EmnifyEmulator;
-  let stack: ExampleStack;
-  let stateAfterFirstRun: StateFile;
+  let running: { emulator: EmnifyEmulator; stacks: ExampleStack[] }[] = [];
 
-  before(async function () {
+  /** An emulator seeded with orgs.yaml's organisations (the demo's starting point) and a stack on it. */
+  async function freshStack(): Promise<{ emulator: EmnifyEmulator; stack: ExampleStack }> {
+    const emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) });
+    const entry = { emulator, stacks: [] as ExampleStack[] };
+    running.push(entry);
+    const stack = await startExampleStack({ program: PROGRAM, project: "pulumi-emnify", stack: "dev", config: stackConfig(emulator), secretConfigKeys: SECRET_KEYS });
+    entry.stacks.push(stack);
+    return { emulator, stack };
+  }
+
+  /** A stack after its first `pulumi up` adopted every organisation; the emulator's requests cleared. */
+  async function adoptedStack(): Promise<{ emulator: EmnifyEmulator; stack: ExampleStack }> {
+    const fresh = await freshStack();
+    assert.deepEqual((await fresh.stack.engine.up(fresh.stack.resources)).failed, [], "the first up");
+    fresh.emulator.clearRequests();
+    return fresh;
+  }
+
+  afterEach(async () => {
+    for (const { emulator, stacks } of running.splice(0)) {
+      for (const stack of stacks) await stack.stop();
+      await emulator.stop();
+    }
+    running = [];
+  });
+
+  it("declares one BillingConfig per entry of orgs.yaml, named as the file names them", async function () {
     this.timeout(60_000);
-    emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) });
-    stack = await startExampleStack({ program: PROGRAM, project: "pulumi-emnify", stack: "dev", config: stackConfig(emulator), secretConfigKeys: SECRET_KEYS });
-  });
-
-  after(async () => {
-    await stack?.stop();
-    await emulator?.stop();
-  });
-
-  it("declares one BillingConfig per entry of orgs.yaml, named as the file names them", () => {
+    const { stack } = await freshStack();
     assert.deepEqual(
       stack.resources.map((r) => r.name).sort(),
       organisations.map((o) => o.entry.name).sort(),
@@ -84,7 +100,8 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
   });
 
   it("the first run adopts every organisation: one GET where emnify already matches, GET PATCH GET where it differs", async function () {
-    this.timeout(30_000);
+    this.timeout(60_000);
+    const { emulator, stack } = await freshStack();
     const result = await stack.engine.up(stack.resources);
     assert.deepEqual(result.failed, []);
     assert.deepEqual(new Set(result.steps.map((s) => s.op)), new Set(["create"]));
@@ -95,19 +112,19 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     }
     assert.equal(emulator.count({ path: "/api/v1/authenticate" }), 1);
     assert.equal(emulator.requests.length, 1 + 5 * 1 + 3 * 3);
-    stateAfterFirstRun = stack.engine.state();
   });
 
   it("a second `pulumi up`, with a fresh program run and a fresh provider host, changes nothing and makes no API call", async function () {
-    this.timeout(60_000);
-    emulator.clearRequests();
+    this.timeout(90_000);
+    const { emulator, stack } = await adoptedStack();
+    await stack.stop();
     const second = await startExampleStack({
       program: PROGRAM,
       project: "pulumi-emnify",
       stack: "dev",
       config: stackConfig(emulator),
       secretConfigKeys: SECRET_KEYS,
-      state: stateAfterFirstRun,
+      state: stack.engine.state(),
     });
     try {
       const result = await second.engine.up(second.resources);
@@ -120,7 +137,8 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
   });
 
   it("removing entries from orgs.yaml restores the organisation with restoreOnDelete and releases the other untouched", async function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
+    const { emulator, stack } = await adoptedStack();
     // agrisense-fr (restoreOnDelete: true) was adopted with a PATCH, so it has originals to restore;
     // acme-logistics (restoreOnDelete unset) is released as it is.
     const agrisense = organisations.find((o) => o.entry.name === "agrisense-fr")!;
@@ -155,8 +173,9 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
 
   it("a bad orgs.yaml stops the program before any API call, naming the file, the entry and the field", async function () {
     this.timeout(60_000);
+    const emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) });
+    running.push({ emulator, stacks: [] });
     const bad = editedOrgsFile((text) => text.replace("  - id: 5\n", "  - id: 4711\n    vatRate: { id: '1' }\n"));
-    emulator.clearRequests();
     await assert.rejects(
       runProgramUnderMocks({ projectDir: REPO_ROOT, program: PROGRAM, project: "pulumi-emnify", stack: "dev", config: stackConfig(emulator, bad), secretConfigKeys: SECRET_KEYS }),
       (error: unknown) => {
