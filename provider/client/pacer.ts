@@ -235,8 +235,8 @@ export class RequestPacer {
         return;
       }
       if (this.ledger?.usable === true) {
-        this.credits[0]!.left -= 1;
-        if (this.credits[0]!.left === 0) this.credits.shift();
+        this.credits[0].left -= 1;
+        if (this.credits[0].left === 0) this.credits.shift();
       }
       // The rate's schedule (GCRA): each start moves the next one an interval on from its own
       // theoretical time, or from now when the pacer was idle; nextOpening allows a start up to
@@ -260,11 +260,11 @@ export class RequestPacer {
       // pump() hears about.
       const mustLeave = inWindow - this.options.requests + 1;
       if (mustLeave > this.finished.length) return "when a request finishes";
-      at = Math.max(at, this.finished[mustLeave - 1]! + this.options.windowMs);
+      at = Math.max(at, this.finished[mustLeave - 1] + this.options.windowMs);
     }
     if (at > now || this.ledger?.usable !== true) return at;
     if (now < this.ledgerFullUntil) return this.ledgerFullUntil;
-    while (this.credits.length > 0 && now >= this.credits[0]!.lapseAt) this.credits.shift();
+    while (this.credits.length > 0 && now >= this.credits[0].lapseAt) this.credits.shift();
     const left = this.credits.reduce((sum, c) => sum + c.left, 0);
     // Ask for the next batch while half of this one is left, so that pacing never waits for the lock.
     const batch = this.batchSize(now);
@@ -316,7 +316,7 @@ export class RequestPacer {
   private forget(now: number): void {
     const cutoff = now - this.options.windowMs;
     let drop = 0;
-    while (drop < this.finished.length && this.finished[drop]! <= cutoff) drop += 1;
+    while (drop < this.finished.length && this.finished[drop] <= cutoff) drop += 1;
     if (drop > 0) this.finished.splice(0, drop);
   }
 }

@@ -104,7 +104,7 @@ export class AdaptiveRate {
 
   private forget(now: number): void {
     let drop = 0;
-    while (drop < this.starts.length && this.starts[drop]! < now - MEASURE_MS) drop += 1;
+    while (drop < this.starts.length && this.starts[drop] < now - MEASURE_MS) drop += 1;
     if (drop > 0) this.starts.splice(0, drop);
   }
 }

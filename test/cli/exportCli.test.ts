@@ -358,7 +358,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       const arrivals = emulator.requests.map((r) => r.at).sort((a, b) => a - b);
       assert.ok(arrivals.length >= 32, `${arrivals.length} requests`);
       for (let i = 0; i + 9 < arrivals.length; i += 1) {
-        assert.ok(arrivals[i + 9]! - arrivals[i]! >= 1000, `requests ${i + 1} to ${i + 10} arrived within ${arrivals[i + 9]! - arrivals[i]!} ms`);
+        assert.ok(arrivals[i + 9] - arrivals[i] >= 1000, `requests ${i + 1} to ${i + 10} arrived within ${arrivals[i + 9] - arrivals[i]} ms`);
       }
     });
   });

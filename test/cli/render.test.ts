@@ -41,8 +41,8 @@ const HEADER = ["first line", "  second line"];
 
 describe("export: the document and its renderers", () => {
   it("keeps what the API holds, references as { id } only, invoiceIssuerInfo even when null, and drops empty fields", () => {
-    assert.deepEqual(heldValues(FETCHED[2]!.live, true), { invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 } });
-    assert.deepEqual(heldValues(FETCHED[1]!.live, true), {
+    assert.deepEqual(heldValues(FETCHED[2].live, true), { invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 } });
+    assert.deepEqual(heldValues(FETCHED[1].live, true), {
       vatin: "DE111",
       invoiceIssuerInfo: null,
       chargingModel: { id: 1 },
@@ -52,8 +52,8 @@ describe("export: the document and its renderers", () => {
   });
 
   it("writes payment data only when asked to, and counts the organisations whose payment data it left out", () => {
-    assert.equal(heldValues(FETCHED[0]!.live, false).paymentData, undefined);
-    assert.deepEqual(heldValues(FETCHED[0]!.live, true).paymentData, { iban: "DE02120300000000202051", holder: "Acme" });
+    assert.equal(heldValues(FETCHED[0].live, false).paymentData, undefined);
+    assert.deepEqual(heldValues(FETCHED[0].live, true).paymentData, { iban: "DE02120300000000202051", holder: "Acme" });
     assert.equal(document(false).paymentDataLeftOut, 1);
     assert.equal(document(true).paymentDataLeftOut, 0);
   });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
-import { RegisteredResource, StateResource, preparePackedProject, repoRoot, revealResource, runProgramUnderMocks } from "../../tools/engine";
+import { RegisteredResource, preparePackedProject, repoRoot, revealResource, runProgramUnderMocks } from "../../tools/engine";
 import { makeTempDir } from "../../tools/engine/tempDirs";
 import { startExampleStack } from "../../tools/examples/exampleStack";
 import { pulumiTypeScriptProgram } from "../../tools/examples/pulumiTypeScript";
@@ -75,7 +75,7 @@ describe("export → multi-org program → pulumi up: the adoption round trip", 
       // Nothing changed on the API, and the state holds what the API holds.
       for (const [orgId, config] of before) assert.deepEqual(emulator.billingConfig(orgId), config);
       const state = stack.engine.state();
-      for (const resource of state.resources as StateResource[]) {
+      for (const resource of state.resources) {
         const outputs = revealResource(resource).outputs;
         const orgId = outputs.orgId as number;
         const expected = expectedArgs(orgId, before.get(orgId)!, true);

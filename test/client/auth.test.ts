@@ -14,7 +14,7 @@ describe("reading a JWT's expiry", () => {
 
   it("decodes base64url payloads, including the characters plain base64 spells differently", () => {
     const jwt = jwtWith({ sub: "~~~", exp: 2_000_000_000 });
-    assert.match(jwt.split(".")[1]!, /-/, "the payload uses a character plain base64 spells '+'");
+    assert.match(jwt.split(".")[1], /-/, "the payload uses a character plain base64 spells '+'");
     assert.equal(jwtExpiry(jwt), 2_000_000_000_000);
   });
 

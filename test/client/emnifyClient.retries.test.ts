@@ -51,9 +51,9 @@ describe("EmnifyClient retries (against the emulator)", () => {
 
   for (const { name, fault } of transientFaults) {
     it(`retries after ${name} and then succeeds`, async () => {
-      emu.injectFault({ ...fault, method: "GET", path: BILLING_101, times: 1 } as FaultRule);
+      emu.injectFault({ ...fault, method: "GET", path: BILLING_101, times: 1 });
       const client = clientFor(emu, { timeoutMs: 1000 });
-      const config = (await client.request(read101)) as { id: number; vatin: string | null };
+      const config = await client.request<{ id: number; vatin: string | null }>(read101);
       assert.equal(config.id, emu.billingConfig(101).id);
       assert.equal(config.vatin, emu.billingConfig(101).vatin ?? null);
       assert.equal(emu.count({ method: "GET", path: BILLING_101 }), 2);
@@ -200,8 +200,8 @@ describe("EmnifyClient retries (against the emulator)", () => {
     // The retry (the last start) waited out the pause on the pacer's clock.
     assert.equal(startedAt.length, client.stats.requests);
     assert.equal(throttledAt.length, 1);
-    const retryStart = startedAt[startedAt.length - 1]!;
-    assert.ok(retryStart >= throttledAt[0]! + 1000, `the retry started ${retryStart - throttledAt[0]!} ms after the 429`);
+    const retryStart = startedAt[startedAt.length - 1];
+    assert.ok(retryStart >= throttledAt[0] + 1000, `the retry started ${retryStart - throttledAt[0]} ms after the 429`);
     const { started, throttledSignals, rateCuts } = pacer.stats;
     assert.deepEqual({ started, throttledSignals, rateCuts }, { started: client.stats.requests, throttledSignals: 1, rateCuts: 1 });
   });

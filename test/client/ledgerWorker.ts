@@ -8,7 +8,7 @@ import { RateLedger } from "../../provider/client/rateLedger";
 
 async function main(): Promise<void> {
   const [file, limit, attempts] = process.argv.slice(2);
-  const ledger = new RateLedger(file!, (line) => process.stderr.write(`${line}\n`));
+  const ledger = new RateLedger(file, (line) => process.stderr.write(`${line}\n`));
   let granted = 0;
   for (let i = 0; i < Number(attempts); i += 1) granted += (await ledger.reserve(1, Number(limit), 60_000))?.granted ?? 0;
   process.stdout.write(`${granted}\n`);

@@ -86,11 +86,11 @@ describe("request pacer: sliding window", () => {
     const clock = new FakeClock();
     const pacer = windowOnly({ requests: 2, windowMs: 1000, maxConcurrency: 100 }, clock);
     const startedAt: number[] = [];
-    instantTasks(pacer, clock, 1, startedAt);
+    void instantTasks(pacer, clock, 1, startedAt);
     await clock.advanceTo(600);
-    instantTasks(pacer, clock, 1, startedAt);
+    void instantTasks(pacer, clock, 1, startedAt);
     await clock.advanceTo(800);
-    instantTasks(pacer, clock, 2, startedAt);
+    void instantTasks(pacer, clock, 2, startedAt);
     await clock.advanceTo(2000);
     assert.deepEqual(startedAt, [0, 600, 1000, 1600]);
   });
@@ -99,9 +99,9 @@ describe("request pacer: sliding window", () => {
     const clock = new FakeClock();
     const pacer = windowOnly({ requests: 1, windowMs: 1000, maxConcurrency: 100 }, clock);
     const startedAt: number[] = [];
-    instantTasks(pacer, clock, 1, startedAt);
+    void instantTasks(pacer, clock, 1, startedAt);
     await clock.advanceTo(250);
-    instantTasks(pacer, clock, 3, startedAt);
+    void instantTasks(pacer, clock, 3, startedAt);
     await settle();
     assert.deepEqual(clock.sleeps, [750]);
     await clock.advanceTo(3000);
@@ -144,7 +144,7 @@ describe("request pacer: concurrency", () => {
     const tasks = ["a", "b", "c", "d"].map((name) => heldTask(pacer, started, name));
     await settle();
     assert.deepEqual(started, ["a", "b"]);
-    tasks[1]!.release();
+    tasks[1].release();
     await settle();
     assert.deepEqual(started, ["a", "b", "c"]);
     for (const t of tasks) t.release();
@@ -196,9 +196,9 @@ describe("request pacer: the short-term rate", () => {
     await clock.advanceTo(4000);
     // 10 × 2^t requests per second: about 14, 29, 58 and 115 in seconds 0 to 3 (the integral).
     const counts = perSecond(startedAt, 4);
-    assert.ok(counts[0]! >= 13 && counts[0]! <= 16, `first second: ${counts[0]}`);
+    assert.ok(counts[0] >= 13 && counts[0] <= 16, `first second: ${counts[0]}`);
     for (let s = 1; s < 4; s += 1) {
-      const ratio = counts[s]! / counts[s - 1]!;
+      const ratio = counts[s] / counts[s - 1];
       assert.ok(ratio > 1.7 && ratio < 2.4, `second ${s}: ${counts[s]} after ${counts[s - 1]}`);
     }
     assert.ok(startedAt.length < 250, "no burst: far fewer than the window's 1,900 in 4 s");
@@ -259,7 +259,7 @@ describe("request pacer: the short-term rate", () => {
     const startedAt: number[] = [];
     void instantTasks(pacer, clock, 100, startedAt);
     await clock.advanceTo(2500);
-    const gaps = startedAt.slice(1).map((t, i) => t - startedAt[i]!);
+    const gaps = startedAt.slice(1).map((t, i) => t - startedAt[i]);
     assert.ok(startedAt.length >= 6 && startedAt.length <= 8, `${startedAt.length} starts in 0.5 s at 14-15/s`);
     assert.ok(gaps.every((g) => g >= 1000 / 15 - 10), `gaps ${gaps.map((g) => g.toFixed(1)).join(", ")}`);
   });
@@ -293,7 +293,7 @@ describe("request pacer: the short-term rate", () => {
     const pacer = windowOnly({ requests: 100, windowMs: 1000, maxConcurrency: 8 }, clock);
     pacer.throttled(3000);
     const startedAt: number[] = [];
-    instantTasks(pacer, clock, 2, startedAt);
+    void instantTasks(pacer, clock, 2, startedAt);
     await clock.advanceTo(2999);
     assert.deepEqual(startedAt, []);
     await clock.advanceTo(3000);
@@ -306,7 +306,7 @@ describe("request pacer: the short-term rate", () => {
     await feed(pacer, clock, 10, 0, 1000, []);
     pacer.throttled();
     const startedAt: number[] = [];
-    instantTasks(pacer, clock, 1, startedAt);
+    void instantTasks(pacer, clock, 1, startedAt);
     await clock.advanceTo(1000 + 1000 / 7 + 1);
     assert.equal(startedAt.length, 1, "started within one interval of the new 7/s");
   });
@@ -371,7 +371,7 @@ describe("request pacer: configuration", () => {
     const held = Array.from({ length: 9 }, (_, i) => heldTask(pacer, started, `t${i}`));
     await clock.advanceTo(1000);
     assert.equal(started.length, 8);
-    held[0]!.release();
+    held[0].release();
     await clock.advanceTo(2000);
     assert.deepEqual(started, held.map((_, i) => `t${i}`));
     for (const h of held) h.release();

@@ -41,7 +41,7 @@ describe("rate ledger: one budget per machine and API origin", () => {
     const runs = await Promise.all([1, 2].map(() => runNodeScript(worker, [file, "25", "40"], { cwd: dir })));
     assert.deepEqual(runs.map((r) => [r.status, r.stderr]), [[0, ""], [0, ""]]);
     const granted = runs.map((r) => Number(r.stdout.trim()));
-    assert.equal(granted[0]! + granted[1]!, 25, `granted ${granted.join(" + ")}`);
+    assert.equal(granted[0] + granted[1], 25, `granted ${granted.join(" + ")}`);
   });
 
   it("holds only counts and times, under a hashed name: no credential, organisation, path or endpoint", async function () {
@@ -87,7 +87,7 @@ describe("rate ledger: one budget per machine and API origin", () => {
     writeFileSync(file, JSON.stringify({ v: 1, reservations: [[1, -3]] }));
     const lines: string[] = [];
     assert.equal(await new RateLedger(file, quiet(lines)).reserve(1, 10, 60_000), undefined);
-    assert.match(lines[0]!, /cannot be used \(its content is not a rate ledger\)/);
+    assert.match(lines[0], /cannot be used \(its content is not a rate ledger\)/);
   });
 
   it("falls back when another process holds the lock for more than 2 seconds", async function () {
@@ -99,7 +99,7 @@ describe("rate ledger: one budget per machine and API origin", () => {
       const t0 = Date.now();
       assert.equal(await new RateLedger(file, quiet(lines)).reserve(1, 10, 60_000), undefined);
       assert.ok(Date.now() - t0 >= 1500, `gave up after ${Date.now() - t0} ms`);
-      assert.match(lines[0]!, /cannot be used \(it stayed locked for more than 2 s\); this process paces its own requests/);
+      assert.match(lines[0], /cannot be used \(it stayed locked for more than 2 s\); this process paces its own requests/);
     } finally {
       await release();
     }

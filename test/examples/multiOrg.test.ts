@@ -143,7 +143,7 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     // acme-logistics (restoreOnDelete unset) is released as it is.
     const agrisense = organisations.find((o) => o.entry.name === "agrisense-fr")!;
     const withoutTwo = editedOrgsFile((text) =>
-      text.replace(/  - id: 2\n    name: acme-logistics\n.*\n/, "").replace(/  - id: 6\n    name: agrisense-fr\n(    .*\n)*/, ""),
+      text.replace(/ {2}- id: 2\n {4}name: acme-logistics\n.*\n/, "").replace(/ {2}- id: 6\n {4}name: agrisense-fr\n( {4}.*\n)*/, ""),
     );
     const resources = await runProgramUnderMocks({
       projectDir: REPO_ROOT,

@@ -61,5 +61,7 @@ export function runSample(source: string): void {
   });
   const requireFromRoot = createRequire(path.join(REPO_ROOT, "README.md"));
   const module = { exports: {} };
+  // The README's sample, compiled above, runs as a CommonJS module would.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   new Function("require", "module", "exports", outputText)(requireFromRoot, module, module.exports);
 }

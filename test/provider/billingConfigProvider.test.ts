@@ -324,14 +324,14 @@ describe("BillingConfigProvider against the emulator", () => {
       const { checked, result } = await created({ orgId: 101, vatin: "A", chargingModel: { id: 1 }, paymentData: { method: "card" } });
       // The engine's refresh: Read, then Diff(olds = refreshed outputs, news = the inputs stored before).
       const first = await provider.read("101", result.outs);
-      assert.deepEqual(await provider.diff("101", first.props!, checked), { changes: false });
-      const second = await provider.read("101", first.props!);
-      assert.deepEqual(await provider.diff("101", second.props!, plainInputs(first.inputs!)), { changes: false });
+      assert.deepEqual(await provider.diff("101", first.props, checked), { changes: false });
+      const second = await provider.read("101", first.props);
+      assert.deepEqual(await provider.diff("101", second.props, plainInputs(first.inputs)), { changes: false });
       emu.setBillingConfig(101, { vatin: "DRIFTED" });
-      const third = await provider.read("101", second.props!);
-      assert.deepEqual(await provider.diff("101", third.props!, plainInputs(second.inputs!)), { changes: true });
-      const fourth = await provider.read("101", third.props!);
-      assert.deepEqual(await provider.diff("101", fourth.props!, plainInputs(third.inputs!)), { changes: false });
+      const third = await provider.read("101", second.props);
+      assert.deepEqual(await provider.diff("101", third.props, plainInputs(second.inputs)), { changes: true });
+      const fourth = await provider.read("101", third.props);
+      assert.deepEqual(await provider.diff("101", fourth.props, plainInputs(third.inputs)), { changes: false });
       assert.equal(fourth.inputs!.vatin, "DRIFTED");
     });
 

@@ -21,16 +21,16 @@ describe("real CLI: the benchmark mode (npm run bench -- --engine pulumi)", func
     const by = Object.fromEntries(result.commands.map((c) => [c.name, c]));
     assert.deepEqual(Object.keys(by), ["up", "up again", "refresh", "destroy"]);
     // 10 organisations: 8 differ (GET, PATCH, GET), 2 match (GET); 1 with restoreOnDelete.
-    assert.deepEqual([by.up!.calls, by.up!.minimum, by.up!.authenticate], [26, 26, 1]);
-    assert.deepEqual(by.up!.byMethod, { GET: 18, PATCH: 8 });
-    assert.deepEqual([by["up again"]!.calls, by["up again"]!.authenticate], [0, 0]);
+    assert.deepEqual([by.up.calls, by.up.minimum, by.up.authenticate], [26, 26, 1]);
+    assert.deepEqual(by.up.byMethod, { GET: 18, PATCH: 8 });
+    assert.deepEqual([by["up again"].calls, by["up again"].authenticate], [0, 0]);
     // The preview pass and the refresh each read every organisation, in a provider process of their own.
-    assert.deepEqual(by.refresh!.passes, [
+    assert.deepEqual(by.refresh.passes, [
       { calls: 10, authenticate: 1 },
       { calls: 10, authenticate: 1 },
     ]);
-    assert.deepEqual([by.destroy!.calls, by.destroy!.minimum, by.destroy!.authenticate], [1, 1, 1]);
-    assert.deepEqual(by.destroy!.byMethod, { PATCH: 1 });
+    assert.deepEqual([by.destroy.calls, by.destroy.minimum, by.destroy.authenticate], [1, 1, 1]);
+    assert.deepEqual(by.destroy.byMethod, { PATCH: 1 });
     for (const c of result.commands) {
       assert.equal(c.code, 0, c.command);
       assert.equal(c.calls, c.minimum, c.command);
@@ -41,7 +41,7 @@ describe("real CLI: the benchmark mode (npm run bench -- --engine pulumi)", func
   });
 
   it("measures the state per organisation and the process tree of each command by role", function () {
-    const up = result.commands[0]!;
+    const up = result.commands[0];
     assert.equal(up.stateResources, 10);
     assert.ok(up.stateBytes / 10 <= 6 * 1024, `${up.stateBytes / 10} bytes per organisation`);
     assert.ok(up.providerBytes !== undefined && up.providerBytes < 400, `__provider is ${up.providerBytes} bytes`);
@@ -60,7 +60,7 @@ describe("real CLI: the benchmark mode (npm run bench -- --engine pulumi)", func
     assert.ok(section.startsWith(CLI_BEGIN) && section.endsWith(CLI_END));
     for (const command of ["`pulumi up --yes`", "`pulumi refresh --yes`", "`pulumi destroy --yes`"]) assert.ok(section.includes(`| ${command} |`), command);
     assert.match(cliTextTable(result), /pulumi refresh --yes\s+20 \/ 20/);
-    const calls = cliTargets(result)[0]!;
+    const calls = cliTargets(result)[0];
     assert.equal(calls.met, true, calls.measured);
   });
 });

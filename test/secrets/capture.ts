@@ -46,7 +46,7 @@ function recordErrorOnce(ledger: SecretLedger, error: object, detail: string): v
 }
 
 function captureErrors(ledger: SecretLedger): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const errors = require("../../provider/client/errors") as Record<string, unknown>;
   for (const name of ["EmnifyError", "EmnifyApiError", "EmnifyAuthenticationError", "EmnifyNetworkError", "EmnifyResponseError", "EmnifyConfigurationError"]) {
     wrapClassExport(errors, name, (instance) => {
@@ -56,15 +56,15 @@ function captureErrors(ledger: SecretLedger): void {
 }
 
 function captureClientsAndEmulators(ledger: SecretLedger): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const client = require("../../provider/client/emnifyClient") as Record<string, unknown>;
   wrapClassExport(client, "EmnifyClient", (instance, args) => {
     if (!instance) ledger.token((args[0] as { applicationToken?: unknown } | undefined)?.applicationToken, "an EmnifyClient");
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const emulator = require("../../provider/emulator/server") as { EmnifyEmulator: { start: (options?: { accounts?: { applicationToken?: unknown }[] }) => Promise<unknown> }; startEmulator: unknown };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const defaults = require("../../provider/emulator/defaults") as { DEMO_APPLICATION_TOKEN: string };
   ledger.token(defaults.DEMO_APPLICATION_TOKEN, "the emulator's demo account");
   const start = emulator.EmnifyEmulator.start;
@@ -77,7 +77,7 @@ function captureClientsAndEmulators(ledger: SecretLedger): void {
 }
 
 function captureProvider(ledger: SecretLedger): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const provider = require("../../provider/billingConfigProvider") as Record<string, unknown>;
   wrapClassExport(provider, "BillingConfigPartialFailure", (instance) => {
     if (instance) recordErrorOnce(ledger, instance, "BillingConfigPartialFailure constructed in the test process");
@@ -113,7 +113,7 @@ function captureStderr(ledger: SecretLedger): void {
       // never let the capture break a write
     }
     return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stderr.write;
+  };
 }
 
 /** Sees every 'data' chunk a stream emits, without reading it or changing its mode. */
@@ -145,7 +145,7 @@ function tokensInEnvironment(ledger: SecretLedger, env: NodeJS.ProcessEnv | unde
 function captureChildren(ledger: SecretLedger, demoToken: string): void {
   const mutable = childProcess as unknown as Record<string, (...args: unknown[]) => childProcess.ChildProcess>;
   for (const name of ["spawn", "fork"] as const) {
-    const original = mutable[name]!;
+    const original = mutable[name];
     mutable[name] = function (this: unknown, ...args: unknown[]) {
       const child = original.apply(this, args);
       try {
@@ -181,7 +181,7 @@ export function installSuiteCapture(ledger: SecretLedger = secretLedger): void {
   if (installed) return;
   installed = true;
   ledger.enable();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { DEMO_APPLICATION_TOKEN } = require("../../provider/emulator/defaults") as { DEMO_APPLICATION_TOKEN: string };
   captureErrors(ledger);
   captureClientsAndEmulators(ledger);

@@ -46,7 +46,7 @@ function reachable(root: unknown): { path: string; value: unknown }[] {
     if (value === null || (typeof value !== "object" && typeof value !== "function") || seen.has(value) || depth > 12) return;
     seen.add(value);
     out.push({ path, value });
-    for (const key of Reflect.ownKeys(value as object)) {
+    for (const key of Reflect.ownKeys(value)) {
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       if (descriptor && "value" in descriptor) visit(descriptor.value, `${path}.${String(key)}`, depth + 1);
     }
