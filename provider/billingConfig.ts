@@ -182,7 +182,9 @@ type OutputProperties = { readonly [K in keyof BillingConfigOutputs]: pulumi.Out
  */
 function providerForThisInstall(): pulumi.dynamic.ResourceProvider {
   const reference = runtimeReference();
-  return reference === "pulumi-emnify/runtime" ? (dynamicProviderModule as pulumi.dynamic.ResourceProvider) : serializableProvider(reference);
+  return reference === "pulumi-emnify/runtime"
+    ? (dynamicProviderModule as pulumi.dynamic.ResourceProvider)
+    : serializableProvider(reference);
 }
 
 /**

@@ -75,7 +75,6 @@ function describeMismatch(fields: FieldName[], inputs: Partial<CheckedInputs>, l
     .join(", ");
 }
 
-
 /** The options a provider needs besides the API. */
 export interface ProviderOptions {
   log?: Logger;
@@ -129,7 +128,11 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
 
   /** Adds the stored-config hint to a rejected token, when the token came from the stack config. */
   private explainRejectedToken(error: unknown, command: "refresh" | "destroy"): unknown {
-    if (error instanceof EmnifyAuthenticationError && !(error instanceof EmnifyStoredTokenRejectedError) && this.tokenSource() === "stack config") {
+    if (
+      error instanceof EmnifyAuthenticationError &&
+      !(error instanceof EmnifyStoredTokenRejectedError) &&
+      this.tokenSource() === "stack config"
+    ) {
       return new EmnifyStoredTokenRejectedError(error, command);
     }
     return error;
@@ -142,7 +145,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
     const declared = news as Partial<CheckedInputs>;
-    if ((news.orgId) === UNKNOWN_VALUE || declared.orgId !== olds.orgId) {
+    if (news.orgId === UNKNOWN_VALUE || declared.orgId !== olds.orgId) {
       return { changes: true, replaces: ["orgId"], deleteBeforeReplace: false };
     }
     const live = liveFromState(olds).values;
@@ -181,14 +184,21 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     const adoptedOriginal: Partial<FieldValues> = {};
     for (const name of managedFields) {
       (adoptedOriginal as Record<string, unknown>)[name] = stored.managedFields.includes(name)
-        ? stored.adoptedOriginal[name] ?? null
+        ? (stored.adoptedOriginal[name] ?? null)
         : last.values[name];
     }
     for (const released of stored.managedFields.filter((f) => !managedFields.includes(f))) {
       this.log(`organisation ${declared.orgId}: ${released} is no longer declared; released at its current value`);
     }
     this.claims.set(declared.orgId, stored.adoptionId ?? UNNAMED_ADOPTION);
-    const state = await this.apply(declared, last, { managedFields, adoptedOriginal, adoptionId: stored.adoptionId }, "updating", news.__provider, id);
+    const state = await this.apply(
+      declared,
+      last,
+      { managedFields, adoptedOriginal, adoptionId: stored.adoptionId },
+      "updating",
+      news.__provider,
+      id,
+    );
     return { outs: state };
   }
 
@@ -218,7 +228,9 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     }
     const claimedBy = this.claims.get(orgId);
     if (claimedBy !== undefined && claimedBy !== stored.adoptionId) {
-      this.log(`organisation ${orgId}: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)`);
+      this.log(
+        `organisation ${orgId}: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)`,
+      );
       return;
     }
     const { body, skipped } = restoreBody(stored.managedFields, stored.adoptedOriginal);
@@ -280,7 +292,12 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     // The host adds `__provider` to successful results only; a partial state without it would
     // leave refresh and destroy unable to load the provider from the stored outputs.
     const partial = (message: string, live: LiveBillingConfig, cause?: unknown) =>
-      new BillingConfigPartialFailure(message, id, { ...stateOf(live), __provider: providerText }, cause === undefined ? undefined : { cause });
+      new BillingConfigPartialFailure(
+        message,
+        id,
+        { ...stateOf(live), __provider: providerText },
+        cause === undefined ? undefined : { cause },
+      );
     if (declared.paymentData !== undefined && !isComparablePaymentData(current.values.paymentData)) {
       // Its value stays out of the message: payment data is secret, whatever its shape.
       throw new EmnifyError(
@@ -336,7 +353,12 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
  * Payment data goes in as an explicit secret: the host cannot mark secrets, and the engine would
  * otherwise only copy the mark from stored inputs that hold payment data.
  */
-export function inputsFromLive(orgId: number, restoreOnDelete: boolean, managedFields: FieldName[], live: FieldValues): Record<string, unknown> {
+export function inputsFromLive(
+  orgId: number,
+  restoreOnDelete: boolean,
+  managedFields: FieldName[],
+  live: FieldValues,
+): Record<string, unknown> {
   const inputs: Record<string, unknown> = { orgId, restoreOnDelete };
   for (const name of managedFields) {
     const value = live[name];

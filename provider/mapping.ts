@@ -3,7 +3,18 @@
  * No I/O here: the provider decides what to do, these functions say what differs and how it is
  * written on each side.
  */
-import { FIELDS, FieldName, FieldSpec, FieldValues, Reference, UNKNOWN_VALUE, asDeclared, fieldSpec, isFieldName, isNullable } from "./fields";
+import {
+  FIELDS,
+  FieldName,
+  FieldSpec,
+  FieldValues,
+  Reference,
+  UNKNOWN_VALUE,
+  asDeclared,
+  fieldSpec,
+  isFieldName,
+  isNullable,
+} from "./fields";
 import { ApiBillingConfig, CheckedInputs } from "./schemas";
 
 /** What GET billing_config says, normalised. */
@@ -214,7 +225,10 @@ export function readStoredState(props: Record<string, unknown>): {
  * that the API cannot set to null (a reference, VAT id, payment data) cannot be restored: it is
  * listed in `skipped` so the caller can say so.
  */
-export function restoreBody(managedFields: FieldName[], original: Partial<FieldValues>): {
+export function restoreBody(
+  managedFields: FieldName[],
+  original: Partial<FieldValues>,
+): {
   body: Record<string, unknown>;
   skipped: FieldName[];
 } {

@@ -119,7 +119,10 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
       if (firstWithName !== undefined) problems.push(`${file}: ${where}: name ${resourceName} is used twice (also orgs[${firstWithName}])`);
       else seenNames.set(resourceName, index);
     }
-    entries.push({ name: typeof resourceName === "string" ? resourceName : JSON.stringify(resourceName), args: inputs as unknown as CheckedInputs });
+    entries.push({
+      name: typeof resourceName === "string" ? resourceName : JSON.stringify(resourceName),
+      args: inputs as unknown as CheckedInputs,
+    });
   });
   if (problems.length > 0) throw new OrganisationsFileError(problems);
   return entries;

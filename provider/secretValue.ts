@@ -21,5 +21,7 @@ export function asRpcSecret(value: unknown): RpcSecret {
 }
 
 export function isRpcSecret(value: unknown): value is RpcSecret {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG && "value" in value;
+  return (
+    typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG && "value" in value
+  );
 }

@@ -126,7 +126,8 @@ export function resolveSettings(config: ConfigLookup | undefined, env: NodeJS.Pr
   const get = (setting: Setting) => lookup(setting, config, env)?.value;
   const endpoint = validateEndpoint(get(SETTINGS.endpoint) ?? DEFAULT_ENDPOINT, reader);
   const timeoutRaw = get(SETTINGS.timeoutSeconds);
-  const timeoutSeconds = timeoutRaw === undefined ? DEFAULT_TIMEOUT_SECONDS : positiveNumber(nameOf(SETTINGS.timeoutSeconds, reader), timeoutRaw, false);
+  const timeoutSeconds =
+    timeoutRaw === undefined ? DEFAULT_TIMEOUT_SECONDS : positiveNumber(nameOf(SETTINGS.timeoutSeconds, reader), timeoutRaw, false);
   const maxAttemptsRaw = get(SETTINGS.maxAttempts);
   const maxAttempts = maxAttemptsRaw === undefined ? undefined : positiveNumber(nameOf(SETTINGS.maxAttempts, reader), maxAttemptsRaw, true);
   const rateLimit = parseRateLimit(get(SETTINGS.rateLimit) ?? DEFAULT_RATE_LIMIT, nameOf(SETTINGS.rateLimit, reader));

@@ -56,7 +56,7 @@ function intro(term: Terminal, engine: Engine): void {
     term.line(`${style.bold("engine: the real pulumi CLI")} v${engine.cli.version}, running the repository's root project.`);
   } else {
     term.line(`${style.bold("engine: the stand-in")} (${engine.why}): this script drives Pulumi's own dynamic-provider host`);
-    term.line("the way `pulumi up` drives it, and prints in the shape of Pulumi's output (see \"what ran\" at the end).");
+    term.line('the way `pulumi up` drives it, and prints in the shape of Pulumi\'s output (see "what ran" at the end).');
   }
   term.line();
 }
@@ -103,7 +103,8 @@ async function startEmulator(term: Terminal, session: DemoSession, organisations
   return term.step(
     "starting the emnify emulator",
     async () => (session.emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) })),
-    (emu) => `${emu.url}, ${organisations.length} organisations (${organisations.length - differing} as in orgs.yaml, ${differing} differing)`,
+    (emu) =>
+      `${emu.url}, ${organisations.length} organisations (${organisations.length - differing} as in orgs.yaml, ${differing} differing)`,
   );
 }
 
@@ -113,7 +114,13 @@ async function standInStory(term: Terminal, session: DemoSession, organisations:
   const stack = await term.step(
     "running examples/multi-org under Pulumi's mocks and starting Pulumi's dynamic-provider host",
     async () =>
-      (session.stack = await startExampleStack({ program: PROGRAM, project: PROJECT, stack: STACK, config, secretConfigKeys: ["emnify:applicationToken"] })),
+      (session.stack = await startExampleStack({
+        program: PROGRAM,
+        project: PROJECT,
+        stack: STACK,
+        config,
+        secretConfigKeys: ["emnify:applicationToken"],
+      })),
     (s) => `${s.resources.length} BillingConfig resources, host pid ${s.host.pid}`,
   );
   const ctx: DemoContext = { term, emulator, stack, organisations, stackName: STACK };
@@ -136,10 +143,13 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (!["auto", "pulumi", "stand-in"].includes(values.engine)) throw new Error(`--engine must be auto, pulumi or stand-in, got ${values.engine}`);
+  if (!["auto", "pulumi", "stand-in"].includes(values.engine))
+    throw new Error(`--engine must be auto, pulumi or stand-in, got ${values.engine}`);
   const engine = chooseEngine(values.engine);
   const session = new DemoSession();
-  session.exitOnSignals((signal) => term.line(`\n${style.red(`interrupted (${signal})`)}: stopping the emulator and what the demo started`));
+  session.exitOnSignals((signal) =>
+    term.line(`\n${style.red(`interrupted (${signal})`)}: stopping the emulator and what the demo started`),
+  );
   const started = Date.now();
   intro(term, engine);
   try {
@@ -156,7 +166,11 @@ async function main(): Promise<void> {
     else whatRan(term);
     runForReal(term);
     term.line();
-    term.line(style.green(`demo finished (${engine.kind === "pulumi" ? "the real pulumi CLI" : "the engine stand-in"}): every step did what it printed.`));
+    term.line(
+      style.green(
+        `demo finished (${engine.kind === "pulumi" ? "the real pulumi CLI" : "the engine stand-in"}): every step did what it printed.`,
+      ),
+    );
   } finally {
     await session.close();
   }

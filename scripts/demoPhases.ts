@@ -132,13 +132,15 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
     const inputs = stack.resources.find((r) => r.name === organisation.entry.name)!.inputs;
     const changes = fieldChanges(current, liveValues(inputs), declaredFieldNames(inputs));
     const info =
-      changes.length === 0 ? `adopts org ${orgId}, already as declared` : `adopts org ${orgId}, changing ${changes.length} field${changes.length === 1 ? "" : "s"}`;
+      changes.length === 0
+        ? `adopts org ${orgId}, already as declared`
+        : `adopts org ${orgId}, changing ${changes.length} field${changes.length === 1 ? "" : "s"}`;
     term.line(resourceRow("+", organisation.entry.name, width, "create", info));
     for (const line of detailLines(changes)) term.line(line);
   }
   term.line();
   for (const line of resourceCounts([["+", plan.length, "to create"]])) term.line(line);
-  term.line(style.dim("    Pulumi's own preview says only \"create\": what adoption will find was read from the emulator for this demo."));
+  term.line(style.dim('    Pulumi\'s own preview says only "create": what adoption will find was read from the emulator for this demo.'));
 
   const { result, calls, ms } = await counting(ctx, () => stack.engine.up(stack.resources));
   failIfFailed(result);
@@ -149,7 +151,10 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
   for (const organisation of organisations) {
     const orgCalls = callsFor(calls, organisation.entry.args.orgId);
     const expected = organisation.differs ? "GET PATCH GET" : "GET";
-    expect(orgCalls.map((c) => c.method).join(" ") === expected, `${organisation.entry.name}: expected ${expected}, the API saw ${describeCalls(orgCalls)}`);
+    expect(
+      orgCalls.map((c) => c.method).join(" ") === expected,
+      `${organisation.entry.name}: expected ${expected}, the API saw ${describeCalls(orgCalls)}`,
+    );
     term.line(resourceRow("+", organisation.entry.name, width, "created", describeCalls(orgCalls)));
   }
   term.line();
@@ -185,11 +190,17 @@ export async function secondUp(ctx: DemoContext): Promise<PhaseResult> {
   term.heading(title);
   const { result, calls, ms } = await counting(ctx, async () => {
     const plan = await stack.engine.preview(stack.resources);
-    expect(plan.every((s) => s.op === "same"), `expected no changes, the plan has ${plan.filter((s) => s.op !== "same").length}`);
+    expect(
+      plan.every((s) => s.op === "same"),
+      `expected no changes, the plan has ${plan.filter((s) => s.op !== "same").length}`,
+    );
     return stack.engine.up(stack.resources);
   });
   failIfFailed(result);
-  expect(result.steps.every((s) => s.op === "same"), "expected every resource unchanged");
+  expect(
+    result.steps.every((s) => s.op === "same"),
+    "expected every resource unchanged",
+  );
   expect(calls.length === 0, `expected no API call, the emulator saw ${callTotals(calls)}`);
   term.line(`Previewing update (${ctx.stackName})`);
   term.line();
@@ -237,9 +248,16 @@ export async function refresh(ctx: DemoContext, drift: DemoDrift): Promise<Phase
     term.line(resourceRow("~", organisation.entry.name, width, "updated", diffTag(changes)));
     for (const line of detailLines(changes)) term.line(line);
   }
-  expect(calls.filter((c) => c.method === "GET").length === organisations.length, `expected one GET per organisation, the emulator saw ${callTotals(calls)}`);
+  expect(
+    calls.filter((c) => c.method === "GET").length === organisations.length,
+    `expected one GET per organisation, the emulator saw ${callTotals(calls)}`,
+  );
   term.line();
-  for (const line of resourceCounts([["~", changed, "updated"], [" ", organisations.length - changed, "unchanged"]])) term.line(line);
+  for (const line of resourceCounts([
+    ["~", changed, "updated"],
+    [" ", organisations.length - changed, "unchanged"],
+  ]))
+    term.line(line);
   footer(ctx, calls, ms);
   return { title, apiCalls: calls.length, ms };
 }
@@ -265,7 +283,11 @@ export async function previewFix(ctx: DemoContext, drift: DemoDrift): Promise<Ph
   }
   expect(calls.length === 0, `a preview must not call the API, the emulator saw ${callTotals(calls)}`);
   term.line();
-  for (const line of resourceCounts([["~", 1, "to update"], [" ", organisations.length - 1, "unchanged"]])) term.line(line);
+  for (const line of resourceCounts([
+    ["~", 1, "to update"],
+    [" ", organisations.length - 1, "unchanged"],
+  ]))
+    term.line(line);
   footer(ctx, calls, ms);
   return { title, apiCalls: calls.length, ms };
 }
@@ -282,7 +304,10 @@ export async function applyFix(ctx: DemoContext, drift: DemoDrift): Promise<Phas
   failIfFailed(result);
   const orgCalls = callsFor(calls, drift.entry.args.orgId);
   expect(orgCalls.map((c) => c.method).join(" ") === "PATCH GET", `expected PATCH GET, the API saw ${describeCalls(orgCalls)}`);
-  expect(calls.length === orgCalls.length, `expected calls for organisation ${drift.entry.args.orgId} only, the emulator saw ${callTotals(calls)}`);
+  expect(
+    calls.length === orgCalls.length,
+    `expected calls for organisation ${drift.entry.args.orgId} only, the emulator saw ${callTotals(calls)}`,
+  );
   const inputs = stack.resources.find((r) => r.name === drift.entry.name)!.inputs;
   const left = fieldChanges(emulatorValues(ctx, drift.entry.args.orgId), liveValues(inputs), declaredFieldNames(inputs));
   expect(left.length === 0, `emnify still differs after the update: ${left.map((c) => c.field).join(", ")}`);
@@ -291,7 +316,11 @@ export async function applyFix(ctx: DemoContext, drift: DemoDrift): Promise<Phas
   term.line(tableHeader(width, "Status", "API calls"));
   term.line(resourceRow("~", drift.entry.name, width, "updated", `${describeCalls(orgCalls)}  ${diffTag(changes)}`));
   term.line();
-  for (const line of resourceCounts([["~", 1, "updated"], [" ", organisations.length - 1, "unchanged"]])) term.line(line);
+  for (const line of resourceCounts([
+    ["~", 1, "updated"],
+    [" ", organisations.length - 1, "unchanged"],
+  ]))
+    term.line(line);
   footer(ctx, calls, ms);
   return { title, apiCalls: calls.length, ms };
 }

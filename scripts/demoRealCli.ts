@@ -118,9 +118,14 @@ export async function runRealCliDemo(ctx: RealCliDemoContext): Promise<PhaseResu
   );
   const phases: PhaseResult[] = [];
 
-  const preview = await pulumiStep(ctx, runner, stack, "pulumi preview", ["preview", "--suppress-outputs"], [
-    "The plan: one BillingConfig per entry of orgs.yaml. A dynamic provider makes no API call in preview.",
-  ]);
+  const preview = await pulumiStep(
+    ctx,
+    runner,
+    stack,
+    "pulumi preview",
+    ["preview", "--suppress-outputs"],
+    ["The plan: one BillingConfig per entry of orgs.yaml. A dynamic provider makes no API call in preview."],
+  );
   expect(preview.calls.length === 0, `preview made ${preview.calls.length} API calls`);
   phases.push(preview.phase);
 
@@ -128,10 +133,17 @@ export async function runRealCliDemo(ctx: RealCliDemoContext): Promise<PhaseResu
     const id = entry.args.orgId;
     return differs ? [`GET ${id}`, `PATCH ${id}`, `GET ${id}`] : [`GET ${id}`];
   });
-  const firstUp = await pulumiStep(ctx, runner, stack, "pulumi up (first run: adopt every organisation)", ["up", "--yes"], [
-    "An organisation's billing config always exists in emnify: `create` adopts it with a GET, and sends",
-    "a PATCH only where a declared field differs.",
-  ]);
+  const firstUp = await pulumiStep(
+    ctx,
+    runner,
+    stack,
+    "pulumi up (first run: adopt every organisation)",
+    ["up", "--yes"],
+    [
+      "An organisation's billing config always exists in emnify: `create` adopts it with a GET, and sends",
+      "a PATCH only where a declared field differs.",
+    ],
+  );
   expect(
     JSON.stringify(billingCalls(firstUp.calls)) === JSON.stringify(adoption.sort()),
     `first up made ${billingCalls(firstUp.calls).join(", ")}; expected ${adoption.join(", ")}`,
@@ -140,13 +152,21 @@ export async function runRealCliDemo(ctx: RealCliDemoContext): Promise<PhaseResu
   for (const organisation of organisations) {
     const name = organisation.entry.name;
     expect(adopted.has(name), `${name} is not in the state`);
-    expect(emulator.billingConfig(organisation.entry.args.orgId).vatin === declaredVatin(organisation), `${name}: emnify does not hold the declared vatin`);
+    expect(
+      emulator.billingConfig(organisation.entry.args.orgId).vatin === declaredVatin(organisation),
+      `${name}: emnify does not hold the declared vatin`,
+    );
   }
   phases.push(firstUp.phase);
 
-  const secondUp = await pulumiStep(ctx, runner, stack, "pulumi up (second run: nothing changed)", ["up", "--yes", "--expect-no-changes", "--suppress-outputs"], [
-    "Nothing declared changed, so no provider operation needs the API: no call, not even an authentication.",
-  ]);
+  const secondUp = await pulumiStep(
+    ctx,
+    runner,
+    stack,
+    "pulumi up (second run: nothing changed)",
+    ["up", "--yes", "--expect-no-changes", "--suppress-outputs"],
+    ["Nothing declared changed, so no provider operation needs the API: no call, not even an authentication."],
+  );
   expect(secondUp.calls.length === 0, `the second up made ${secondUp.calls.length} API calls`);
   phases.push(secondUp.phase);
 
@@ -155,10 +175,17 @@ export async function runRealCliDemo(ctx: RealCliDemoContext): Promise<PhaseResu
   emulator.setBillingConfig(target.args.orgId, drift.change);
   term.line(`  someone changes ${Object.keys(drift.change).join(" and ")} in the emnify portal`);
 
-  const refresh = await pulumiStep(ctx, runner, stack, "pulumi refresh", ["refresh", "--yes", "--suppress-outputs"], [
-    "Reads every organisation and records what emnify holds now. `pulumi refresh` first runs a preview pass",
-    "in a provider process of its own, in which the read really happens: each organisation is read twice.",
-  ]);
+  const refresh = await pulumiStep(
+    ctx,
+    runner,
+    stack,
+    "pulumi refresh",
+    ["refresh", "--yes", "--suppress-outputs"],
+    [
+      "Reads every organisation and records what emnify holds now. `pulumi refresh` first runs a preview pass",
+      "in a provider process of its own, in which the read really happens: each organisation is read twice.",
+    ],
+  );
   expect(/~ 1 updated/.test(refresh.result.stdout), "refresh did not report the drifted organisation as updated");
   expect(billingCalls(refresh.calls).length === 2 * organisations.length, `refresh made ${billingCalls(refresh.calls).length} reads`);
   expect(authentications(refresh.calls) === 2, `refresh authenticated ${authentications(refresh.calls)} times`);
@@ -166,16 +193,31 @@ export async function runRealCliDemo(ctx: RealCliDemoContext): Promise<PhaseResu
   expect(refreshed?.outputs?.vatin === emulator.billingConfig(target.args.orgId).vatin, "the state does not hold the drifted value");
   phases.push(refresh.phase);
 
-  const fixPreview = await pulumiStep(ctx, runner, stack, "pulumi preview --diff", ["preview", "--diff", "--suppress-outputs"], [
-    "The declared values against what refresh found: one organisation to put back.",
-  ]);
+  const fixPreview = await pulumiStep(
+    ctx,
+    runner,
+    stack,
+    "pulumi preview --diff",
+    ["preview", "--diff", "--suppress-outputs"],
+    ["The declared values against what refresh found: one organisation to put back."],
+  );
   expect(/~ 1 to update/.test(fixPreview.result.stdout), "preview does not plan one update");
   expect(fixPreview.calls.length === 0, `preview made ${fixPreview.calls.length} API calls`);
   phases.push(fixPreview.phase);
 
-  const fix = await pulumiStep(ctx, runner, stack, "pulumi up (puts the declared settings back)", ["up", "--yes", "--suppress-outputs"], []);
+  const fix = await pulumiStep(
+    ctx,
+    runner,
+    stack,
+    "pulumi up (puts the declared settings back)",
+    ["up", "--yes", "--suppress-outputs"],
+    [],
+  );
   const id = target.args.orgId;
-  expect(JSON.stringify(billingCalls(fix.calls)) === JSON.stringify([`GET ${id}`, `PATCH ${id}`]), `the fix made ${billingCalls(fix.calls).join(", ")}`);
+  expect(
+    JSON.stringify(billingCalls(fix.calls)) === JSON.stringify([`GET ${id}`, `PATCH ${id}`]),
+    `the fix made ${billingCalls(fix.calls).join(", ")}`,
+  );
   expect(emulator.billingConfig(id).vatin === target.args.vatin, `${target.name}: the declared vatin is not back`);
   phases.push(fix.phase);
   return phases;

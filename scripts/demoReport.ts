@@ -18,7 +18,11 @@ export interface FieldChange {
 }
 
 /** The declared fields whose `after` value differs from `before`, in the provider's field order. */
-export function fieldChanges(before: Partial<FieldValues>, after: Partial<FieldValues>, fields: readonly FieldName[] = FIELD_NAMES): FieldChange[] {
+export function fieldChanges(
+  before: Partial<FieldValues>,
+  after: Partial<FieldValues>,
+  fields: readonly FieldName[] = FIELD_NAMES,
+): FieldChange[] {
   return fields
     .filter((field) => !sameValue(field, after[field] ?? null, before[field] ?? null))
     .map((field) => ({ field, from: before[field] ?? null, to: after[field] ?? null }));
@@ -37,7 +41,7 @@ export function liveValues(outputs: Record<string, unknown>): FieldValues {
 function show(field: FieldName, value: unknown): string {
   if (field === "paymentData") return "[secret]";
   if (value === null || value === undefined) return "(none)";
-  if (typeof value === "object" && "id" in value) return String((value).id);
+  if (typeof value === "object" && "id" in value) return String(value.id);
   return JSON.stringify(value);
 }
 

@@ -41,18 +41,29 @@ function parse(argv: string[]): Omit<SoakOptions, "log"> | "help" {
   const { values } = parseArgs({
     args: argv,
     options: {
-      ...(Object.fromEntries(Object.keys(NUMERIC_OPTIONS).map((name) => [name, { type: "string" }])) as Record<keyof typeof NUMERIC_OPTIONS, { type: "string" }>),
+      ...(Object.fromEntries(Object.keys(NUMERIC_OPTIONS).map((name) => [name, { type: "string" }])) as Record<
+        keyof typeof NUMERIC_OPTIONS,
+        { type: "string" }
+      >),
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: false,
   });
   if (values.help) return "help";
-  for (const [name, spec] of Object.entries(NUMERIC_OPTIONS) as Array<[keyof typeof NUMERIC_OPTIONS, (typeof NUMERIC_OPTIONS)[keyof typeof NUMERIC_OPTIONS]]>) {
+  for (const [name, spec] of Object.entries(NUMERIC_OPTIONS) as Array<
+    [keyof typeof NUMERIC_OPTIONS, (typeof NUMERIC_OPTIONS)[keyof typeof NUMERIC_OPTIONS]]
+  >) {
     const raw = values[name];
     if (raw === undefined) continue;
     const value = Number(raw);
     const isSeed = spec.key === "seed";
-    if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || (!isSeed && value <= 0) || (spec.integer && !Number.isInteger(value))) {
+    if (
+      raw.trim() === "" ||
+      !Number.isFinite(value) ||
+      value < 0 ||
+      (!isSeed && value <= 0) ||
+      (spec.integer && !Number.isInteger(value))
+    ) {
       throw new Error(`--${name} needs a ${spec.integer ? "whole " : ""}number${isSeed ? "" : " above zero"}, got ${JSON.stringify(raw)}`);
     }
     options[spec.key] = value;
@@ -78,7 +89,9 @@ async function main(): Promise<number> {
     process.stderr.write(`unhandled rejection in the soak process: ${String(reason)}\n`);
   });
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  say(`$ npm run soak -- --ops ${options.ops} --seed ${options.seed} --orgs ${options.orgs} --timeout-seconds ${options.timeoutSeconds} --max-attempts ${options.maxAttempts}`);
+  say(
+    `$ npm run soak -- --ops ${options.ops} --seed ${options.seed} --orgs ${options.orgs} --timeout-seconds ${options.timeoutSeconds} --max-attempts ${options.maxAttempts}`,
+  );
   const report = await runSoak({ ...options, log: say });
   say("");
   for (const line of formatSoakReport(report)) say(line);

@@ -14,15 +14,7 @@
  */
 import { inspect } from "node:util";
 
-export type EntryKind =
-  | "state"
-  | "provider-result"
-  | "program-resources"
-  | "host-output"
-  | "child-output"
-  | "log"
-  | "error"
-  | "step-error";
+export type EntryKind = "state" | "provider-result" | "program-resources" | "host-output" | "child-output" | "log" | "error" | "step-error";
 
 interface Entry {
   kind: EntryKind;
@@ -77,10 +69,17 @@ function mask(secret: string): string {
 
 /** The text around the first occurrence of `secret`, with it and anything JWT-shaped masked. */
 function excerptAround(text: string, secret: string): string {
-  const masked = text.split(secret).join(`\u0001${mask(secret)}`).replace(new RegExp(JWT_PATTERN.source, "g"), (jwt) => mask(jwt));
+  const masked = text
+    .split(secret)
+    .join(`\u0001${mask(secret)}`)
+    .replace(new RegExp(JWT_PATTERN.source, "g"), (jwt) => mask(jwt));
   const at = Math.max(0, masked.indexOf("\u0001"));
-  // eslint-disable-next-line no-control-regex -- \u0001 is the marker placed above, never in real text
-  return masked.slice(Math.max(0, at - 60), at + 80).replace(/\u0001/g, "").replace(/\s+/g, " ");
+  // \u0001 is the marker placed above, never in real text.
+  return masked
+    .slice(Math.max(0, at - 60), at + 80)
+    .split("\u0001")
+    .join("")
+    .replace(/\s+/g, " ");
 }
 
 export class SecretLedger {

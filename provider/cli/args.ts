@@ -26,10 +26,7 @@ export interface ExportOptions {
   includePaymentData: boolean;
 }
 
-export type Command =
-  | { kind: "help"; topic: "main" | "export" }
-  | { kind: "version" }
-  | { kind: "export"; options: ExportOptions };
+export type Command = { kind: "help"; topic: "main" | "export" } | { kind: "version" } | { kind: "export"; options: ExportOptions };
 
 /** A mistake on the command line: exit status 2, one line, and where to read the usage. */
 export class UsageError extends Error {

@@ -171,7 +171,9 @@ export async function runExport(options: ExportOptions, io: CliIo): Promise<numb
   }
   if (progress.enabled) {
     const seconds = ((now() - startedAt) / 1000).toFixed(1);
-    say(`Exported ${plural(fetched.length, "organisation", "organisations")} to ${destination} (${plural(client.stats.requests, "API call", "API calls")}, ${seconds} s)`);
+    say(
+      `Exported ${plural(fetched.length, "organisation", "organisations")} to ${destination} (${plural(client.stats.requests, "API call", "API calls")}, ${seconds} s)`,
+    );
   }
   return 0;
 }

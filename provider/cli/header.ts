@@ -16,7 +16,7 @@ export function reproducingCommand(options: ExportOptions): string {
     // An absolute path names one machine's directories; the file name is what matters.
     parts.push(`--out ${path.isAbsolute(options.out) ? path.basename(options.out) : options.out}`);
   }
-  const implied = options.out === undefined ? "yaml" : formatFromFileName(options.out) ?? "yaml";
+  const implied = options.out === undefined ? "yaml" : (formatFromFileName(options.out) ?? "yaml");
   if (options.format !== implied) parts.push(`--format ${options.format}`);
   return parts.join(" ");
 }

@@ -6,7 +6,6 @@
  * organisation's own name and id, never on how many other organisations there are.
  */
 
-
 /** Long enough for any real organisation name, short enough to read in `pulumi up` output. */
 const MAX_SLUG_LENGTH = 60;
 

@@ -21,8 +21,9 @@ export function renderYaml(doc: ExportDocument, header: readonly string[]): stri
     },
   });
   const orgs = yaml.get("orgs", true);
-  if (isSeq(orgs)) orgs.items.forEach((item, index) => {
-    if (index > 0 && isMap(item)) item.spaceBefore = true;
-  });
+  if (isSeq(orgs))
+    orgs.items.forEach((item, index) => {
+      if (index > 0 && isMap(item)) item.spaceBefore = true;
+    });
   return yaml.toString({ lineWidth: 0, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" });
 }

@@ -58,9 +58,7 @@ export function parseErrorBody(body: string): ParsedErrorBody {
   if (typeof json === "string") return { message: excerpt(json), details: [] };
   if (typeof json !== "object" || json === null || Array.isArray(json)) return { details: [] };
   const record = json as Record<string, unknown>;
-  const details = Array.isArray(record.errors)
-    ? record.errors.map(readDetail).filter((d): d is ApiErrorDetail => d !== undefined)
-    : [];
+  const details = Array.isArray(record.errors) ? record.errors.map(readDetail).filter((d): d is ApiErrorDetail => d !== undefined) : [];
   const parsed: ParsedErrorBody = { details };
   const errorCode = pick(code, record.error_code);
   const errorToken = pick(text, record.error_token);

@@ -21,14 +21,7 @@ import { type Clock, wallClock } from "./clock";
 import { isAuthenticationLock, isMonthlyQuota } from "./quotaAndLock";
 import { type Failure, FailureSignal, type Redactor, redactorFor, toEmnifyError } from "./failure";
 import { type RequestPacer, sharedPacer } from "./pacer";
-import {
-  type RetryPolicy,
-  isTransientNetworkError,
-  isTransientStatus,
-  parseRetryAfterMs,
-  planRetry,
-  resolveRetryPolicy,
-} from "./retry";
+import { type RetryPolicy, isTransientNetworkError, isTransientStatus, parseRetryAfterMs, planRetry, resolveRetryPolicy } from "./retry";
 import { exchange, joinUrl } from "./transport";
 import { defaultUserAgent } from "./version";
 import { describeIssues } from "./zodIssues";
@@ -150,9 +143,7 @@ export class EmnifyClient {
     try {
       url = new URL(options.endpoint);
     } catch {
-      throw new EmnifyConfigurationError(
-        `invalid emnify endpoint "${options.endpoint}": expected a URL such as https://cdn.emnify.net`,
-      );
+      throw new EmnifyConfigurationError(`invalid emnify endpoint "${options.endpoint}": expected a URL such as https://cdn.emnify.net`);
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
@@ -223,22 +214,25 @@ export class EmnifyClient {
       const jwt = spec.authorize ? await this.currentJwt(spec.ctx) : undefined;
       attempts += 1;
       let sentAt: number | undefined;
-      const outcome = await this.pacer.run(() => {
-        // The retry budget counts from the first send, not from the wait for the first pacer slot:
-        // a request queued behind a hundred others has not yet been given a chance to fail.
-        firstSentAt ??= this.clock.now();
-        sentAt = this.pacer.now();
-        this.stats.requests += 1;
-        if (spec.path === AUTHENTICATE_PATH) this.stats.authenticateCalls += 1;
-        return exchange({
-          method: spec.method,
-          url: joinUrl(this.baseUrl, spec.path),
-          body: spec.body,
-          authorization: jwt === undefined ? undefined : `Bearer ${jwt}`,
-          userAgent: this.userAgent,
-          timeoutMs: this.timeoutMs,
-        });
-      }, { retry: transientFailures > 0 });
+      const outcome = await this.pacer.run(
+        () => {
+          // The retry budget counts from the first send, not from the wait for the first pacer slot:
+          // a request queued behind a hundred others has not yet been given a chance to fail.
+          firstSentAt ??= this.clock.now();
+          sentAt = this.pacer.now();
+          this.stats.requests += 1;
+          if (spec.path === AUTHENTICATE_PATH) this.stats.authenticateCalls += 1;
+          return exchange({
+            method: spec.method,
+            url: joinUrl(this.baseUrl, spec.path),
+            body: spec.body,
+            authorization: jwt === undefined ? undefined : `Bearer ${jwt}`,
+            userAgent: this.userAgent,
+            timeoutMs: this.timeoutMs,
+          });
+        },
+        { retry: transientFailures > 0 },
+      );
 
       let failure: Failure;
       let retryAfterMs: number | undefined;
@@ -343,7 +337,12 @@ export class EmnifyClient {
     }
     const parsed = AuthenticateResponse.safeParse(answer.json);
     if (!parsed.success) {
-      throw new FailureSignal({ kind: "malformed", status: answer.status, problem: describeIssues(parsed.error), attempts: answer.attempts });
+      throw new FailureSignal({
+        kind: "malformed",
+        status: answer.status,
+        problem: describeIssues(parsed.error),
+        attempts: answer.attempts,
+      });
     }
     return parsed.data.auth_token;
   }

@@ -89,7 +89,7 @@ export class EmnifyApiError extends EmnifyRequestError {
   ) {
     const details = ctx.details ?? [];
     // new.target: a subclass adds its explanation to the same one-line message.
-    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1) + (new.target).explanation(), ctx, options);
+    super(EmnifyApiError.format(ctx, details, ctx.attempts ?? 1) + new.target.explanation(), ctx, options);
     this.status = ctx.status;
     this.errorCode = ctx.errorCode;
     this.errorToken = ctx.errorToken;
@@ -165,9 +165,7 @@ export class EmnifyAuthenticationError extends EmnifyError {
       this.lockedUntil = options.lockedUntil;
       return;
     }
-    const remembered = options?.remembered
-      ? " (rejected earlier in this run; not sent again, to avoid locking the account)"
-      : "";
+    const remembered = options?.remembered ? " (rejected earlier in this run; not sent again, to avoid locking the account)" : "";
     super(
       `authenticating with emnify failed: POST /api/v1/authenticate answered ${status}${said}${remembered}. ` +
         `Check the application token set with 'pulumi config set --secret emnify:applicationToken' ` +

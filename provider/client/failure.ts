@@ -82,8 +82,7 @@ export function toEmnifyError(failure: Failure, ctx: RequestContext, redact: Red
       return new EmnifyResponseError({
         ...ctx,
         status: failure.status,
-        problem:
-          redact(failure.problem) + (failure.attempts > 1 ? ` [gave up after ${failure.attempts} attempts]` : ""),
+        problem: redact(failure.problem) + (failure.attempts > 1 ? ` [gave up after ${failure.attempts} attempts]` : ""),
       });
   }
 }

@@ -86,7 +86,7 @@ export async function readAllPages<T>(client: EmnifyClient, list: PagedList<T>):
   const pageOfKey = new Map<string | number, number>();
   const pageKeys: string[] = [];
   let page = 1;
-  for (let current = first; ; ) {
+  for (let current = first; ;) {
     if (current.currentPage !== undefined && current.currentPage !== page) {
       throw fail(`asked for page ${page} of ${totalPages}, the API answered page ${current.currentPage} (X-Current-Page)`);
     }
@@ -105,7 +105,9 @@ export async function readAllPages<T>(client: EmnifyClient, list: PagedList<T>):
     for (const key of keys) {
       const seenOn = pageOfKey.get(key);
       if (seenOn !== undefined) {
-        throw fail(`${list.noun.replace(/s$/, "")} ${String(key)} is on page ${seenOn} and again on page ${page} of ${totalPages}; run again`);
+        throw fail(
+          `${list.noun.replace(/s$/, "")} ${String(key)} is on page ${seenOn} and again on page ${page} of ${totalPages}; run again`,
+        );
       }
       pageOfKey.set(key, page);
     }

@@ -117,9 +117,7 @@ export function parseRetryAfterMs(value: string | undefined, nowEpochMs: number)
   return Math.max(0, at - nowEpochMs);
 }
 
-export type RetryDecision =
-  | { retry: true; delayMs: number }
-  | { retry: false; reason: "attempts exhausted" | "time budget exhausted" };
+export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: "attempts exhausted" | "time budget exhausted" };
 
 /**
  * Whether to retry after a transient failure, and after how long.

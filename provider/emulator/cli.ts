@@ -78,7 +78,9 @@ function readCommandLine(argv: string[]): CliOptions | "help" {
     rateLimit: values["rate-limit"] === undefined ? undefined : rateLimit(values["rate-limit"]),
     latencyMs: values["latency-ms"] === undefined ? DEFAULT_LATENCY_MS : integer(flag("latency-ms"), values["latency-ms"], 0, 600_000),
     jwtLifetimeSeconds:
-      values["jwt-lifetime-seconds"] === undefined ? undefined : integer(flag("jwt-lifetime-seconds"), values["jwt-lifetime-seconds"], 1, 10 * 365 * 86_400),
+      values["jwt-lifetime-seconds"] === undefined
+        ? undefined
+        : integer(flag("jwt-lifetime-seconds"), values["jwt-lifetime-seconds"], 1, 10 * 365 * 86_400),
     pageSize: values["page-size"] === undefined ? undefined : pageSize(values["page-size"]),
     monthlyQuota:
       values["monthly-quota"] === undefined

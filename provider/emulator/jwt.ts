@@ -15,9 +15,7 @@ export interface JwtPayload {
   jti: string;
 }
 
-export type VerifyResult =
-  | { ok: true; payload: JwtPayload }
-  | { ok: false; reason: "invalid" | "expired" };
+export type VerifyResult = { ok: true; payload: JwtPayload } | { ok: false; reason: "invalid" | "expired" };
 
 const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
 

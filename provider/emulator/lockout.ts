@@ -7,7 +7,10 @@ export class AuthLockout {
   private readonly failures = new Map<string, number>();
   private readonly lockedUntil = new Map<string, number>();
 
-  constructor(readonly attempts: number, readonly seconds: number) {}
+  constructor(
+    readonly attempts: number,
+    readonly seconds: number,
+  ) {}
 
   /** Milliseconds the key stays locked, or 0. A lock that has run out is forgotten. */
   remainingMs(key: string, nowMs = Date.now()): number {

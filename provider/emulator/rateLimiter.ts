@@ -63,7 +63,8 @@ export class PathRateLimits {
     let refusal: TakeResult | undefined;
     for (const rule of applying) {
       const verdict = rule.limiter.check(key, nowMs);
-      if (!verdict.allowed && (refusal === undefined || (!refusal.allowed && verdict.retryAfterMs > refusal.retryAfterMs))) refusal = verdict;
+      if (!verdict.allowed && (refusal === undefined || (!refusal.allowed && verdict.retryAfterMs > refusal.retryAfterMs)))
+        refusal = verdict;
     }
     if (refusal !== undefined) return refusal;
     for (const rule of applying) rule.limiter.take(key, nowMs);

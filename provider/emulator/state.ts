@@ -14,9 +14,7 @@ export interface StoredOrganisation {
   inclusiveVolumes: unknown[];
 }
 
-export type AccessResult =
-  | { ok: true; org: StoredOrganisation }
-  | { ok: false; reason: "not_found" | "forbidden" | "own_organisation" };
+export type AccessResult = { ok: true; org: StoredOrganisation } | { ok: false; reason: "not_found" | "forbidden" | "own_organisation" };
 
 export type PatchResult =
   | { ok: true }

@@ -113,7 +113,6 @@ export interface EmulatorOptions {
   pagingFault?: PagingFault;
 }
 
-
 export interface RequestLogEntry {
   method: string;
   /** The path without the query string. */

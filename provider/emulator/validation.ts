@@ -13,9 +13,7 @@ export const MAX_VATIN_LENGTH = 64;
 export const MAX_INVOICE_ISSUER_INFO_LENGTH = 1000;
 
 export type PatchValidation =
-  | { ok: true; patch: ApiBillingConfig }
-  | { ok: false; errors: FieldError[] }
-  | { ok: false; prepaidRule: true };
+  { ok: true; patch: ApiBillingConfig } | { ok: false; errors: FieldError[] } | { ok: false; prepaidRule: true };
 
 export interface PatchContext {
   stored: ApiBillingConfig;
@@ -47,9 +45,7 @@ export function validateBillingConfigPatch(body: Record<string, unknown>, ctx: P
         if (value !== null && typeof value !== "string") {
           errors.push(invalidFormat(field, "invoice_issuer_info must be a string or null"));
         } else if (typeof value === "string" && value.length > MAX_INVOICE_ISSUER_INFO_LENGTH) {
-          errors.push(
-            invalidFormat(field, `invoice_issuer_info must be at most ${MAX_INVOICE_ISSUER_INFO_LENGTH} characters`),
-          );
+          errors.push(invalidFormat(field, `invoice_issuer_info must be at most ${MAX_INVOICE_ISSUER_INFO_LENGTH} characters`));
         } else patch.invoice_issuer_info = value;
         break;
       case "charging_model":

@@ -43,7 +43,10 @@ function calls(c: CliCommandResult): string {
 function roles(c: CliCommandResult, what: "cpu" | "rss"): string {
   return c.roles
     .filter((r) => r.role !== "other" || r.cpuMs >= 100)
-    .map((r) => `${ROLE_SHORT[r.role]}${r.processes > 1 ? ` ×${r.processes}` : ""} ${what === "cpu" ? `${(r.cpuMs / 1000).toFixed(1)} s` : mb(r.peakRss)}`)
+    .map(
+      (r) =>
+        `${ROLE_SHORT[r.role]}${r.processes > 1 ? ` ×${r.processes}` : ""} ${what === "cpu" ? `${(r.cpuMs / 1000).toFixed(1)} s` : mb(r.peakRss)}`,
+    )
     .join(", ");
 }
 
@@ -95,7 +98,12 @@ export function cliTargets(result: CliBenchResult): CliTarget[] {
   return [
     {
       target: "API calls and authentications = minimum per command (preview passes included)",
-      measured: off.length === 0 ? `equal in all ${cs.length} commands` : off.map((c) => `${c.name}: ${num(c.calls)} vs ${num(c.minimum)}, auth ${c.authenticate} vs ${c.minimumAuthenticate}`).join("; "),
+      measured:
+        off.length === 0
+          ? `equal in all ${cs.length} commands`
+          : off
+              .map((c) => `${c.name}: ${num(c.calls)} vs ${num(c.minimum)}, auth ${c.authenticate} vs ${c.minimumAuthenticate}`)
+              .join("; "),
       met: off.length === 0,
     },
     {
@@ -132,7 +140,11 @@ export function cliGeneratedSection(result: CliBenchResult, argv: string[], when
       `emulator latency ${options.latencyMs} ms per answer, rate limit \`emnify:rateLimit = "${limit.setting}"\` on both sides ` +
       `(${limit.perSecond.toFixed(1)} requests/s, ${options.rateScale} × emnify's 2,000 per 300 s), authenticate limit ${result.authLimit.setting}; ` +
       `file backend, passphrase secrets provider, \`pulumi\`'s default \`--parallel\` (4 × CPUs)` +
-      (Object.keys(result.engineSettings).length === 0 ? "" : `, with ${Object.entries(result.engineSettings).map(([k, v]) => `\`${k}=${v}\``).join(", ")}`) +
+      (Object.keys(result.engineSettings).length === 0
+        ? ""
+        : `, with ${Object.entries(result.engineSettings)
+            .map(([k, v]) => `\`${k}=${v}\``)
+            .join(", ")}`) +
       `. Project set up (npm pack + install, stack init, config) in ${seconds(result.setupMs)}; whole run ${seconds(result.totalMs)}.`,
     "",
     markdownTable(CLI_HEADER, cliRows(result)),
@@ -162,5 +174,12 @@ export function cliGeneratedSection(result: CliBenchResult, argv: string[], when
 export function cliTextTable(result: CliBenchResult): string {
   const rows = [CLI_HEADER, ...cliRows(result)].map((r) => r.map((c) => c.replace(/`/g, "")));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -138,7 +138,12 @@ function reveal(value: unknown): unknown {
 function summaryOf(result: PulumiResult): string {
   const lines = result.stdout.split("\n");
   const start = lines.findIndex((l) => /^Resources:/.test(l.trim()));
-  return start < 0 ? lines.slice(-4).join("\n").trim() : lines.slice(start, start + 8).join("\n").trim();
+  return start < 0
+    ? lines.slice(-4).join("\n").trim()
+    : lines
+        .slice(start, start + 8)
+        .join("\n")
+        .trim();
 }
 
 export async function runCliBench(
@@ -212,7 +217,13 @@ export async function runCliBench(
     };
 
     const commands: CliCommandResult[] = [];
-    const measure = async (name: CliCommandName, args: string[], minimum: number, minimumAuthenticate: number, passes = 1): Promise<CliCommandResult> => {
+    const measure = async (
+      name: CliCommandName,
+      args: string[],
+      minimum: number,
+      minimumAuthenticate: number,
+      passes = 1,
+    ): Promise<CliCommandResult> => {
       await drain();
       const firstIndex = await emulator.requestCount();
       const load0 = os.loadavg()[0];
@@ -220,12 +231,14 @@ export async function runCliBench(
       const t0 = performance.now();
       const startedAt = Date.now();
       const progress = setInterval(() => {
-      // A progress line is best effort: a failed read of the request log is skipped.
-      void (async () => {
-        const seen = await emulator.requestsSince(firstIndex);
-        say(`  ${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${count(seen.filter((r) => r.path !== AUTHENTICATE_PATH).length)}/${count(minimum)} calls`);
-      })().catch(() => undefined);
-    }, 5000);
+        // A progress line is best effort: a failed read of the request log is skipped.
+        void (async () => {
+          const seen = await emulator.requestsSince(firstIndex);
+          say(
+            `  ${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${count(seen.filter((r) => r.path !== AUTHENTICATE_PATH).length)}/${count(minimum)} calls`,
+          );
+        })().catch(() => undefined);
+      }, 5000);
       let result: PulumiResult;
       let previewMs: number | undefined;
       let printed = "";
@@ -301,7 +314,8 @@ export async function runCliBench(
           (previewMs === undefined ? "" : `; operation started at ${(previewMs / 1000).toFixed(1)} s`) +
           `; ${command.roles.map((r) => `${r.role} ${(r.cpuMs / 1000).toFixed(1)} s CPU`).join(", ")}`,
       );
-      if (result.code !== 0) throw new Error(`${command.command} failed (exit ${result.code}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+      if (result.code !== 0)
+        throw new Error(`${command.command} failed (exit ${result.code}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
       return command;
     };
 
@@ -310,20 +324,25 @@ export async function runCliBench(
     const compare = async (after: CliCommandName) => {
       if (!verifyState) return;
       const exported = await runner.run(["stack", "export", "--show-secrets", "--stack", CLI_STACK]);
-      const resources = ((JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? []).filter(
-        (r) => r.type === BILLING_CONFIG_TYPE,
-      );
+      const resources = (
+        (JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? []
+      ).filter((r) => r.type === BILLING_CONFIG_TYPE);
       const configs = await emulator.billingConfigs(resources.map((r) => Number(r.id)));
       let agree = 0;
       const differing: Record<string, number> = {};
       for (const [i, resource] of resources.entries()) {
         const api = configs[i];
-        const fields = api ? differences(stateView(reveal(resource.outputs ?? {}) as Record<string, unknown>), apiView(api)) : ["organisation missing"];
+        const fields = api
+          ? differences(stateView(reveal(resource.outputs ?? {}) as Record<string, unknown>), apiView(api))
+          : ["organisation missing"];
         if (fields.length === 0) agree += 1;
         for (const field of fields) differing[field] = (differing[field] ?? 0) + 1;
       }
       agreement.push({ after, agree, of: options.orgs, differing });
-      say(`  state = emulator for ${count(agree)}/${count(options.orgs)} after ${after}` + (agree === options.orgs ? "" : ` (${JSON.stringify(differing)})`));
+      say(
+        `  state = emulator for ${count(agree)}/${count(options.orgs)} after ${after}` +
+          (agree === options.orgs ? "" : ` (${JSON.stringify(differing)})`),
+      );
     };
 
     const { minimum } = scenario;

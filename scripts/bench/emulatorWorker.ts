@@ -38,7 +38,8 @@ async function main(): Promise<void> {
           };
           break;
         case "tightenAfter": {
-          const accepted = () => emulator.requests.filter((r) => r.status >= 200 && r.status < 300 && r.path !== "/api/v1/authenticate").length;
+          const accepted = () =>
+            emulator.requests.filter((r) => r.status >= 200 && r.status < 300 && r.path !== "/api/v1/authenticate").length;
           while (accepted() < message.accepted) await new Promise((resolve) => setTimeout(resolve, 5));
           const at = accepted();
           emulator.setPathRateLimits(message.limits);

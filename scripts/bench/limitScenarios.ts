@@ -15,7 +15,14 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DEMO_APPLICATION_TOKEN, type EmulatorOptions, type PathRateLimit } from "pulumi-emnify/emulator";
-import { EngineSimulator, type ProviderHost, type StateFile, makeTempDir, runProgramUnderMocks, startProviderHost } from "../../tools/engine";
+import {
+  EngineSimulator,
+  type ProviderHost,
+  type StateFile,
+  makeTempDir,
+  runProgramUnderMocks,
+  startProviderHost,
+} from "../../tools/engine";
 import type { BenchSession } from "./run";
 import { PROGRAM, PROJECT, STACK } from "./run";
 import { RemoteEmulator } from "./remoteEmulator";
@@ -82,13 +89,15 @@ async function watched<T>(stage: Stage, name: string, minimum: number, work: () 
   const first = await stage.emulator.requestCount();
   const t0 = performance.now();
   const timer = setInterval(() => {
-      // A progress line is best effort: a failed read of the request log is skipped.
-      void (async () => {
-    const seen = await stage.emulator.requestsSince(first);
-    const ok = seen.filter((r) => r.path !== AUTHENTICATE_PATH && r.status >= 200 && r.status < 300).length;
-    stage.say(`  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${ok}/${minimum} calls answered, ${seen.filter((r) => r.status === 429).length} × 429`);
-  })().catch(() => undefined);
-    }, 2000);
+    // A progress line is best effort: a failed read of the request log is skipped.
+    void (async () => {
+      const seen = await stage.emulator.requestsSince(first);
+      const ok = seen.filter((r) => r.path !== AUTHENTICATE_PATH && r.status >= 200 && r.status < 300).length;
+      stage.say(
+        `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${ok}/${minimum} calls answered, ${seen.filter((r) => r.status === 429).length} × 429`,
+      );
+    })().catch(() => undefined);
+  }, 2000);
   try {
     return await work();
   } finally {
@@ -131,7 +140,18 @@ async function adoption(
       const seen = await emulator.requestsSince(0);
       const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH);
       const floorMs = floorOf(minimum, switched === undefined ? undefined : await switched) * 1000;
-      return summarise(name, description, "(nothing: the default 2000/300)", calls.length, minimum, seen.filter((r) => r.status === 429).length, result.failed.map((f) => f.error ?? "failed"), wallMs, floorMs, (seen[0]?.at ?? epoch0) - epoch0);
+      return summarise(
+        name,
+        description,
+        "(nothing: the default 2000/300)",
+        calls.length,
+        minimum,
+        seen.filter((r) => r.status === 429).length,
+        result.failed.map((f) => f.error ?? "failed"),
+        wallMs,
+        floorMs,
+        (seen[0]?.at ?? epoch0) - epoch0,
+      );
     } finally {
       await provider.stop();
     }
@@ -178,7 +198,12 @@ async function twoProcesses(stage: Stage): Promise<LimitScenarioResult> {
   stage.say(`\n${name}: ${description}`);
   const scenario = buildScenario(2000);
   const halves = [scenario.organisations.slice(0, 1000), scenario.organisations.slice(1000)];
-  const emulator = await RemoteEmulator.start({ organisations: scenario.organisations.map((o) => o.seed), latencyMs: LATENCY_MS, rateLimit: false, logRequestBodies: false });
+  const emulator = await RemoteEmulator.start({
+    organisations: scenario.organisations.map((o) => o.seed),
+    latencyMs: LATENCY_MS,
+    rateLimit: false,
+    logRequestBodies: false,
+  });
   stage.emulator = emulator;
   stage.session.emulator = emulator;
   const told = "2000/30";
@@ -214,7 +239,18 @@ async function twoProcesses(stage: Stage): Promise<LimitScenarioResult> {
       const seen = await emulator.requestsSince(first);
       const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH).length;
       const failures = results.flatMap((r) => r.failed.map((f) => f.error ?? "failed"));
-      return summarise(name, description, `${told} (both)`, calls, 2000, seen.filter((r) => r.status === 429).length, failures, wallMs, (2000 / (2000 / 30)) * 1000, (seen[0]?.at ?? epoch0) - epoch0);
+      return summarise(
+        name,
+        description,
+        `${told} (both)`,
+        calls,
+        2000,
+        seen.filter((r) => r.status === 429).length,
+        failures,
+        wallMs,
+        (2000 / (2000 / 30)) * 1000,
+        (seen[0]?.at ?? epoch0) - epoch0,
+      );
     } finally {
       await Promise.all(providers.map((p) => p.stop()));
     }
@@ -232,9 +268,23 @@ export async function runLimitScenario(
   const stage: Stage = { projectDir, emulator: undefined as unknown as RemoteEmulator, say, session };
   switch (name) {
     case "undisclosed-40":
-      return adoption(stage, name, "500 adoptions, 30 ms latency, an undisclosed limit of 40 requests/s on every path", 500, [{ requests: 40, windowSeconds: 1 }], (min) => min / 40);
+      return adoption(
+        stage,
+        name,
+        "500 adoptions, 30 ms latency, an undisclosed limit of 40 requests/s on every path",
+        500,
+        [{ requests: 40, windowSeconds: 1 }],
+        (min) => min / 40,
+      );
     case "path-8":
-      return adoption(stage, name, "150 adoptions, 30 ms latency, an undisclosed limit of 8/s on .../billing_config", 150, [{ path: BILLING_PATH, requests: 8, windowSeconds: 1 }], (min) => min / 8);
+      return adoption(
+        stage,
+        name,
+        "150 adoptions, 30 ms latency, an undisclosed limit of 8/s on .../billing_config",
+        150,
+        [{ path: BILLING_PATH, requests: 8, windowSeconds: 1 }],
+        (min) => min / 8,
+      );
     case "tightening":
       return adoption(
         stage,
@@ -266,6 +316,17 @@ export function limitTable(results: LimitScenarioResult[]): string {
     `${r.bound.ratio.toFixed(2)}×`,
     `${(r.firstCallMs / 1000).toFixed(1)} s`,
   ]);
-  const header = ["scenario", "told", "API calls / minimum", "429s", "429s ÷ useful", "failures", "wall", "floor", "wall ÷ floor", "first API call after"];
+  const header = [
+    "scenario",
+    "told",
+    "API calls / minimum",
+    "429s",
+    "429s ÷ useful",
+    "failures",
+    "wall",
+    "floor",
+    "wall ÷ floor",
+    "first API call after",
+  ];
   return [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`).join("\n");
 }

@@ -50,7 +50,13 @@ export const EMNIFY_LIMIT = { requests: 2000, windowSeconds: 300 } as const;
 export const EMNIFY_AUTH_LIMIT = { requests: 100, windowSeconds: 300 } as const;
 
 /** Every default, defined once: USAGE and parseBenchArgs read them from here. */
-export const DEFAULTS = { engine: "stand-in", orgs: 1000, latencyMs: 50, rateScale: 10, windowSeconds: 3 } as const satisfies Partial<BenchOptions>;
+export const DEFAULTS = {
+  engine: "stand-in",
+  orgs: 1000,
+  latencyMs: 50,
+  rateScale: 10,
+  windowSeconds: 3,
+} as const satisfies Partial<BenchOptions>;
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -80,8 +86,17 @@ export class UsageError extends Error {
 
 function positive(flag: string, raw: string | undefined, integer: boolean, allowZero = false): number {
   const value = Number(raw);
-  if (raw === undefined || raw.trim() === "" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0) || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`${flag} needs a ${allowZero ? "non-negative" : "positive"} ${integer ? "whole " : ""}number, got ${JSON.stringify(raw ?? "")}`);
+  if (
+    raw === undefined ||
+    raw.trim() === "" ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0) ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new UsageError(
+      `${flag} needs a ${allowZero ? "non-negative" : "positive"} ${integer ? "whole " : ""}number, got ${JSON.stringify(raw ?? "")}`,
+    );
   }
   return value;
 }

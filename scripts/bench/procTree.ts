@@ -105,7 +105,13 @@ export class ProcessTreeSampler {
       const before = this.seen.get(pid);
       // A process keeps the role it was first given (a shell script that execs node keeps its pid).
       const role = before?.role !== undefined && before.role !== "other" ? before.role : roleOf(now.comm, now.cmdline);
-      this.seen.set(pid, { pid, role, command: now.cmdline.slice(0, 200), cpuMs: now.cpuMs, peakRss: Math.max(now.peakRss, before?.peakRss ?? 0) });
+      this.seen.set(pid, {
+        pid,
+        role,
+        command: now.cmdline.slice(0, 200),
+        cpuMs: now.cpuMs,
+        peakRss: Math.max(now.peakRss, before?.peakRss ?? 0),
+      });
     }
   }
 

@@ -86,7 +86,11 @@ export function targets(result: BenchResult): TargetRow[] {
       measured: withFloor.map((p) => `${p.name} ${ratio(p)!.toFixed(2)}×`).join(", "),
       met: worst === undefined || ratio(worst)! <= 1.2,
     },
-    { target: "zero or few 429s", measured: `${throttled} (of ${num(useful + throttled)} calls)`, met: throttled <= Math.max(1, useful * 0.001) },
+    {
+      target: "zero or few 429s",
+      measured: `${throttled} (of ${num(useful + throttled)} calls)`,
+      met: throttled <= Math.max(1, useful * 0.001),
+    },
     {
       target: `host peak RSS < 150 MB at ${num(result.options.orgs)}`,
       measured: `${mb(peak)}` + (result.idleHost ? ` (the host alone, before any provider code: ${mb(result.idleHost.rss)})` : ""),
@@ -109,7 +113,9 @@ function machine(): string {
   const cpus = os.cpus();
   let pulumi = "?";
   try {
-    pulumi = (JSON.parse(readFileSync(path.join(repoRoot(), "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }).version;
+    pulumi = (
+      JSON.parse(readFileSync(path.join(repoRoot(), "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }
+    ).version;
   } catch {
     // reported as "?"
   }
@@ -148,7 +154,9 @@ export function generatedSection(result: BenchResult, argv: string[], when: Date
         .filter((p) => p.name !== "delete")
         .map((p) => `${num(p.stateMatchesApi)}/${num(p.resources)} after ${p.name}`)
         .join(", ") +
-      (phase("delete")?.restored ? `; after delete, ${num(phase("delete")!.restored!.ok)}/${num(phase("delete")!.restored!.of)} organisations with \`restoreOnDelete\` held their original values again` : "") +
+      (phase("delete")?.restored
+        ? `; after delete, ${num(phase("delete")!.restored!.ok)}/${num(phase("delete")!.restored!.of)} organisations with \`restoreOnDelete\` held their original values again`
+        : "") +
       `. API span of create: ${seconds(phase("create")?.apiSpanMs ?? 0)}.`,
     "",
     "| target | measured | met |",
@@ -174,7 +182,9 @@ export function writeBenchmarks(file: string, section: string, markers: { begin:
   const begin = current.indexOf(BEGIN_MARK);
   const end = current.indexOf(END_MARK);
   const next =
-    begin >= 0 && end > begin ? current.slice(0, begin) + section + current.slice(end + END_MARK.length) : `${current.trimEnd()}\n\n${section}\n`;
+    begin >= 0 && end > begin
+      ? current.slice(0, begin) + section + current.slice(end + END_MARK.length)
+      : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, next);
 }
 
@@ -182,5 +192,12 @@ export function writeBenchmarks(file: string, section: string, markers: { begin:
 export function textTable(result: BenchResult): string {
   const rows = [HEADER.map((h) => h.replace(/`/g, "")), ...phaseRows(result)];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -142,7 +142,10 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
   await host.configure(config, secretConfigKeys);
   // Steps (Create, Update, Read, Delete) at most `parallel` at once, default 4 × CPUs as `pulumi`; Check and Diff one at a time.
   const engine = new EngineSimulator(host, { project: PROJECT, stack: STACK, parallel: options.parallel });
-  say(`emulator ${emulator.url}, Pulumi's dynamic-provider host pid ${host.pid}` + (idleHost ? ` (${(idleHost.rss / MB).toFixed(0)} MB before any provider code ran)` : ""));
+  say(
+    `emulator ${emulator.url}, Pulumi's dynamic-provider host pid ${host.pid}` +
+      (idleHost ? ` (${(idleHost.rss / MB).toFixed(0)} MB before any provider code ran)` : ""),
+  );
 
   const program = async (declarations: BenchDeclaration[]): Promise<{ resources: RegisteredResource[]; ms: number }> => {
     writeFileSync(declarationsFile, JSON.stringify(declarations));
@@ -196,14 +199,15 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
     const progress = setInterval(() => {
       // A progress line is best effort: a failed read of the request log is skipped.
       void (async () => {
-      const seen = await emulator.requestsSince(firstIndex);
-      const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH).length;
-      const mem = memory(host.pid);
-      say(
-        `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${count(calls)}/${count(minimum)} calls, ` +
-          `${seen.filter((r) => r.status === 429).length} × 429` + (mem ? `, host RSS ${(mem.rss / MB).toFixed(0)} MB` : ""),
-      );
-    })().catch(() => undefined);
+        const seen = await emulator.requestsSince(firstIndex);
+        const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH).length;
+        const mem = memory(host.pid);
+        say(
+          `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${count(calls)}/${count(minimum)} calls, ` +
+            `${seen.filter((r) => r.status === 429).length} × 429` +
+            (mem ? `, host RSS ${(mem.rss / MB).toFixed(0)} MB` : ""),
+        );
+      })().catch(() => undefined);
     }, 2000);
     let result: OperationResult;
     try {

@@ -92,7 +92,12 @@ export function buildScenario(count: number, firstOrgId: number = FIRST_ORG_ID):
     const billingConfig = seedConfig(i, args);
     const changes = i % 10 === 7; // one in ten is changed in the update phase
     const updatedArgs = changes ? { ...args, vatin: `DE${400_000_000 + i}` } : args;
-    organisations.push({ id, seed: { id, name: `Customer ${id}`, billingConfig }, declared: { name, args }, updated: { name, args: updatedArgs } });
+    organisations.push({
+      id,
+      seed: { id, name: `Customer ${id}`, billingConfig },
+      declared: { name, args },
+      updated: { name, args: updatedArgs },
+    });
 
     if (matches(billingConfig, args)) {
       minimum.create += 1;

@@ -15,31 +15,58 @@ describe("export: reading the command line", () => {
   const accepted: Array<[string[], Command]> = [
     [
       ["export", "--children"],
-      { kind: "export", options: { selection: { kind: "children" }, out: undefined, format: "yaml", formatGiven: false, includePaymentData: false } },
+      {
+        kind: "export",
+        options: { selection: { kind: "children" }, out: undefined, format: "yaml", formatGiven: false, includePaymentData: false },
+      },
     ],
     [
       ["export", "--org", "102", "--org=101,103", "--org", "102"],
-      { kind: "export", options: { selection: { kind: "orgs", orgIds: [101, 102, 103] }, out: undefined, format: "yaml", formatGiven: false, includePaymentData: false } },
+      {
+        kind: "export",
+        options: {
+          selection: { kind: "orgs", orgIds: [101, 102, 103] },
+          out: undefined,
+          format: "yaml",
+          formatGiven: false,
+          includePaymentData: false,
+        },
+      },
     ],
     [
       ["export", "--children", "--out", "conf/orgs.JSON"],
-      { kind: "export", options: { selection: { kind: "children" }, out: "conf/orgs.JSON", format: "json", formatGiven: false, includePaymentData: false } },
+      {
+        kind: "export",
+        options: { selection: { kind: "children" }, out: "conf/orgs.JSON", format: "json", formatGiven: false, includePaymentData: false },
+      },
     ],
     [
       ["export", "--children", "--out", "index.ts"],
-      { kind: "export", options: { selection: { kind: "children" }, out: "index.ts", format: "ts", formatGiven: false, includePaymentData: false } },
+      {
+        kind: "export",
+        options: { selection: { kind: "children" }, out: "index.ts", format: "ts", formatGiven: false, includePaymentData: false },
+      },
     ],
     [
       ["export", "--children", "--out", "orgs.txt", "--include-payment-data"],
-      { kind: "export", options: { selection: { kind: "children" }, out: "orgs.txt", format: "yaml", formatGiven: false, includePaymentData: true } },
+      {
+        kind: "export",
+        options: { selection: { kind: "children" }, out: "orgs.txt", format: "yaml", formatGiven: false, includePaymentData: true },
+      },
     ],
     [
       ["export", "--children", "--format", "json", "--out", "orgs.yaml"],
-      { kind: "export", options: { selection: { kind: "children" }, out: "orgs.yaml", format: "json", formatGiven: true, includePaymentData: false } },
+      {
+        kind: "export",
+        options: { selection: { kind: "children" }, out: "orgs.yaml", format: "json", formatGiven: true, includePaymentData: false },
+      },
     ],
     [
       ["export", "--children", "--out", "-"],
-      { kind: "export", options: { selection: { kind: "children" }, out: undefined, format: "yaml", formatGiven: false, includePaymentData: false } },
+      {
+        kind: "export",
+        options: { selection: { kind: "children" }, out: undefined, format: "yaml", formatGiven: false, includePaymentData: false },
+      },
     ],
     [["--help"], { kind: "help", topic: "main" }],
     [["-h"], { kind: "help", topic: "main" }],
@@ -61,7 +88,11 @@ describe("export: reading the command line", () => {
     [["--verbose", "export"], "unknown option '--verbose'", "main"],
     [["help", "import"], "no help for 'import' (available: export)", "main"],
     [["export"], "say which organisations to export: --org <id> (repeatable) or --children", "export"],
-    [["export", "--org", "101", "--children"], "--org and --children cannot be combined: export either the listed organisations or all children", "export"],
+    [
+      ["export", "--org", "101", "--children"],
+      "--org and --children cannot be combined: export either the listed organisations or all children",
+      "export",
+    ],
     [["export", "--children", "--foo"], "unknown option '--foo'", "export"],
     [["export", "--children", "-x"], "unknown option '-x'", "export"],
     [["export", "--children=yes"], "option '--children' takes no value", "export"],

@@ -51,7 +51,11 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       assert.equal(run.stderr, "");
       assert.equal(run.status, 0);
       assert.deepEqual(argsIn(run.stdout), expectedArgsOf([1001, 1002, 1003]));
-      assert.ok(run.stdout.startsWith("# Billing settings of 3 emnify organisations as the API held them, written by:\n#   pulumi-emnify export --org 1001,1002,1003\n"));
+      assert.ok(
+        run.stdout.startsWith(
+          "# Billing settings of 3 emnify organisations as the API held them, written by:\n#   pulumi-emnify export --org 1001,1002,1003\n",
+        ),
+      );
       assert.equal(emulator.count({ path: "/api/v1/authenticate" }), 1);
       assert.equal(emulator.count({ method: "GET", path: BILLING_CONFIG_PATH }), 3);
       assert.equal(emulator.count({ method: "PATCH" }), 0);
@@ -69,7 +73,18 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       );
       assert.deepEqual(
         entries.slice(0, 10).map((e) => e.name),
-        ["acme-gmbh", "acme-gmbh-1002", "muller-sohne-kg", "fleet-42", "org-1005", "org-1006", "nordic-aero-aps", "acme-gmbh-1008", "lodz-logistics", "smart-meters-ltd"],
+        [
+          "acme-gmbh",
+          "acme-gmbh-1002",
+          "muller-sohne-kg",
+          "fleet-42",
+          "org-1005",
+          "org-1006",
+          "nordic-aero-aps",
+          "acme-gmbh-1008",
+          "lodz-logistics",
+          "smart-meters-ltd",
+        ],
       );
       assert.equal(new Set(entries.map((e) => e.name)).size, ORG_COUNT);
       // 31 organisations (the caller too) at the emulator's maximum of 25 a page: 2 pages, and /my.
@@ -83,7 +98,9 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       const run = await runCli(["export", "--children"], emulatorEnv(emulator));
       const body = run.stdout.slice(run.stdout.indexOf("\ndefaults:") + 1, run.stdout.indexOf("\norgs:"));
       assert.equal(body, "defaults:\n  invoiceIssuerInfo: null\n  paymentTerm: { id: 1 }");
-      assert.ok(run.stdout.includes("# Values held by more than half of the organisations are under 'defaults'; an entry overrides them.\n"));
+      assert.ok(
+        run.stdout.includes("# Values held by more than half of the organisations are under 'defaults'; an entry overrides them.\n"),
+      );
     });
 
     it("exports the same file from the legacy flat answer shape (ids as strings, no descriptions)", async () => {
@@ -116,7 +133,11 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       const run = await runCli(["export", "--org", "1001", "--out", file], emulatorEnv(emulator));
       assert.deepEqual([run.status, run.stdout, run.stderr], [0, "", ""]);
       const text = fs.readFileSync(file, "utf8");
-      assert.ok(text.startsWith("# Billing settings of 1 emnify organisation as the API held them, written by:\n#   pulumi-emnify export --org 1001 --out orgs.yaml\n"));
+      assert.ok(
+        text.startsWith(
+          "# Billing settings of 1 emnify organisation as the API held them, written by:\n#   pulumi-emnify export --org 1001 --out orgs.yaml\n",
+        ),
+      );
       assert.deepEqual(argsIn(text), expectedArgsOf([1001]));
       assert.deepEqual(fs.readdirSync(dir), ["orgs.yaml"]);
     });
@@ -129,14 +150,19 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       assert.equal(text.slice(0, 2), "{\n");
       assert.deepEqual(argsIn(text, "orgs.json"), expectedArgsOf(ALL_IDS));
       // JSON cannot say in a comment that payment data was left out, so the command says it.
-      assert.equal(run.stderr, LEFT_OUT_OWN + "note: payment data (held by 10 organisations) is not written; export with --include-payment-data to write it\n");
+      assert.equal(
+        run.stderr,
+        LEFT_OUT_OWN + "note: payment data (held by 10 organisations) is not written; export with --include-payment-data to write it\n",
+      );
     });
 
     it("writes JSON to standard output with --format json", async () => {
       const run = await runCli(["export", "--org", "1002", "--format", "json"], emulatorEnv(emulator));
       assert.equal(run.status, 0);
       assert.deepEqual(JSON.parse(run.stdout), {
-        orgs: [{ id: 1002, vatin: "10000000001", invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 }, vatRate: { id: 1 } }],
+        orgs: [
+          { id: 1002, vatin: "10000000001", invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 }, vatRate: { id: 1 } },
+        ],
       });
     });
 
@@ -144,7 +170,10 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       const run = await runCli(["export", "--org", "1001,1002", "--format", "ts"], emulatorEnv(emulator));
       assert.equal(run.status, 0);
       assert.equal(
-        run.stdout.split("\n").filter((line) => line.includes("new BillingConfig(")).join("\n"),
+        run.stdout
+          .split("\n")
+          .filter((line) => line.includes("new BillingConfig("))
+          .join("\n"),
         [
           '  new BillingConfig("org-1001", { ...defaults, orgId: 1001, vatin: "DE200000000", paymentTerm: { id: 2 }, vatRate: { id: 2 } }),',
           '  new BillingConfig("org-1002", { ...defaults, orgId: 1002, vatin: "10000000001", paymentTerm: { id: 1 }, vatRate: { id: 1 } }),',
@@ -182,20 +211,36 @@ describe("pulumi-emnify export, run as a command against the emulator", function
 
   describe("help and version", () => {
     it("prints the export help for 'export --help' and 'help export'", async () => {
-      for (const args of [["export", "--help"], ["help", "export"], ["export", "-h"]]) {
+      for (const args of [
+        ["export", "--help"],
+        ["help", "export"],
+        ["export", "-h"],
+      ]) {
         const run = await runCli(args, {});
         assert.deepEqual(run, { status: 0, stdout: exportHelp(), stderr: "" });
       }
       const text = exportHelp();
       assert.ok(text.startsWith("Usage: pulumi-emnify export (--org <id>... | --children) [options]\n"));
-      for (const part of ["--org <id>", "--children", "--out <file>", "--format <format>", "--include-payment-data", "-h, --help", "EMNIFY_APPLICATION_TOKEN", "EMNIFY_API_URL", "Examples:", "Exit status:"]) {
+      for (const part of [
+        "--org <id>",
+        "--children",
+        "--out <file>",
+        "--format <format>",
+        "--include-payment-data",
+        "-h, --help",
+        "EMNIFY_APPLICATION_TOKEN",
+        "EMNIFY_API_URL",
+        "Examples:",
+        "Exit status:",
+      ]) {
         assert.ok(text.includes(part), `the help does not mention ${part}`);
       }
     });
 
     it("prints the main help for --help and the version for --version", async () => {
       assert.deepEqual(await runCli(["--help"], {}), { status: 0, stdout: mainHelp(), stderr: "" });
-      const version = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
+      const version = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string })
+        .version;
       assert.deepEqual(await runCli(["--version"], {}), { status: 0, stdout: `pulumi-emnify ${version}\n`, stderr: "" });
     });
   });
@@ -204,7 +249,11 @@ describe("pulumi-emnify export, run as a command against the emulator", function
     const cases: Array<[string[], string, string]> = [
       [["export", "--children", "--foo"], "unknown option '--foo'", "export"],
       [["export"], "say which organisations to export: --org <id> (repeatable) or --children", "export"],
-      [["export", "--org", "1001", "--children"], "--org and --children cannot be combined: export either the listed organisations or all children", "export"],
+      [
+        ["export", "--org", "1001", "--children"],
+        "--org and --children cannot be combined: export either the listed organisations or all children",
+        "export",
+      ],
       [["export", "--org", "acme"], "--org needs an organisation id (a positive whole number), got 'acme'", "export"],
       [["export", "--children", "--format", "xml"], "--format must be one of yaml, json, ts, got 'xml'", "export"],
       [["exprot", "--children"], "unknown command 'exprot' (available: export, help)", ""],
@@ -250,12 +299,18 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       fs.writeFileSync(file, "# an earlier export\n");
       const run = await runCli(["export", "--org", "9998,9999", "--out", file], emulatorEnv(emulator));
       assert.equal(run.status, 1);
-      assert.equal(run.stderr.split("\n").slice(-2).join("\n"), "error: none of the 2 organisations could be exported; nothing was written\n");
+      assert.equal(
+        run.stderr.split("\n").slice(-2).join("\n"),
+        "error: none of the 2 organisations could be exported; nothing was written\n",
+      );
       assert.equal(fs.readFileSync(file, "utf8"), "# an earlier export\n");
     });
 
     it("stops at a wrong token with one line, after exactly one authenticate call, however many organisations", async () => {
-      const run = await runCli(["export", "--org", ALL_IDS.join(",")], emulatorEnv(emulator, { EMNIFY_APPLICATION_TOKEN: "not-the-token" }));
+      const run = await runCli(
+        ["export", "--org", ALL_IDS.join(",")],
+        emulatorEnv(emulator, { EMNIFY_APPLICATION_TOKEN: "not-the-token" }),
+      );
       assert.equal(run.status, 1);
       assert.equal(run.stdout, "");
       assert.equal(
@@ -271,7 +326,11 @@ describe("pulumi-emnify export, run as a command against the emulator", function
 
     it("says how to set a missing token, without calling the API", async () => {
       const run = await runCli(["export", "--children"], { EMNIFY_API_URL: emulator.url });
-      assert.deepEqual(run, { status: 1, stdout: "", stderr: "error: no emnify application token is set: set the EMNIFY_APPLICATION_TOKEN environment variable\n" });
+      assert.deepEqual(run, {
+        status: 1,
+        stdout: "",
+        stderr: "error: no emnify application token is set: set the EMNIFY_APPLICATION_TOKEN environment variable\n",
+      });
       assert.equal(emulator.requests.length, 0);
     });
 
@@ -289,7 +348,10 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       const closed = await EmnifyEmulator.start();
       const url = closed.url;
       await closed.stop();
-      const run = await runCli(["export", "--org", "1001,1002,1003"], emulatorEnv(emulator, { EMNIFY_API_URL: url, EMNIFY_MAX_ATTEMPTS: "1" }));
+      const run = await runCli(
+        ["export", "--org", "1001,1002,1003"],
+        emulatorEnv(emulator, { EMNIFY_API_URL: url, EMNIFY_MAX_ATTEMPTS: "1" }),
+      );
       assert.equal(run.status, 1);
       assert.equal(
         run.stderr,
@@ -309,7 +371,13 @@ describe("pulumi-emnify export, run as a command against the emulator", function
     });
 
     it("never prints the token or a JWT, whatever happens", async () => {
-      emulator.injectFault({ method: "GET", path: "/api/v1/organisation/1002/billing_config", kind: "status", status: 400, times: Infinity });
+      emulator.injectFault({
+        method: "GET",
+        path: "/api/v1/organisation/1002/billing_config",
+        kind: "status",
+        status: 400,
+        times: Infinity,
+      });
       const runs = [
         await runCli(["export", "--children", "--include-payment-data"], emulatorEnv(emulator)),
         await runCli(["export", "--org", "1001,1002"], emulatorEnv(emulator)),
@@ -332,7 +400,13 @@ describe("pulumi-emnify export, run as a command against the emulator", function
     });
 
     it("treats an organisation that keeps failing as a partial failure after its retries", async () => {
-      emulator.injectFault({ method: "GET", path: "/api/v1/organisation/1017/billing_config", kind: "status", status: 500, times: Infinity });
+      emulator.injectFault({
+        method: "GET",
+        path: "/api/v1/organisation/1017/billing_config",
+        kind: "status",
+        status: 500,
+        times: Infinity,
+      });
       const file = path.join(dir, "orgs.yaml");
       const run = await runCli(["export", "--children", "--out", file], emulatorEnv(emulator, { EMNIFY_MAX_ATTEMPTS: "2" }));
       assert.equal(run.status, 1);
@@ -358,7 +432,10 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       const arrivals = emulator.requests.map((r) => r.at).sort((a, b) => a - b);
       assert.ok(arrivals.length >= 32, `${arrivals.length} requests`);
       for (let i = 0; i + 9 < arrivals.length; i += 1) {
-        assert.ok(arrivals[i + 9] - arrivals[i] >= 1000, `requests ${i + 1} to ${i + 10} arrived within ${arrivals[i + 9] - arrivals[i]} ms`);
+        assert.ok(
+          arrivals[i + 9] - arrivals[i] >= 1000,
+          `requests ${i + 1} to ${i + 10} arrived within ${arrivals[i + 9] - arrivals[i]} ms`,
+        );
       }
     });
   });

@@ -31,7 +31,10 @@ describe("pulumi-emnify export --children across pages, locks, quotas and undocu
     const run = await runCli(["export", "--children", "--format", "json"], emulatorEnv(emu, { EMNIFY_RATE_LIMIT: "100000/1" }));
     assert.deepEqual([run.status, run.stderr], [0, LEFT_OUT_OWN]);
     const ids = parseOrganisationsFile(run.stdout, "orgs.json").map((entry) => entry.args.orgId);
-    assert.deepEqual(ids, Array.from({ length: 2500 }, (_, i) => 1001 + i));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 2500 }, (_, i) => 1001 + i),
+    );
     // 2,501 organisations (the caller too) at the emulator's maximum of 25 a page.
     assert.equal(emu.count({ method: "GET", path: LIST }), 101);
     assert.equal(emu.count({ method: "GET", path: BILLING_CONFIG_PATH }), 2500);
@@ -64,7 +67,10 @@ describe("pulumi-emnify export --children across pages, locks, quotas and undocu
   it("says the account is locked and until about when, not that the token is wrong, and sends it once", async () => {
     const emu = await start(3, { lockout: { attempts: 1, seconds: 300 } });
     const wrong = await runCli(["export", "--children"], emulatorEnv(emu, { EMNIFY_APPLICATION_TOKEN: "not-the-token" }));
-    assert.match(wrong.stderr, /^error: authenticating with emnify failed: POST \/api\/v1\/authenticate answered 401\. Check the application token/);
+    assert.match(
+      wrong.stderr,
+      /^error: authenticating with emnify failed: POST \/api\/v1\/authenticate answered 401\. Check the application token/,
+    );
     const before = Date.now();
     const locked = await runCli(["export", "--children"], emulatorEnv(emu));
     const after = Date.now();

@@ -20,7 +20,13 @@ describe("export: folding shared values into defaults", () => {
 
   it("moves a value more than half hold into defaults and keeps the others as overrides", () => {
     assert.deepEqual(
-      fold([{ paymentTerm: { id: 1 } }, { paymentTerm: { id: 2 } }, { paymentTerm: { id: 1 } }, { paymentTerm: { id: 1 } }, { paymentTerm: { id: 3 } }]),
+      fold([
+        { paymentTerm: { id: 1 } },
+        { paymentTerm: { id: 2 } },
+        { paymentTerm: { id: 1 } },
+        { paymentTerm: { id: 1 } },
+        { paymentTerm: { id: 3 } },
+      ]),
       {
         defaults: { paymentTerm: { id: 1 } },
         orgs: [{}, { paymentTerm: { id: 2 } }, {}, {}, { paymentTerm: { id: 3 } }],

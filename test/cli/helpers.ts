@@ -52,7 +52,11 @@ export function variedOrganisations(count: number): SeedOrganisation[] {
   }
   // The prepaid one: adopting it must not try to switch anything (the API would refuse).
   if (count > 12) {
-    orgs[12] = { ...orgs[12], billingConfig: { ...orgs[12].billingConfig, charging_model: { id: 2 } }, inclusiveVolumes: [{ id: 1, volume: 100 }] };
+    orgs[12] = {
+      ...orgs[12],
+      billingConfig: { ...orgs[12].billingConfig, charging_model: { id: 2 } },
+      inclusiveVolumes: [{ id: 1, volume: 100 }],
+    };
   }
   return orgs;
 }

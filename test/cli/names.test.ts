@@ -28,20 +28,26 @@ describe("export: resource names from organisation names", () => {
       { id: 101, name: "ACME" },
       { id: 150, name: "acme!" },
     ]);
-    assert.deepEqual([...names.entries()], [
-      [101, "acme"],
-      [150, "acme-150"],
-      [205, "acme-205"],
-    ]);
+    assert.deepEqual(
+      [...names.entries()],
+      [
+        [101, "acme"],
+        [150, "acme-150"],
+        [205, "acme-205"],
+      ],
+    );
   });
 
   it("falls back to org-<id> for an organisation without a usable name", () => {
     const names = resourceNames([{ id: 7 }, { id: 8, name: "株式会社" }, { id: 9, name: "" }]);
-    assert.deepEqual([...names.entries()], [
-      [7, "org-7"],
-      [8, "org-8"],
-      [9, "org-9"],
-    ]);
+    assert.deepEqual(
+      [...names.entries()],
+      [
+        [7, "org-7"],
+        [8, "org-8"],
+        [9, "org-9"],
+      ],
+    );
   });
 
   it("keeps names unique even when a name is literally another organisation's fallback or suffixed name", () => {
@@ -53,27 +59,36 @@ describe("export: resource names from organisation names", () => {
       { id: 5, name: "acme" },
       { id: 6, name: "ACME-5" },
     ]);
-    assert.deepEqual([...names.entries()], [
-      [1, "org-3"],
-      [2, "acme-4"],
-      [3, "org-3-2"],
-      [4, "acme"],
-      [5, "acme-5"],
-      [6, "acme-5-6"],
-    ]);
+    assert.deepEqual(
+      [...names.entries()],
+      [
+        [1, "org-3"],
+        [2, "acme-4"],
+        [3, "org-3-2"],
+        [4, "acme"],
+        [5, "acme-5"],
+        [6, "acme-5-6"],
+      ],
+    );
   });
 
   it("only makes names the organisations file accepts", () => {
-    const names = resourceNames(
-      ["Ä", "a", "Z.z", "-x-", "1st", "__", "é", "…", "ǅ"].map((name, index) => ({ id: index + 1, name })),
-    );
+    const names = resourceNames(["Ä", "a", "Z.z", "-x-", "1st", "__", "é", "…", "ǅ"].map((name, index) => ({ id: index + 1, name })));
     for (const name of names.values()) assert.match(name, RESOURCE_NAME_PATTERN);
     assert.equal(new Set(names.values()).size, names.size);
   });
 
   it("does not change an organisation's name when other organisations are added or removed", () => {
-    const before = resourceNames([{ id: 10, name: "Fleet" }, { id: 20, name: "Fleet" }]);
-    const after = resourceNames([{ id: 5, name: "Other" }, { id: 10, name: "Fleet" }, { id: 20, name: "Fleet" }, { id: 30, name: "Fleet" }]);
+    const before = resourceNames([
+      { id: 10, name: "Fleet" },
+      { id: 20, name: "Fleet" },
+    ]);
+    const after = resourceNames([
+      { id: 5, name: "Other" },
+      { id: 10, name: "Fleet" },
+      { id: 20, name: "Fleet" },
+      { id: 30, name: "Fleet" },
+    ]);
     assert.equal(after.get(10), before.get(10));
     assert.equal(after.get(20), before.get(20));
   });

@@ -28,7 +28,13 @@ const FETCHED: FetchedOrganisation[] = [
   {
     id: 101,
     name: "Acme",
-    live: live({ vatin: "DE111", chargingModel: { id: 1, description: "Charging model 1" }, paymentTerm: { id: 1 }, vatRate: { id: 0 }, paymentData: {} }),
+    live: live({
+      vatin: "DE111",
+      chargingModel: { id: 1, description: "Charging model 1" },
+      paymentTerm: { id: 1 },
+      vatRate: { id: 0 },
+      paymentData: {},
+    }),
   },
   { id: 102, name: "Müller & Söhne", live: live({ chargingModel: { id: 1 }, paymentTerm: { id: 1 } }) },
 ];
@@ -90,7 +96,10 @@ describe("export: the document and its renderers", () => {
   });
 
   it("writes JSON indented, with each reference on one line", () => {
-    const doc = buildDocument([{ id: 7, live: live({ vatin: "X", chargingModel: { id: 1 }, paymentData: { card: { id: 5, brand: "visa" } } }) }], true);
+    const doc = buildDocument(
+      [{ id: 7, live: live({ vatin: "X", chargingModel: { id: 1 }, paymentData: { card: { id: 5, brand: "visa" } } }) }],
+      true,
+    );
     assert.equal(
       renderJson(doc),
       [
@@ -143,9 +152,20 @@ describe("export: the document and its renderers", () => {
       assert.deepEqual(entries, [
         {
           name: "acme",
-          args: { orgId: 101, vatin: "DE111", invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 }, vatRate: { id: 0 }, restoreOnDelete: false },
+          args: {
+            orgId: 101,
+            vatin: "DE111",
+            invoiceIssuerInfo: null,
+            chargingModel: { id: 1 },
+            paymentTerm: { id: 1 },
+            vatRate: { id: 0 },
+            restoreOnDelete: false,
+          },
         },
-        { name: "muller-sohne", args: { orgId: 102, invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 }, restoreOnDelete: false } },
+        {
+          name: "muller-sohne",
+          args: { orgId: 102, invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 }, restoreOnDelete: false },
+        },
         {
           name: "acme-103",
           args: {
@@ -165,11 +185,25 @@ describe("export: the document and its renderers", () => {
 
   it("leaves out names that are the file's default and the defaults key when nothing is shared", () => {
     const doc = buildDocument([{ id: 7, live: live({ vatin: "X" }) }], false);
-    assert.equal(renderYaml(doc, ["h"]), ['# h', "", "orgs:", "  - id: 7", '    vatin: "X"', "    invoiceIssuerInfo: null", ""].join("\n"));
+    assert.equal(renderYaml(doc, ["h"]), ["# h", "", "orgs:", "  - id: 7", '    vatin: "X"', "    invoiceIssuerInfo: null", ""].join("\n"));
   });
 
   it("reads back strings YAML would otherwise take for numbers, booleans or comments", () => {
-    const tricky = ["12345678901", "no", "on", "null", "~", "# not a comment", "a: b", "- item", "'quoted'", "\"double\"", "tab\there", "ünïcödé", " padded "];
+    const tricky = [
+      "12345678901",
+      "no",
+      "on",
+      "null",
+      "~",
+      "# not a comment",
+      "a: b",
+      "- item",
+      "'quoted'",
+      '"double"',
+      "tab\there",
+      "ünïcödé",
+      " padded ",
+    ];
     const doc = buildDocument(
       tricky.map((vatin, index) => ({ id: index + 1, live: live({ vatin, invoiceIssuerInfo: vatin }) })),
       false,
@@ -231,7 +265,7 @@ describe("export: the document and its renderers", () => {
   });
 
   it("writes TypeScript literals that quote keys only when they are not identifiers", () => {
-    assert.equal(tsLiteral({ id: 1, "two words": [true, null, "x\"y"] }), '{ id: 1, "two words": [true, null, "x\\"y"] }');
+    assert.equal(tsLiteral({ id: 1, "two words": [true, null, 'x"y'] }), '{ id: 1, "two words": [true, null, "x\\"y"] }');
     assert.equal(tsLiteral({}), "{}");
   });
 

@@ -35,7 +35,12 @@ describe("export on a terminal", function () {
     assert.equal(stderr[1], "\r\x1b[KListing organisations, page 1/3…");
     // Redraws are at most every 100 ms, so page 2 may or may not be drawn; the last page always is.
     const noteAt = stderr.indexOf(LEFT_OUT_OWN);
-    assert.deepEqual(stderr.slice(noteAt - 2, noteAt + 2), ["\r\x1b[KListing organisations, page 3/3…", "\r\x1b[K", LEFT_OUT_OWN, "\r\x1b[KExporting 0/12…"]);
+    assert.deepEqual(stderr.slice(noteAt - 2, noteAt + 2), [
+      "\r\x1b[KListing organisations, page 3/3…",
+      "\r\x1b[K",
+      LEFT_OUT_OWN,
+      "\r\x1b[KExporting 0/12…",
+    ]);
     assert.equal(stderr.at(-3), "\r\x1b[KExporting 12/12…");
     assert.equal(stderr.at(-2), "\r\x1b[K");
     // authenticate, /my, 3 pages and 12 billing configs

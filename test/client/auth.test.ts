@@ -117,7 +117,10 @@ describe("sessions", () => {
     await assert.rejects(new Session(base, "wrong", () => 0).token(authenticate), (error: unknown) => {
       assert.ok(error instanceof EmnifyAuthenticationError);
       assert.equal(error.status, 401);
-      assert.match(error.message, /^authenticating with emnify failed: POST \/api\/v1\/authenticate answered 401: InvalidCredentials \(rejected earlier in this run;/);
+      assert.match(
+        error.message,
+        /^authenticating with emnify failed: POST \/api\/v1\/authenticate answered 401: InvalidCredentials \(rejected earlier in this run;/,
+      );
       return true;
     });
     assert.equal(calls, 0);

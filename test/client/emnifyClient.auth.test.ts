@@ -6,7 +6,6 @@ import { EmnifyEmulator } from "../../provider/emulator";
 
 const AUTHENTICATE = { method: "POST", path: "/api/v1/authenticate" };
 
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe("EmnifyClient authentication (against the emulator)", () => {
@@ -166,7 +165,8 @@ describe("EmnifyClient authentication (against the emulator)", () => {
     });
     await assert.rejects(
       Promise.all([client.request(read101), clientFor(emu).request(read101)]),
-      (error: unknown) => error instanceof Error && error.message === lockedMessage("; found locked earlier in this run, so not sent again"),
+      (error: unknown) =>
+        error instanceof Error && error.message === lockedMessage("; found locked earlier in this run, so not sent again"),
     );
     assert.equal(emu.count(AUTHENTICATE), 2);
     assert.deepEqual([client.stats.authenticateCalls, client.stats.retries, client.stats.throttled], [1, 0, 0]);

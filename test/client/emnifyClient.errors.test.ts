@@ -11,7 +11,6 @@ import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator"
 
 const fastRetry = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };
 
-
 async function failure(promise: Promise<unknown>): Promise<EmnifyError> {
   try {
     await promise;
@@ -117,12 +116,17 @@ describe("EmnifyClient requests and errors", () => {
 
     it("uses the User-Agent it is given", async () => {
       await clientFor(echo.url, { userAgent: "my-tool/1.0" }).request({ method: "GET", path: "/x", operation: "testing" });
-      assert.deepEqual(echo.received.map((r) => r.headers["user-agent"]), ["my-tool/1.0", "my-tool/1.0"]);
+      assert.deepEqual(
+        echo.received.map((r) => r.headers["user-agent"]),
+        ["my-tool/1.0", "my-tool/1.0"],
+      );
     });
 
     it("scrubs credentials that a server echoes back into its error body", async () => {
       const client = clientFor(echo.url);
-      const error = await failure(client.request({ method: "POST", path: "/echo", body: { application_token: DEMO_APPLICATION_TOKEN }, operation: "testing" }));
+      const error = await failure(
+        client.request({ method: "POST", path: "/echo", body: { application_token: DEMO_APPLICATION_TOKEN }, operation: "testing" }),
+      );
       assert.equal(
         error.message,
         'testing failed: POST /echo answered 400 BadRequest: Cannot use header "Bearer [redacted]" ' +
@@ -191,7 +195,13 @@ describe("EmnifyClient requests and errors", () => {
     });
 
     it("reads the text of a non-JSON error page", async () => {
-      emu.injectFault({ path: BILLING_101, kind: "status", status: 502, body: "<html><body><h1>502 Bad Gateway</h1></body></html>", times: 1 });
+      emu.injectFault({
+        path: BILLING_101,
+        kind: "status",
+        status: 502,
+        body: "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        times: 1,
+      });
       const error = await failure(clientFor(emu.url, { retry: { maxAttempts: 1 } }).request(read101));
       assert.equal(
         error.message,
@@ -247,7 +257,10 @@ describe("EmnifyClient requests and errors", () => {
         () => client.request({ ...read101, path: "/api/v1/organisation/999/billing_config", orgId: 999 }),
         () => (emu.injectFault({ path: BILLING_101, kind: "status", status: 401, times: 2 }), client.request(read101)),
         () => (emu.injectFault({ path: BILLING_101, kind: "status", status: 503, times: 2 }), client.request(read101)),
-        () => (emu.injectFault({ path: BILLING_101, kind: "status", status: 429, retryAfterSeconds: 0, times: 2 }), client.request(read101)),
+        () => (
+          emu.injectFault({ path: BILLING_101, kind: "status", status: 429, retryAfterSeconds: 0, times: 2 }),
+          client.request(read101)
+        ),
         () => (emu.injectFault({ path: BILLING_101, kind: "reset", times: 2 }), client.request(read101)),
         () => (emu.injectFault({ path: BILLING_101, kind: "timeout", times: 2 }), client.request(read101)),
         () => (emu.injectFault({ path: BILLING_101, kind: "malformed", times: 2 }), client.request(read101)),

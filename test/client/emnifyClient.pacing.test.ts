@@ -53,7 +53,10 @@ describe("EmnifyClient pacing (against a rate-limited emulator)", () => {
     this.timeout(90_000);
     const pacer = new RequestPacer({ requests: 100, windowMs: 1000, maxConcurrency: 8 });
     const results = await readHundredOrganisations(pacer);
-    assert.deepEqual(results.filter((r) => r.status === "rejected"), []);
+    assert.deepEqual(
+      results.filter((r) => r.status === "rejected"),
+      [],
+    );
     const useful = emu.count({ status: 200 });
     const throttled = emu.count({ status: 429 });
     assert.equal(useful, 101);

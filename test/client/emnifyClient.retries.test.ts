@@ -5,8 +5,6 @@ import { BILLING_101, clientFor, read101 } from "./helpers";
 import { VirtualClock } from "./virtualClock";
 import { EmnifyEmulator, type FaultRule } from "../../provider/emulator";
 
-
-
 /** Wall-clock time that moves only when the client sleeps, and a record of those sleeps. */
 function steppingClock(): { now(): number; sleep(ms: number): Promise<void>; slept: number[] } {
   let time = Date.now();
@@ -76,10 +74,10 @@ describe("EmnifyClient retries (against the emulator)", () => {
     assert.deepEqual(answer, {});
     assert.equal(emu.billingConfig(101).vatin, "DE999999999");
     assert.equal(emu.count({ method: "PATCH", path: BILLING_101 }), 2);
-    assert.deepEqual(emu.requests.filter((r) => r.method === "PATCH").map((r) => r.body), [
-      { vatin: "DE999999999" },
-      { vatin: "DE999999999" },
-    ]);
+    assert.deepEqual(
+      emu.requests.filter((r) => r.method === "PATCH").map((r) => r.body),
+      [{ vatin: "DE999999999" }, { vatin: "DE999999999" }],
+    );
   });
 
   it("gives up after maxAttempts with an API error that says how often it tried", async () => {
@@ -208,19 +206,16 @@ describe("EmnifyClient retries (against the emulator)", () => {
 
   it("does not retry other 4xx answers", async () => {
     const client = clientFor(emu);
-    await assert.rejects(
-      client.request({ ...read101, path: "/api/v1/organisation/999/billing_config", orgId: 999 }),
-      (error: unknown) => {
-        assert.ok(error instanceof EmnifyApiError);
-        assert.equal(
-          error.message,
-          "reading billing config for organisation 999 failed: GET /api/v1/organisation/999/billing_config " +
-            "answered 404 InvalidReference: Organisation 999 not found",
-        );
-        assert.deepEqual([error.status, error.errorCode, error.errorToken, error.attempts], [404, 1401, "InvalidReference", 1]);
-        return true;
-      },
-    );
+    await assert.rejects(client.request({ ...read101, path: "/api/v1/organisation/999/billing_config", orgId: 999 }), (error: unknown) => {
+      assert.ok(error instanceof EmnifyApiError);
+      assert.equal(
+        error.message,
+        "reading billing config for organisation 999 failed: GET /api/v1/organisation/999/billing_config " +
+          "answered 404 InvalidReference: Organisation 999 not found",
+      );
+      assert.deepEqual([error.status, error.errorCode, error.errorToken, error.attempts], [404, 1401, "InvalidReference", 1]);
+      return true;
+    });
     assert.equal(emu.count({ path: "/api/v1/organisation/999/billing_config" }), 1);
     assert.equal(client.stats.retries, 0);
   });

@@ -171,7 +171,14 @@ function windowOnly(options: { requests: number; windowMs: number; maxConcurrenc
 }
 
 /** Feeds the pacer `perSecond` instant tasks a second from `from` to `to` (ms), one at a time. */
-async function feed(pacer: RequestPacer, clock: FakeClock, perSecond: number, from: number, to: number, startedAt: number[]): Promise<void> {
+async function feed(
+  pacer: RequestPacer,
+  clock: FakeClock,
+  perSecond: number,
+  from: number,
+  to: number,
+  startedAt: number[],
+): Promise<void> {
   for (let t = from; t < to; t += 1000 / perSecond) {
     await clock.advanceTo(t);
     void pacer.run(async () => void startedAt.push(clock.now()));
@@ -261,7 +268,10 @@ describe("request pacer: the short-term rate", () => {
     await clock.advanceTo(2500);
     const gaps = startedAt.slice(1).map((t, i) => t - startedAt[i]);
     assert.ok(startedAt.length >= 6 && startedAt.length <= 8, `${startedAt.length} starts in 0.5 s at 14-15/s`);
-    assert.ok(gaps.every((g) => g >= 1000 / 15 - 10), `gaps ${gaps.map((g) => g.toFixed(1)).join(", ")}`);
+    assert.ok(
+      gaps.every((g) => g >= 1000 / 15 - 10),
+      `gaps ${gaps.map((g) => g.toFixed(1)).join(", ")}`,
+    );
   });
 
   it("never drops below 1 request per second, however many 429s: slower, never stalled", async () => {
@@ -373,7 +383,10 @@ describe("request pacer: configuration", () => {
     assert.equal(started.length, 8);
     held[0].release();
     await clock.advanceTo(2000);
-    assert.deepEqual(started, held.map((_, i) => `t${i}`));
+    assert.deepEqual(
+      started,
+      held.map((_, i) => `t${i}`),
+    );
     for (const h of held) h.release();
     await Promise.all(held.map((h) => h.done));
   });

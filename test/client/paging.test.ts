@@ -21,7 +21,14 @@ describe("EmnifyClient reading a paged list (against the emulator)", () => {
 
   function readList(onPage?: (done: number, total: number) => void) {
     const client = clientFor(emu);
-    const result = readAllPages(client, { path: LIST, operation: "listing organisations", item, key: (o) => o.id, noun: "organisations", onPage });
+    const result = readAllPages(client, {
+      path: LIST,
+      operation: "listing organisations",
+      item,
+      key: (o) => o.id,
+      noun: "organisations",
+      onPage,
+    });
     return { client, result };
   }
 
@@ -30,7 +37,10 @@ describe("EmnifyClient reading a paged list (against the emulator)", () => {
     const progress: string[] = [];
     const { client, result } = readList((done, total) => progress.push(`${done}/${total}`));
     const orgs = await result;
-    assert.deepEqual(orgs.map((o) => o.id), Array.from({ length: 100 }, (_, i) => 1 + i));
+    assert.deepEqual(
+      orgs.map((o) => o.id),
+      Array.from({ length: 100 }, (_, i) => 1 + i),
+    );
     assert.deepEqual(progress, ["1/4", "2/4", "3/4", "4/4"]);
     assert.equal(emu.count({ method: "GET", path: LIST }), 4);
     // Pages are ordinary requests: paced and counted like any other.

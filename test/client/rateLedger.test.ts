@@ -39,7 +39,13 @@ describe("rate ledger: one budget per machine and API origin", () => {
     const file = path.join(dir, "two-processes.json");
     const worker = path.join(__dirname, "ledgerWorker.js");
     const runs = await Promise.all([1, 2].map(() => runNodeScript(worker, [file, "25", "40"], { cwd: dir })));
-    assert.deepEqual(runs.map((r) => [r.status, r.stderr]), [[0, ""], [0, ""]]);
+    assert.deepEqual(
+      runs.map((r) => [r.status, r.stderr]),
+      [
+        [0, ""],
+        [0, ""],
+      ],
+    );
     const granted = runs.map((r) => Number(r.stdout.trim()));
     assert.equal(granted[0] + granted[1], 25, `granted ${granted.join(" + ")}`);
   });
@@ -49,7 +55,12 @@ describe("rate ledger: one budget per machine and API origin", () => {
     const emu = await EmnifyEmulator.start({ organisations: [{ id: 4711 }] });
     try {
       const client = new EmnifyClient({ endpoint: emu.url, applicationToken: DEMO_APPLICATION_TOKEN, pacer: sharedPacer(emu.url) });
-      await client.request({ method: "GET", path: "/api/v1/organisation/4711/billing_config", operation: "reading billing config", orgId: 4711 });
+      await client.request({
+        method: "GET",
+        path: "/api/v1/organisation/4711/billing_config",
+        operation: "reading billing config",
+        orgId: 4711,
+      });
       const file = ledgerPathFor(new URL(emu.url).origin);
       assert.equal(path.dirname(file), ledgerDirectory());
       assert.match(path.basename(file), /^[0-9a-f]{32}\.json$/);
@@ -61,7 +72,11 @@ describe("rate ledger: one budget per machine and API origin", () => {
       const ledger = JSON.parse(text) as { v: number; reservations: [number, number][] };
       assert.deepEqual(Object.keys(ledger), ["v", "reservations"]);
       assert.equal(ledger.v, 1);
-      assert.equal(ledger.reservations.reduce((sum, [, n]) => sum + n, 0), 2, "authenticate and one read");
+      assert.equal(
+        ledger.reservations.reduce((sum, [, n]) => sum + n, 0),
+        2,
+        "authenticate and one read",
+      );
       assert.ok(ledger.reservations.every((r) => r.length === 2 && Number.isInteger(r[0]) && Number.isInteger(r[1])));
     } finally {
       await emu.stop();
@@ -121,7 +136,11 @@ describe("rate ledger: one budget per machine and API origin", () => {
     this.timeout(20_000);
     const file = path.join(dir, "thrifty.json");
     // A fast start rate the tasks cannot keep up with: the batches must follow what is achieved.
-    const pacer = new RequestPacer({ requests: 10_000, windowMs: 2_000, maxConcurrency: 4, startRate: 2000 }, undefined, new RateLedger(file, quiet([])));
+    const pacer = new RequestPacer(
+      { requests: 10_000, windowMs: 2_000, maxConcurrency: 4, startRate: 2000 },
+      undefined,
+      new RateLedger(file, quiet([])),
+    );
     await Promise.all(Array.from({ length: 300 }, () => pacer.run(() => new Promise((resolve) => setTimeout(resolve, 10)))));
     const { reservations } = JSON.parse(readFileSync(file, "utf8")) as { reservations: [number, number][] };
     const reserved = reservations.reduce((sum, [, n]) => sum + n, 0);
@@ -136,7 +155,11 @@ describe("rate ledger: one budget per machine and API origin", () => {
     const reservedAt = clock.now();
     // Another process's reservations fill the whole window (5 per 2 s), counting from now.
     writeFileSync(file, JSON.stringify({ v: 1, reservations: [[reservedAt, 5]] }));
-    const pacer = new RequestPacer({ requests: 5, windowMs: 2000, maxConcurrency: 8, startRate: 1000 }, clock, new RateLedger(file, quiet([]), () => clock.now()));
+    const pacer = new RequestPacer(
+      { requests: 5, windowMs: 2000, maxConcurrency: 8, startRate: 1000 },
+      clock,
+      new RateLedger(file, quiet([]), () => clock.now()),
+    );
     let startedAt: number | undefined;
     await pacer.run(async () => {
       startedAt = clock.now();

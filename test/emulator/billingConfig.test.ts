@@ -23,11 +23,7 @@ const NESTED = {
   currency: { id: 1, code: "EUR" },
 };
 
-const ORGANISATIONS = [
-  { id: 42, name: "Customer A", billingConfig: STORED },
-  { id: 43 },
-  { id: 7, parentId: 500 },
-];
+const ORGANISATIONS = [{ id: 42, name: "Customer A", billingConfig: STORED }, { id: 43 }, { id: 7, parentId: 500 }];
 
 function validationBody(errors: unknown[]) {
   return { error_code: 1400, error_token: "InputValidationFailed", message: "Validation failed", errors };
@@ -269,8 +265,7 @@ describe("emulator billing config", () => {
     const PREPAID_REFUSAL = {
       error_code: 1400,
       error_token: "InputValidationFailed",
-      message:
-        "If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid.",
+      message: "If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid.",
     };
 
     it("refuses switching to the prepaid charging model while inclusive volumes are active with 409, changing nothing", async () => {
@@ -289,7 +284,10 @@ describe("emulator billing config", () => {
         const prepaid = await call(emulator, "PATCH", BILLING_CONFIG(42), { jwt: token, body: { charging_model: { id: 2 } } });
         assert.deepEqual([prepaid.status, prepaid.json], [422, PREPAID_REFUSAL]);
         const own = await call(emulator, "PATCH", BILLING_CONFIG(1), { jwt: token, body: { vatin: "x" } });
-        assert.deepEqual([own.status, own.json], [422, { error_code: 1406, error_token: "NotAllowed", message: "Updating of own organisation not allowed." }]);
+        assert.deepEqual(
+          [own.status, own.json],
+          [422, { error_code: 1406, error_token: "NotAllowed", message: "Updating of own organisation not allowed." }],
+        );
       } finally {
         await emulator.stop();
       }

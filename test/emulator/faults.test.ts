@@ -107,7 +107,10 @@ describe("emulator fault injection", () => {
       emulator.injectFault({ kind: "timeout" });
       const hung = call(emulator, "GET", MY, { signal: AbortSignal.timeout(300) });
       await assert.rejects(hung, { name: "TimeoutError" });
-      assert.deepEqual(emulator.requests.map((r) => [r.status, r.fault]), [[0, "timeout"]]);
+      assert.deepEqual(
+        emulator.requests.map((r) => [r.status, r.fault]),
+        [[0, "timeout"]],
+      );
       // The hung request is never answered: a stop() that waited for it would never return (and
       // mocha's timeout would fail the test). No elapsed-time bound.
       await emulator.stop();
@@ -133,7 +136,10 @@ describe("emulator fault injection", () => {
     assert.equal(answer.headers.get("content-type"), "application/json");
     assert.equal(answer.text, '{"id": 8, "vatin"');
     assert.equal(answer.json, undefined);
-    assert.deepEqual(ctx.emulator.requests.map((r) => [r.status, r.fault]), [[200, "malformed"]]);
+    assert.deepEqual(
+      ctx.emulator.requests.map((r) => [r.status, r.fault]),
+      [[200, "malformed"]],
+    );
   });
 
   it("stops hitting after clearFaults()", async () => {

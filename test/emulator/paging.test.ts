@@ -74,7 +74,10 @@ describe("emulator paging of the organisation list, as emnify documents it", () 
   it("misstates X-Total-Count with a wrong-total-count fault, and refuses a meaningless fault", async () => {
     ctx.emulator.setPagingFault({ kind: "wrong-total-count", offset: 3 });
     assert.equal((await call(ctx.emulator, "GET", LIST, { jwt })).headers.get("x-total-count"), "63");
-    assert.throws(() => ctx.emulator.setPagingFault({ kind: "repeat-page", page: 1 }), /a "repeat-page" fault needs a page of 2 or more, got 1/);
+    assert.throws(
+      () => ctx.emulator.setPagingFault({ kind: "repeat-page", page: 1 }),
+      /a "repeat-page" fault needs a page of 2 or more, got 1/,
+    );
     assert.throws(() => ctx.emulator.setPagingFault({ kind: "wrong-total-count", offset: 0 }), /non-zero whole offset, got 0/);
   });
 });

@@ -100,7 +100,10 @@ describe("emulator rate limits", () => {
       emulator = await EmnifyEmulator.start({
         organisations,
         rateLimit: false,
-        pathRateLimits: [{ path: /\/organisation\/10[12]\//, requests: 1, windowSeconds: 60 }, { requests: 4, windowSeconds: 60 }],
+        pathRateLimits: [
+          { path: /\/organisation\/10[12]\//, requests: 1, windowSeconds: 60 },
+          { requests: 4, windowSeconds: 60 },
+        ],
       });
       const jwt = await authenticate(emulator); // 1 of the 4
       const statuses: number[] = [];
@@ -109,13 +112,21 @@ describe("emulator rate limits", () => {
     });
 
     it("counts a request refused by a path limit against no limit, not even the per-IP one", async () => {
-      emulator = await EmnifyEmulator.start({ organisations, rateLimit: { requests: 4, windowSeconds: 60 }, pathRateLimits: [{ ...BILLING_LIMIT, requests: 1 }] });
+      emulator = await EmnifyEmulator.start({
+        organisations,
+        rateLimit: { requests: 4, windowSeconds: 60 },
+        pathRateLimits: [{ ...BILLING_LIMIT, requests: 1 }],
+      });
       const jwt = await authenticate(emulator); // 1 of the per-IP 4
       for (let i = 0; i < 5; i += 1) await call(emulator, "GET", BILLING_CONFIG(101), { jwt }); // 1 accepted, 4 refused
       assert.equal(emulator.count({ status: 429 }), 4);
       assert.equal((await call(emulator, "GET", MY, { jwt })).status, 200);
       assert.equal((await call(emulator, "GET", MY, { jwt })).status, 200);
-      assert.equal((await call(emulator, "GET", MY, { jwt })).status, 429, "the per-IP limit counted 4: authenticate, one billing config, two reads");
+      assert.equal(
+        (await call(emulator, "GET", MY, { jwt })).status,
+        429,
+        "the per-IP limit counted 4: authenticate, one billing config, two reads",
+      );
     });
 
     it("answers a short-term limit with a per-second window, and tightens when told mid-run", async () => {

@@ -68,7 +68,10 @@ describe("emulator request log", () => {
     const emulator = await EmnifyEmulator.start({ logRequestBodies: false });
     try {
       await authenticate(emulator);
-      assert.deepEqual(emulator.requests.map((r) => "body" in r), [false]);
+      assert.deepEqual(
+        emulator.requests.map((r) => "body" in r),
+        [false],
+      );
     } finally {
       await emulator.stop();
     }

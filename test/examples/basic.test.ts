@@ -46,7 +46,13 @@ describe("examples/basic through Pulumi's dynamic-provider host", () => {
   before(async function () {
     this.timeout(60_000);
     emulator = await EmnifyEmulator.start({ organisations: [{ id: 2, billingConfig: BEFORE }] });
-    stack = await startExampleStack({ program: PROGRAM, project: "basic", stack: "dev", config: stackConfig(emulator), secretConfigKeys: SECRET_KEYS });
+    stack = await startExampleStack({
+      program: PROGRAM,
+      project: "basic",
+      stack: "dev",
+      config: stackConfig(emulator),
+      secretConfigKeys: SECRET_KEYS,
+    });
   });
 
   after(async () => {
@@ -65,10 +71,18 @@ describe("examples/basic through Pulumi's dynamic-provider host", () => {
   it("adopts the organisation with one authenticate, a GET, a PATCH of only the differing declared fields, and a GET", async () => {
     const result = await stack.engine.up(stack.resources);
     assert.deepEqual(result.failed, []);
-    assert.deepEqual(result.steps.map((s) => s.op), ["create"]);
+    assert.deepEqual(
+      result.steps.map((s) => s.op),
+      ["create"],
+    );
     assert.deepEqual(requestsSince(emulator, 0), ["POST /api/v1/authenticate", `GET ${BILLING}`, `PATCH ${BILLING}`, `GET ${BILLING}`]);
     assert.deepEqual(emulator.requests[2].body, { vatin: "DE811234567", charging_model: { id: 1 }, payment_data: { iban: IBAN } });
-    assert.deepEqual(emulator.billingConfig(2), { ...BEFORE, vatin: "DE811234567", charging_model: { id: 1 }, payment_data: { iban: IBAN } });
+    assert.deepEqual(emulator.billingConfig(2), {
+      ...BEFORE,
+      vatin: "DE811234567",
+      charging_model: { id: 1 },
+      payment_data: { iban: IBAN },
+    });
   });
 
   it("records the live values as outputs, settings it does not declare included, and payment data only as a secret", () => {
@@ -108,7 +122,10 @@ describe("examples/basic through Pulumi's dynamic-provider host", () => {
     const from = emulator.requests.length;
     const result = await stack.engine.up(resources);
     assert.deepEqual(result.failed, []);
-    assert.deepEqual(result.steps.map((s) => [s.op, s.changed]), [["update", ["vatin"]]]);
+    assert.deepEqual(
+      result.steps.map((s) => [s.op, s.changed]),
+      [["update", ["vatin"]]],
+    );
     assert.deepEqual(requestsSince(emulator, from), [`PATCH ${BILLING}`, `GET ${BILLING}`]);
     assert.deepEqual(emulator.requests[from].body, { vatin: "DE999999999" });
   });
@@ -119,7 +136,14 @@ describe("examples/basic through Pulumi's dynamic-provider host", () => {
     delete config["basic:orgId"];
     const from = emulator.requests.length;
     await assert.rejects(
-      runProgramUnderMocks({ projectDir: REPO_ROOT, program: PROGRAM, project: "basic", stack: "dev", config, secretConfigKeys: SECRET_KEYS }),
+      runProgramUnderMocks({
+        projectDir: REPO_ROOT,
+        program: PROGRAM,
+        project: "basic",
+        stack: "dev",
+        config,
+        secretConfigKeys: SECRET_KEYS,
+      }),
       (error: unknown) => {
         assert.ok(error instanceof ProgramRunError);
         assert.match(error.errors.join("\n"), /Missing required configuration variable 'basic:orgId'/);

@@ -53,7 +53,10 @@ describe("npm run demo", () => {
       "    + 8 created",
       "API calls: 15 (authenticate 1, GET 11, PATCH 3)",
     ]) {
-      assert.ok(lines.some((line) => line.startsWith(expected)), `missing: ${expected}`);
+      assert.ok(
+        lines.some((line) => line.startsWith(expected)),
+        `missing: ${expected}`,
+      );
     }
   });
 
@@ -134,7 +137,10 @@ describe("npm run demo: choosing the engine", () => {
     this.timeout(60_000);
     const run = await withoutPulumi(["--engine", "pulumi"]);
     assert.equal(run.status, 1);
-    assert.match(run.stdout, /^demo failed: no pulumi CLI on PATH \(3\.216 or later\) and none built yet; `npm run pulumi:cli` builds one$/m);
+    assert.match(
+      run.stdout,
+      /^demo failed: no pulumi CLI on PATH \(3\.216 or later\) and none built yet; `npm run pulumi:cli` builds one$/m,
+    );
     assert.doesNotMatch(run.stdout, /starting the emnify emulator/);
   });
 

@@ -67,7 +67,13 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     const emulator = await EmnifyEmulator.start({ organisations: organisations.map((o) => o.seed) });
     const entry = { emulator, stacks: [] as ExampleStack[] };
     running.push(entry);
-    const stack = await startExampleStack({ program: PROGRAM, project: "pulumi-emnify", stack: "dev", config: stackConfig(emulator), secretConfigKeys: SECRET_KEYS });
+    const stack = await startExampleStack({
+      program: PROGRAM,
+      project: "pulumi-emnify",
+      stack: "dev",
+      config: stackConfig(emulator),
+      secretConfigKeys: SECRET_KEYS,
+    });
     entry.stacks.push(stack);
     return { emulator, stack };
   }
@@ -91,12 +97,12 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
   it("declares one BillingConfig per entry of orgs.yaml, named as the file names them", async function () {
     this.timeout(60_000);
     const { stack } = await freshStack();
-    assert.deepEqual(
-      stack.resources.map((r) => r.name).sort(),
-      organisations.map((o) => o.entry.name).sort(),
-    );
+    assert.deepEqual(stack.resources.map((r) => r.name).sort(), organisations.map((o) => o.entry.name).sort());
     assert.equal(organisations.length, 8);
-    assert.deepEqual(organisations.filter((o) => o.differs).map((o) => o.entry.name), ["nordwind-energie", "agrisense-fr", "telematics-es"]);
+    assert.deepEqual(
+      organisations.filter((o) => o.differs).map((o) => o.entry.name),
+      ["nordwind-energie", "agrisense-fr", "telematics-es"],
+    );
   });
 
   it("the first run adopts every organisation: one GET where emnify already matches, GET PATCH GET where it differs", async function () {
@@ -108,7 +114,10 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     for (const organisation of organisations) {
       const methods = emulator.requests.filter((r) => r.path === billingPath(organisation.entry.args.orgId)).map((r) => r.method);
       assert.deepEqual(methods, organisation.differs ? ["GET", "PATCH", "GET"] : ["GET"], organisation.entry.name);
-      assert.deepEqual(emulator.billingConfig(organisation.entry.args.orgId), { ...emulator.billingConfig(organisation.entry.args.orgId), ...declaredInApi(organisation) });
+      assert.deepEqual(emulator.billingConfig(organisation.entry.args.orgId), {
+        ...emulator.billingConfig(organisation.entry.args.orgId),
+        ...declaredInApi(organisation),
+      });
     }
     assert.equal(emulator.count({ path: "/api/v1/authenticate" }), 1);
     assert.equal(emulator.requests.length, 1 + 5 * 1 + 3 * 3);
@@ -158,17 +167,29 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     const result = await stack.engine.up(resources);
     assert.deepEqual(result.failed, []);
     assert.deepEqual(
-      result.steps.filter((s) => s.op === "delete").map((s) => s.urn.split("::").pop()).sort(),
+      result.steps
+        .filter((s) => s.op === "delete")
+        .map((s) => s.urn.split("::").pop())
+        .sort(),
       ["acme-logistics", "agrisense-fr"],
     );
     // Every managed field goes back to the value it had when adopted (the seed), in one PATCH.
     const { vatin, charging_model, payment_term, vat_rate } = agrisense.seed.billingConfig!;
-    assert.deepEqual(emulator.requests.map((r) => [r.method, r.path, r.body]), [["PATCH", billingPath(6), { vatin, charging_model, payment_term, vat_rate }]]);
+    assert.deepEqual(
+      emulator.requests.map((r) => [r.method, r.path, r.body]),
+      [["PATCH", billingPath(6), { vatin, charging_model, payment_term, vat_rate }]],
+    );
     assert.deepEqual(emulator.billingConfig(6), { ...emulator.billingConfig(6), vatin, charging_model, payment_term, vat_rate });
     assert.notDeepEqual(charging_model, agrisense.entry.args.chargingModel, "the restored value is not the declared one");
     // What the user sees from the provider during `pulumi up`.
-    await hostSays(stack, "emnify: organisation 2: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings");
-    await hostSays(stack, "emnify: organisation 6: restored vatin, chargingModel, paymentTerm, vatRate to the values it had before it was managed");
+    await hostSays(
+      stack,
+      "emnify: organisation 2: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings",
+    );
+    await hostSays(
+      stack,
+      "emnify: organisation 6: restored vatin, chargingModel, paymentTerm, vatRate to the values it had before it was managed",
+    );
   });
 
   it("a bad orgs.yaml stops the program before any API call, naming the file, the entry and the field", async function () {
@@ -177,11 +198,21 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     running.push({ emulator, stacks: [] });
     const bad = editedOrgsFile((text) => text.replace("  - id: 5\n", "  - id: 4711\n    vatRate: { id: '1' }\n"));
     await assert.rejects(
-      runProgramUnderMocks({ projectDir: REPO_ROOT, program: PROGRAM, project: "pulumi-emnify", stack: "dev", config: stackConfig(emulator, bad), secretConfigKeys: SECRET_KEYS }),
+      runProgramUnderMocks({
+        projectDir: REPO_ROOT,
+        program: PROGRAM,
+        project: "pulumi-emnify",
+        stack: "dev",
+        config: stackConfig(emulator, bad),
+        secretConfigKeys: SECRET_KEYS,
+      }),
       (error: unknown) => {
         assert.ok(error instanceof ProgramRunError);
         assert.equal(error.errors.length, 1);
-        assert.equal(error.errors[0].split("\n")[0], 'Error: orgs.yaml: orgs[3] (id 4711): vatRate.id must be a number, got the string "1"');
+        assert.equal(
+          error.errors[0].split("\n")[0],
+          'Error: orgs.yaml: orgs[3] (id 4711): vatRate.id must be a number, got the string "1"',
+        );
         return true;
       },
     );

@@ -85,10 +85,16 @@ describe("the Pulumi projects (root, examples/basic, examples/multi-org)", () =>
       stack: "dev",
       config: { [SETTINGS.applicationToken.key]: "", [SETTINGS.endpoint.key]: "" },
     });
-    assert.deepEqual(
-      resources.map((r) => r.name).sort(),
-      ["acme-logistics", "agrisense-fr", "bikeshare-wien", "coldchain-pl", "fleetline-uk", "nordwind-energie", "smartmeter-nl", "telematics-es"],
-    );
+    assert.deepEqual(resources.map((r) => r.name).sort(), [
+      "acme-logistics",
+      "agrisense-fr",
+      "bikeshare-wien",
+      "coldchain-pl",
+      "fleetline-uk",
+      "nordwind-energie",
+      "smartmeter-nl",
+      "telematics-es",
+    ]);
     // The package is loaded by self-reference from dist/, and the host will find it from the root.
     assert.match(String(resources[0].inputs.__provider), /runtimeReference: "\.\/dist\/provider\/runtime\.js"/);
   });

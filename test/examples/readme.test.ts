@@ -9,7 +9,14 @@ import * as path from "node:path";
 import { EmnifyAuthenticationError } from "../../provider/client/errors";
 import { DEFAULT_RETRY_POLICY } from "../../provider/client/retry";
 import { FIELD_NAMES } from "../../provider/fields";
-import { DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECONDS, SETTINGS, missingTokenError, validateEndpoint } from "../../provider/settings";
+import {
+  DEFAULT_ENDPOINT,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_TIMEOUT_SECONDS,
+  SETTINGS,
+  missingTokenError,
+  validateEndpoint,
+} from "../../provider/settings";
 import { REPO_ROOT } from "../../tools/examples/exampleStack";
 import { runSample, testedSample, typeErrors } from "./readmeSample";
 
@@ -23,7 +30,10 @@ const readme = read(README);
 function tableRow(first: string): string[] {
   const line = readme.split("\n").find((l) => l.startsWith(`| ${first} |`));
   assert.ok(line, `a table row for ${first}`);
-  return line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim());
+  return line
+    .split(/(?<!\\)\|/)
+    .slice(1, -1)
+    .map((cell) => cell.trim());
 }
 
 function messageOf(thrower: () => unknown): string {
@@ -84,13 +94,19 @@ describe("the README", () => {
       const scripts = Object.keys((JSON.parse(read(path.join(REPO_ROOT, "package.json"))) as { scripts: Record<string, string> }).scripts);
       const named = [...read(document).matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]);
       assert.ok(named.length > 0);
-      assert.deepEqual(named.filter((script) => !scripts.includes(script)), []);
+      assert.deepEqual(
+        named.filter((script) => !scripts.includes(script)),
+        [],
+      );
     });
 
     it(`${name}: every relative link points to a file of the repository`, () => {
       const targets = [...read(document).matchAll(/\]\(([^)#\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/.test(t));
       assert.ok(targets.length > 0);
-      assert.deepEqual(targets.filter((t) => !fs.existsSync(path.resolve(path.dirname(document), t))), []);
+      assert.deepEqual(
+        targets.filter((t) => !fs.existsSync(path.resolve(path.dirname(document), t))),
+        [],
+      );
     });
   }
 
@@ -105,7 +121,10 @@ describe("the README's emulator sample, run as written", () => {
   // run must not inherit that.
   const saved = { url: process.env.EMNIFY_API_URL, token: process.env.EMNIFY_APPLICATION_TOKEN };
   after(() => {
-    for (const [key, value] of [["EMNIFY_API_URL", saved.url], ["EMNIFY_APPLICATION_TOKEN", saved.token]] as const) {
+    for (const [key, value] of [
+      ["EMNIFY_API_URL", saved.url],
+      ["EMNIFY_APPLICATION_TOKEN", saved.token],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }

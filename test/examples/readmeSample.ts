@@ -26,12 +26,16 @@ export function testedSample(markdownFile: string): string {
  * tsconfig.json (so `pulumi-emnify/...` resolves to the sources), formatted one per line.
  */
 export function typeErrors(source: string): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(REPO_ROOT, "tsconfig.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(REPO_ROOT, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
     },
-  });
+  );
   if (!config) throw new Error("cannot read tsconfig.json");
   const fileName = path.join(REPO_ROOT, "test", "examples", "__readme_sample__.ts");
   const host = ts.createCompilerHost(config.options);
@@ -43,12 +47,10 @@ export function typeErrors(source: string): string[] {
   host.getSourceFile = (file, languageVersion, ...rest) =>
     file === fileName ? ts.createSourceFile(file, source, languageVersion, true) : getSourceFile(file, languageVersion, ...rest);
   const program = ts.createProgram({ rootNames: [fileName], options: { ...config.options, noEmit: true }, host });
-  return ts
-    .getPreEmitDiagnostics(program, program.getSourceFile(fileName))
-    .map((d) => {
-      const where = d.file && d.start !== undefined ? `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : "";
-      return `${where}${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
-    });
+  return ts.getPreEmitDiagnostics(program, program.getSourceFile(fileName)).map((d) => {
+    const where = d.file && d.start !== undefined ? `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : "";
+    return `${where}${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+  });
 }
 
 /**

@@ -109,7 +109,10 @@ function boundedString(max: number): fc.Arbitrary<string> {
     .oneof(
       { arbitrary: fc.string({ maxLength: max, unit: "grapheme-ascii" }), weight: 4 },
       { arbitrary: binaryString(0, Math.floor(max / 2)), weight: 3 },
-      { arbitrary: fc.constantFrom("x".repeat(max), "é".repeat(max), "😀".repeat(Math.floor(max / 2)), "line\nbreak", " ", "\u0000"), weight: 1 },
+      {
+        arbitrary: fc.constantFrom("x".repeat(max), "é".repeat(max), "😀".repeat(Math.floor(max / 2)), "line\nbreak", " ", "\u0000"),
+        weight: 1,
+      },
     )
     .filter((s) => s.length <= max && s !== UNKNOWN_VALUE);
 }
@@ -267,7 +270,12 @@ export const deeplyNested: fc.Arbitrary<unknown> = fc
 
 /** An object shaped like a reference, with hostile parts. */
 export const hostileReference: fc.Arbitrary<unknown> = fc
-  .tuple(fc.option(fc.oneof(hostileLeaf, fc.maxSafeNat())), fc.option(hostileLeaf), fc.array(fc.tuple(hostileKey, hostileLeaf), { maxLength: 3 }), fc.boolean())
+  .tuple(
+    fc.option(fc.oneof(hostileLeaf, fc.maxSafeNat())),
+    fc.option(hostileLeaf),
+    fc.array(fc.tuple(hostileKey, hostileLeaf), { maxLength: 3 }),
+    fc.boolean(),
+  )
   .map(([id, description, extras, nullPrototype]) => {
     const entries: Array<readonly [string, unknown]> = [...extras];
     if (id !== null) entries.push(["id", id]);
@@ -367,7 +375,8 @@ export const liveValuesArb: fc.Arbitrary<FieldValues> = fc.record(
  */
 export function declarationArb(unknowns: boolean): fc.Arbitrary<Record<string, unknown>> {
   const absent = fc.constantFrom<"absent" | "undefined">("absent", "undefined");
-  const slot = (value: fc.Arbitrary<unknown>) => fc.oneof({ arbitrary: value.map((v) => ({ v })), weight: 3 }, { arbitrary: absent, weight: 2 });
+  const slot = (value: fc.Arbitrary<unknown>) =>
+    fc.oneof({ arbitrary: value.map((v) => ({ v })), weight: 3 }, { arbitrary: absent, weight: 2 });
   const orgId = unknowns ? fc.oneof({ arbitrary: orgIdArb, weight: 6 }, { arbitrary: fc.constant(UNKNOWN_VALUE), weight: 1 }) : orgIdArb;
   const restore = unknowns ? fc.oneof(fc.boolean(), fc.constant(UNKNOWN_VALUE)) : fc.boolean();
   return fc
@@ -436,7 +445,12 @@ export const referenceShapeArb: fc.Arbitrary<ReferenceShape> = fc.oneof(
   fc.constant<ReferenceShape>({ shape: "nestedNull" }),
   fc.constant<ReferenceShape>({ shape: "flatNull" }),
   fc
-    .record({ id: apiIdArb, description: jsonTree(false, 2), hasDescription: fc.boolean(), extras: fc.array(fc.tuple(jsonKey, jsonLeaf(false)), { maxLength: 3 }) })
+    .record({
+      id: apiIdArb,
+      description: jsonTree(false, 2),
+      hasDescription: fc.boolean(),
+      extras: fc.array(fc.tuple(jsonKey, jsonLeaf(false)), { maxLength: 3 }),
+    })
     .map((r): ReferenceShape => ({ shape: "nested", ...r, extras: r.extras.filter(([key]) => key !== "id" && key !== "description") })),
   apiIdArb.map((id): ReferenceShape => ({ shape: "flat", id })),
   fc.record({ nestedId: apiIdArb, flatId: apiIdArb }).map((r): ReferenceShape => ({ shape: "both", ...r })),
@@ -470,7 +484,19 @@ export function nearlyValidValue(name: string): fc.Arbitrary<unknown> {
   const common = [null, undefined, UNKNOWN_VALUE, `${UNKNOWN_VALUE} `, "", 0, -0, Number.NaN, true, "1"];
   switch (name) {
     case "orgId":
-      return fc.constantFrom<unknown>(...common, 1, -1, 0.5, 1e-300, 2 ** 31, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, Number.POSITIVE_INFINITY, [1], { id: 1 });
+      return fc.constantFrom<unknown>(
+        ...common,
+        1,
+        -1,
+        0.5,
+        1e-300,
+        2 ** 31,
+        Number.MAX_SAFE_INTEGER,
+        Number.MAX_SAFE_INTEGER + 1,
+        Number.POSITIVE_INFINITY,
+        [1],
+        { id: 1 },
+      );
     case "vatin":
       return fc.constantFrom<unknown>(...common, "x".repeat(63), "x".repeat(64), "x".repeat(65), "é".repeat(64), "a\nb", 64, ["x"]);
     case "invoiceIssuerInfo":

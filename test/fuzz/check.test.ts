@@ -55,7 +55,9 @@ function namesKey(property: string, key: string): boolean {
   const cut = property.endsWith("…");
   const stem = cut ? property.slice(0, -1) : property;
   if (stem.length === 0) return false;
-  return [key, JSON.stringify(key)].some((spelling) => (cut ? spelling.startsWith(stem) && spelling.length > stem.length : spelling === stem));
+  return [key, JSON.stringify(key)].some((spelling) =>
+    cut ? spelling.startsWith(stem) && spelling.length > stem.length : spelling === stem,
+  );
 }
 
 /** How many containers deep a value nests (iteratively, so any depth can be measured). */
@@ -104,14 +106,18 @@ function isSafeJson(value: unknown, maxLength: number): boolean {
 /** The documented types of checked inputs; `complete` when check reported no failure. */
 function assertCheckedTypes(inputs: Record<string, unknown>, complete: boolean): void {
   assert.ok(isPlainObject(inputs), "inputs is not a plain object");
-  for (const key of Object.keys(inputs)) assert.ok(KNOWN_ARGUMENTS.has(key), `inputs has the unexpected key ${JSON.stringify(key.slice(0, 50))}`);
+  for (const key of Object.keys(inputs))
+    assert.ok(KNOWN_ARGUMENTS.has(key), `inputs has the unexpected key ${JSON.stringify(key.slice(0, 50))}`);
   const has = (key: string) => Object.prototype.hasOwnProperty.call(inputs, key);
   const unknown = (value: unknown) => value === UNKNOWN_VALUE;
 
   if (complete) assert.ok(has("orgId"), "no failure but no orgId");
   if (has("orgId")) {
     const orgId = inputs.orgId;
-    assert.ok(unknown(orgId) || (typeof orgId === "number" && Number.isSafeInteger(orgId) && orgId > 0), `orgId ${String(orgId)} is not a positive safe integer`);
+    assert.ok(
+      unknown(orgId) || (typeof orgId === "number" && Number.isSafeInteger(orgId) && orgId > 0),
+      `orgId ${String(orgId)} is not a positive safe integer`,
+    );
   }
   if (has("vatin")) {
     const v = inputs.vatin;
@@ -119,7 +125,10 @@ function assertCheckedTypes(inputs: Record<string, unknown>, complete: boolean):
   }
   if (has("invoiceIssuerInfo")) {
     const v = inputs.invoiceIssuerInfo;
-    assert.ok(unknown(v) || v === null || (typeof v === "string" && v.length <= MAX_INVOICE_ISSUER_INFO_LENGTH), "invoiceIssuerInfo is not null or a short string");
+    assert.ok(
+      unknown(v) || v === null || (typeof v === "string" && v.length <= MAX_INVOICE_ISSUER_INFO_LENGTH),
+      "invoiceIssuerInfo is not null or a short string",
+    );
   }
   for (const name of ["chargingModel", "paymentTerm", "vatRate"]) {
     if (!has(name)) continue;
@@ -128,7 +137,10 @@ function assertCheckedTypes(inputs: Record<string, unknown>, complete: boolean):
     assert.ok(isPlainObject(ref), `${name} is not an object`);
     assert.deepEqual(Object.keys(ref), ["id"], `${name} has keys other than id`);
     const id = ref.id;
-    assert.ok(unknown(id) || (typeof id === "number" && Number.isSafeInteger(id) && id >= 0), `${name}.id ${String(id)} is not a whole number >= 0`);
+    assert.ok(
+      unknown(id) || (typeof id === "number" && Number.isSafeInteger(id) && id >= 0),
+      `${name}.id ${String(id)} is not a whole number >= 0`,
+    );
   }
   if (has("paymentData")) {
     const data = inputs.paymentData;
@@ -170,7 +182,14 @@ const hostileDeclaration: fc.Arbitrary<unknown> = fc.oneof(
     weight: 8,
     arbitrary: fc
       .record({
-        known: fc.tuple(...[...KNOWN_ARGUMENTS].map((name) => fc.option(anyValueFor(name).map((value) => [name, value] as const), { freq: 3 }))),
+        known: fc.tuple(
+          ...[...KNOWN_ARGUMENTS].map((name) =>
+            fc.option(
+              anyValueFor(name).map((value) => [name, value] as const),
+              { freq: 3 },
+            ),
+          ),
+        ),
         extra: fc.array(fc.tuple(hostileKey, hostileValue), { maxLength: 3 }),
         nullPrototype: fc.boolean(),
       })
@@ -185,9 +204,26 @@ const hostileDeclaration: fc.Arbitrary<unknown> = fc.oneof(
     weight: 1,
     arbitrary: fc
       .tuple(fc.constantFrom("orgId", "vatin", "chargingModel", "paymentData", "__proto__", "extra"), deeplyNested, fc.boolean())
-      .map(([key, deep, alone]) => (alone ? deep : objectWithOwnKeys([["orgId", 1], [key, deep]]))),
+      .map(([key, deep, alone]) =>
+        alone
+          ? deep
+          : objectWithOwnKeys([
+              ["orgId", 1],
+              [key, deep],
+            ]),
+      ),
   },
-  { weight: 1, arbitrary: hugeString.map((s) => objectWithOwnKeys([["orgId", s], ["vatin", s], ["invoiceIssuerInfo", s], [s, s]])) },
+  {
+    weight: 1,
+    arbitrary: hugeString.map((s) =>
+      objectWithOwnKeys([
+        ["orgId", s],
+        ["vatin", s],
+        ["invoiceIssuerInfo", s],
+        [s, s],
+      ]),
+    ),
+  },
 );
 
 /** The same declarations as JSON would carry them: keys "__proto__", "constructor", "prototype". */
@@ -211,7 +247,8 @@ const prototypeKeyedDeclaration: fc.Arbitrary<unknown> = fc
     if (where.includes("top")) parts.push(`"__proto__":${junk}`, `"constructor":${junk}`, `"prototype":${junk}`);
     if (where.includes("chargingModel")) parts.push(`"chargingModel":{"id":3,"__proto__":${junk},"constructor":${junk}}`);
     if (where.includes("paymentData")) parts.push(`"paymentData":{"__proto__":${junk},"constructor":${junk},"prototype":${junk}}`);
-    if (where.includes("paymentDataNested")) parts.push(`"paymentData":{"a":[{"__proto__":${junk}}],"b":{"constructor":{"prototype":${junk}}}}`);
+    if (where.includes("paymentDataNested"))
+      parts.push(`"paymentData":{"a":[{"__proto__":${junk}}],"b":{"constructor":{"prototype":${junk}}}}`);
     if (where.includes("vatRateExtra")) parts.push(`"vatRate":{"__proto__":{"id":9},"prototype":${junk}}`);
     return JSON.parse(`{${parts.join(",")}}`) as unknown;
   });
@@ -246,7 +283,7 @@ describe("check under property-based fuzzing", function () {
         const viaProvider = await provider.check({}, news as Record<string, unknown>);
         assert.deepStrictEqual(viaProvider, direct);
         assertNoPrototypePollution();
-        assert.equal((({}) as Record<string, unknown>).polluted, undefined);
+        assert.equal(({} as Record<string, unknown>).polluted, undefined);
       }),
     );
   });
@@ -280,7 +317,10 @@ describe("check under property-based fuzzing", function () {
         assertWellFormedResult(result, news);
         const { inputs, failures } = result;
         if (isValidHere) return;
-        assert.ok(failures.length > 0 && failures.every((f) => f.property.split(".")[0] === spoiled), "junk was not reported at its own argument");
+        assert.ok(
+          failures.length > 0 && failures.every((f) => f.property.split(".")[0] === spoiled),
+          "junk was not reported at its own argument",
+        );
         const expected = expectedCheckedInputs(declaration);
         for (const key of Object.keys(expected)) if (key !== spoiled) assert.deepStrictEqual(inputs[key], expected[key], `${key} was lost`);
       }),
@@ -294,25 +334,47 @@ describe("check under property-based fuzzing", function () {
     // JSON data only, so that every counterexample is one a program could really declare.
     const lengthValue = fc
       .oneof(
-        fc.constantFrom('{"toString":0,"valueOf":0}', '{"valueOf":{},"toString":[]}', '{"toString":null,"valueOf":null}', "{}", "[]", "65", '"65"', "null").map((text) => JSON.parse(text) as unknown),
+        fc
+          .constantFrom(
+            '{"toString":0,"valueOf":0}',
+            '{"valueOf":{},"toString":[]}',
+            '{"toString":null,"valueOf":null}',
+            "{}",
+            "[]",
+            "65",
+            '"65"',
+            "null",
+          )
+          .map((text) => JSON.parse(text) as unknown),
         jsonTree(false, 2),
       )
       .map((value) => JSON.parse(JSON.stringify(value) ?? "null") as unknown);
     await holdsAsync(
       "objects with a length property",
       200,
-      fc.asyncProperty(fc.constantFrom("vatin", "invoiceIssuerInfo"), lengthValue, fc.array(fc.tuple(jsonKey, jsonTree(false, 1)), { maxLength: 2 }), async (field, length, extra) => {
-        countCase();
-        const news = JSON.parse(JSON.stringify({ orgId: 1, [field]: objectWithOwnKeys([...extra, ["length", length]]) })) as Record<string, unknown>;
-        let result: Awaited<ReturnType<typeof provider.check>>;
-        try {
-          result = await provider.check({}, news);
-        } catch (error) {
-          assert.fail(`check threw ${String(error)} for ${field} = an object whose length is ${shown(length)}`);
-        }
-        assertWellFormedResult(result, news);
-        assert.ok((result.failures ?? []).some((f) => f.property === field), `${field} given an object was not refused`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("vatin", "invoiceIssuerInfo"),
+        lengthValue,
+        fc.array(fc.tuple(jsonKey, jsonTree(false, 1)), { maxLength: 2 }),
+        async (field, length, extra) => {
+          countCase();
+          const news = JSON.parse(JSON.stringify({ orgId: 1, [field]: objectWithOwnKeys([...extra, ["length", length]]) })) as Record<
+            string,
+            unknown
+          >;
+          let result: Awaited<ReturnType<typeof provider.check>>;
+          try {
+            result = await provider.check({}, news);
+          } catch (error) {
+            assert.fail(`check threw ${String(error)} for ${field} = an object whose length is ${shown(length)}`);
+          }
+          assertWellFormedResult(result, news);
+          assert.ok(
+            (result.failures ?? []).some((f) => f.property === field),
+            `${field} given an object was not refused`,
+          );
+        },
+      ),
     );
   });
 
@@ -321,9 +383,16 @@ describe("check under property-based fuzzing", function () {
   // UTF-16 code units, so "😀" + 63 × "x" (65 units, 64 code points) passed check.
   it("refuses a vatin or invoiceIssuerInfo longer than its limit in UTF-16 code units, the unit the API and the reason count", async () => {
     const limits = { vatin: MAX_VATIN_LENGTH, invoiceIssuerInfo: MAX_INVOICE_ISSUER_INFO_LENGTH } as const;
-    const tooLong = fc.constantFrom("vatin" as const, "invoiceIssuerInfo" as const).chain((field) =>
-      fc.tuple(fc.constant(field), fc.integer({ min: limits[field] + 1, max: 2 * limits[field] }), fc.nat(), fc.constantFrom("😀", "𝄞", "\u{10FFFF}")),
-    );
+    const tooLong = fc
+      .constantFrom("vatin" as const, "invoiceIssuerInfo" as const)
+      .chain((field) =>
+        fc.tuple(
+          fc.constant(field),
+          fc.integer({ min: limits[field] + 1, max: 2 * limits[field] }),
+          fc.nat(),
+          fc.constantFrom("😀", "𝄞", "\u{10FFFF}"),
+        ),
+      );
     await holds(
       "length limits in UTF-16 code units",
       200,
@@ -347,11 +416,17 @@ describe("check under property-based fuzzing", function () {
     await holds(
       "extra keys are named",
       200,
-      fc.property(fc.array(fc.tuple(fc.oneof(fc.constant(""), fc.string({ maxLength: 3 }), hostileKey), fc.oneof(fc.integer(), hostileLeaf)), { minLength: 1, maxLength: 3 }), (extra) => {
-        countCase();
-        const news = objectWithOwnKeys([["orgId", 1], ...extra]);
-        assertWellFormedFailures(checkInputs(news).failures, news);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(fc.constant(""), fc.string({ maxLength: 3 }), hostileKey), fc.oneof(fc.integer(), hostileLeaf)), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (extra) => {
+          countCase();
+          const news = objectWithOwnKeys([["orgId", 1], ...extra]);
+          assertWellFormedFailures(checkInputs(news).failures, news);
+        },
+      ),
     );
   });
 

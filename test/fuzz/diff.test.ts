@@ -96,7 +96,10 @@ function createdState(x: Inputs, variation: StateVariation): Inputs {
 
 function assertNoReplacement(result: { changes?: boolean; replaces?: string[]; deleteBeforeReplace?: boolean }, what: string): void {
   assert.equal(result.changes, true, `${what} was not seen as a change`);
-  assert.ok(result.replaces === undefined || result.replaces.length === 0, `${what} asked for a replacement: ${JSON.stringify(result.replaces)}`);
+  assert.ok(
+    result.replaces === undefined || result.replaces.length === 0,
+    `${what} asked for a replacement: ${JSON.stringify(result.replaces)}`,
+  );
   assert.notEqual(result.deleteBeforeReplace, true);
 }
 
@@ -229,7 +232,14 @@ describe("diff under property-based fuzzing", function () {
     const storedJunk = fc.oneof({ weight: 8, arbitrary: junk }, { weight: 1, arbitrary: deepJson });
     const managedFieldsJunk = fc.oneof(junk, fc.array(fc.oneof(fc.constantFrom(...FIELD_NAMES), stateLeaf), { maxLength: 8 }));
     // Every key of a state the provider writes, plus the one Pulumi adds.
-    const written = buildState({ orgId: 1, live: liveFromState({}), restoreOnDelete: false, managedFields: [], adoptedOriginal: {}, adoptionId: null });
+    const written = buildState({
+      orgId: 1,
+      live: liveFromState({}),
+      restoreOnDelete: false,
+      managedFields: [],
+      adoptedOriginal: {},
+      adoptionId: null,
+    });
     const stateKeys = [...Object.keys(written), "__provider"].filter((key) => key !== "orgId");
     await holdsAsync(
       "diff on junk states",
@@ -267,22 +277,26 @@ describe("diff under property-based fuzzing", function () {
     await holdsAsync(
       "diff on deeply nested payment data",
       60,
-      fc.asyncProperty(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 4_000 })), fc.constantFrom("object", "list"), async (depth, shape) => {
-        countCase();
-        let nested: unknown = 1;
-        for (let level = 0; level < depth; level++) nested = shape === "object" ? { "": nested } : [nested];
-        const { inputs: x, failures } = checkInputs({ orgId: 1, paymentData: { data: nested } });
-        // {data: ...} adds one level; within the documented limit check must accept it.
-        if (depth + 1 <= MAX_PAYMENT_DATA_DEPTH) assert.deepEqual(failures, [], `payment data ${depth + 1} levels deep was refused`);
-        if (failures.length > 0) return; // too deep for check: refused, fine
-        let result;
-        try {
-          result = await provider.diff("1", createdState(x, PLAIN_VARIATION), x);
-        } catch (error) {
-          assert.fail(`diff threw ${String(error)} for payment data ${depth} levels deep (${shape}s), which check accepted`);
-        }
-        assert.deepStrictEqual(result, { changes: false });
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 4_000 })),
+        fc.constantFrom("object", "list"),
+        async (depth, shape) => {
+          countCase();
+          let nested: unknown = 1;
+          for (let level = 0; level < depth; level++) nested = shape === "object" ? { "": nested } : [nested];
+          const { inputs: x, failures } = checkInputs({ orgId: 1, paymentData: { data: nested } });
+          // {data: ...} adds one level; within the documented limit check must accept it.
+          if (depth + 1 <= MAX_PAYMENT_DATA_DEPTH) assert.deepEqual(failures, [], `payment data ${depth + 1} levels deep was refused`);
+          if (failures.length > 0) return; // too deep for check: refused, fine
+          let result;
+          try {
+            result = await provider.diff("1", createdState(x, PLAIN_VARIATION), x);
+          } catch (error) {
+            assert.fail(`diff threw ${String(error)} for payment data ${depth} levels deep (${shape}s), which check accepted`);
+          }
+          assert.deepStrictEqual(result, { changes: false });
+        },
+      ),
     );
   });
 });

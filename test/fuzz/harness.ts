@@ -21,7 +21,8 @@ import fc from "fast-check";
 function readMultiplier(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === "") return 1;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`FUZZ_RUNS must be a positive number (a multiplier), got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`FUZZ_RUNS must be a positive number (a multiplier), got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -74,7 +75,11 @@ function withReproduction(name: string, numRuns: number, error: unknown): never 
 }
 
 /** Checks a synchronous property with the suite's seed and run count. */
-export async function holds<Ts extends [unknown, ...unknown[]]>(name: string, defaultRuns: number, property: fc.IProperty<Ts>): Promise<void> {
+export async function holds<Ts extends [unknown, ...unknown[]]>(
+  name: string,
+  defaultRuns: number,
+  property: fc.IProperty<Ts>,
+): Promise<void> {
   const numRuns = runsFor(defaultRuns);
   planned.push([name, numRuns]);
   await timed(name, numRuns, () => {
@@ -87,7 +92,11 @@ export async function holds<Ts extends [unknown, ...unknown[]]>(name: string, de
 }
 
 /** Checks an asynchronous property with the suite's seed and run count. */
-export async function holdsAsync<Ts extends [unknown, ...unknown[]]>(name: string, defaultRuns: number, property: fc.IAsyncProperty<Ts>): Promise<void> {
+export async function holdsAsync<Ts extends [unknown, ...unknown[]]>(
+  name: string,
+  defaultRuns: number,
+  property: fc.IAsyncProperty<Ts>,
+): Promise<void> {
   const numRuns = runsFor(defaultRuns);
   planned.push([name, numRuns]);
   await timed(name, numRuns, async () => {
@@ -110,7 +119,10 @@ after(function reportFuzzTotals() {
       `in ${(wall / 1000).toFixed(1)} s (${(cpu / 1000).toFixed(1)} s CPU); seed ${FUZZ_SEED}, FUZZ_RUNS=${FUZZ_MULTIPLIER}`,
   );
   if (process.env.FUZZ_TIMINGS) {
-    for (const t of timings) console.log(`        ${t.wallMs.toFixed(0).padStart(6)} ms wall ${t.cpuMs.toFixed(0).padStart(6)} ms cpu ${String(t.runs).padStart(6)} runs ${t.failed ? "FAILED " : ""}${t.name}`);
+    for (const t of timings)
+      console.log(
+        `        ${t.wallMs.toFixed(0).padStart(6)} ms wall ${t.cpuMs.toFixed(0).padStart(6)} ms cpu ${String(t.runs).padStart(6)} runs ${t.failed ? "FAILED " : ""}${t.name}`,
+      );
   }
 });
 

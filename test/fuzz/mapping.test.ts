@@ -56,7 +56,9 @@ function expectedReference(shape: ReferenceShape): { id: number; description?: s
     case "flatNull":
       return null;
     case "nested":
-      return shape.hasDescription && typeof shape.description === "string" ? { id: idNumber(shape.id), description: shape.description } : { id: idNumber(shape.id) };
+      return shape.hasDescription && typeof shape.description === "string"
+        ? { id: idNumber(shape.id), description: shape.description }
+        : { id: idNumber(shape.id) };
     case "flat":
       return { id: idNumber(shape.id) };
     case "both":
@@ -127,7 +129,9 @@ function nestedData(maxDepth: number): fc.Arbitrary<Record<string, unknown>> {
 
 function isUnknownFor(field: FieldName, value: unknown): boolean {
   if (value === UNKNOWN_VALUE) return true;
-  return fieldSpec(field).kind === "reference" && value !== null && typeof value === "object" && (value as { id?: unknown }).id === UNKNOWN_VALUE;
+  return (
+    fieldSpec(field).kind === "reference" && value !== null && typeof value === "object" && (value as { id?: unknown }).id === UNKNOWN_VALUE
+  );
 }
 
 describe("mapping under property-based fuzzing", function () {
@@ -162,10 +166,14 @@ describe("mapping under property-based fuzzing", function () {
         assert.equal(live.values.invoiceIssuerInfo, spec.invoiceIssuerInfo ?? null);
         REFERENCE_FIELDS.forEach((field, i) => {
           const reference = live.values[field.name];
-          if (reference !== null) assert.ok(typeof reference.id === "number" && !Number.isNaN(reference.id), `${field.name}.id is not a number`);
+          if (reference !== null)
+            assert.ok(typeof reference.id === "number" && !Number.isNaN(reference.id), `${field.name}.id is not a number`);
           assert.deepStrictEqual(reference, expectedReference(spec.references[i]), `${field.name} read wrongly`);
         });
-        assert.deepStrictEqual(live.values.paymentData, spec.paymentData === undefined || spec.paymentData === null ? null : overTheWire(spec.paymentData));
+        assert.deepStrictEqual(
+          live.values.paymentData,
+          spec.paymentData === undefined || spec.paymentData === null ? null : overTheWire(spec.paymentData),
+        );
       }),
     );
   });
@@ -174,7 +182,13 @@ describe("mapping under property-based fuzzing", function () {
     const junkBody = fc.oneof(
       hostileValue,
       fc
-        .tuple(fc.array(fc.tuple(fc.constantFrom(...API_NAMES), fc.oneof(hostileLeaf, hostileValue, hostileReference, apiIdArb)), { maxLength: 6 }), fc.array(fc.tuple(hostileKey, hostileLeaf), { maxLength: 2 }), fc.boolean())
+        .tuple(
+          fc.array(fc.tuple(fc.constantFrom(...API_NAMES), fc.oneof(hostileLeaf, hostileValue, hostileReference, apiIdArb)), {
+            maxLength: 6,
+          }),
+          fc.array(fc.tuple(hostileKey, hostileLeaf), { maxLength: 2 }),
+          fc.boolean(),
+        )
         .map(([known, extra, nullPrototype]) => objectWithOwnKeys([...known, ...extra], nullPrototype)),
     );
     await holds(
@@ -187,10 +201,14 @@ describe("mapping under property-based fuzzing", function () {
         if (!parsed.success) return;
         const live = liveFromApi(parsed.data);
         assert.ok(live.billingConfigId === null || typeof live.billingConfigId === "number");
-        for (const name of ["vatin", "invoiceIssuerInfo"] as const) assert.ok(live.values[name] === null || typeof live.values[name] === "string");
+        for (const name of ["vatin", "invoiceIssuerInfo"] as const)
+          assert.ok(live.values[name] === null || typeof live.values[name] === "string");
         for (const name of ["chargingModel", "paymentTerm", "vatRate"] as const) {
           const reference = live.values[name];
-          assert.ok(reference === null || (typeof reference.id === "number" && !Number.isNaN(reference.id)), `${name} has a non-numeric id`);
+          assert.ok(
+            reference === null || (typeof reference.id === "number" && !Number.isNaN(reference.id)),
+            `${name} has a non-numeric id`,
+          );
         }
         // Payment data is opaque (its GET shape is undocumented): kept as sent, never undefined.
         const data = live.values.paymentData;
@@ -209,7 +227,8 @@ describe("mapping under property-based fuzzing", function () {
         for (const key of Object.keys(body)) assert.ok(API_NAMES.has(key), `the PATCH body has the unexpected key ${key}`);
         for (const field of REFERENCE_FIELDS) {
           const sent = body[field.apiName];
-          if (sent !== undefined && sent !== null) assert.deepStrictEqual(Object.keys(sent), ["id"], `${field.apiName} is sent with more than its id`);
+          if (sent !== undefined && sent !== null)
+            assert.deepStrictEqual(Object.keys(sent), ["id"], `${field.apiName} is sent with more than its id`);
         }
         for (const received of [body, overTheWire(body)]) {
           const live = liveFromApi(apiBillingConfigSchema.parse(received)).values;
@@ -219,7 +238,11 @@ describe("mapping under property-based fuzzing", function () {
             if (value === undefined) {
               assert.equal(back, null, `${field.name} was not sent but read back as ${JSON.stringify(back)}`);
             } else if (field.kind === "reference") {
-              assert.deepStrictEqual(back, value === null ? null : { id: (value as { id: number }).id }, `${field.name} did not round-trip`);
+              assert.deepStrictEqual(
+                back,
+                value === null ? null : { id: (value as { id: number }).id },
+                `${field.name} did not round-trip`,
+              );
             } else {
               assert.ok(sameValue(field.name, value, back), `${field.name} did not round-trip`);
             }

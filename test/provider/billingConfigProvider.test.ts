@@ -61,7 +61,10 @@ describe("BillingConfigProvider against the emulator", () => {
       pacer: new RequestPacer({ requests: 10_000, windowMs: 1_000, maxConcurrency: 8 }),
     });
     logs = [];
-    provider = new BillingConfigProvider(() => billingConfigApi(client), (line) => logs.push(line));
+    provider = new BillingConfigProvider(
+      () => billingConfigApi(client),
+      (line) => logs.push(line),
+    );
     // Authenticate up front so every count below is billing-config calls only.
     await client.request({ method: "GET", path: PATH(101), operation: "warming up" });
     emu.clearRequests();
@@ -98,7 +101,11 @@ describe("BillingConfigProvider against the emulator", () => {
         paymentData: { method: "invoice" },
         restoreOnDelete: false,
         managedFields: ["vatin", "chargingModel", "paymentTerm"],
-        adoptedOriginal: { vatin: "DE000000001", chargingModel: { id: 0, description: "Charging model 0" }, paymentTerm: { id: 1, description: "Payment term 1" } },
+        adoptedOriginal: {
+          vatin: "DE000000001",
+          chargingModel: { id: 0, description: "Charging model 0" },
+          paymentTerm: { id: 1, description: "Payment term 1" },
+        },
         adoptionId: result.outs.adoptionId,
       });
       assert.match(result.outs.adoptionId, /^[0-9a-f-]{36}$/);
@@ -255,7 +262,10 @@ describe("BillingConfigProvider against the emulator", () => {
       await assert.rejects(provider.update("101", olds, inputs), (error: unknown) => {
         assert.ok(error instanceof BillingConfigPartialFailure);
         assert.equal(error.properties.vatin, "B");
-        assert.match(error.message, /^the change to organisation 101 was applied, but reading it back failed: .*answered 500.*run 'pulumi refresh' to confirm$/);
+        assert.match(
+          error.message,
+          /^the change to organisation 101 was applied, but reading it back failed: .*answered 500.*run 'pulumi refresh' to confirm$/,
+        );
         return true;
       });
       assert.equal(emu.billingConfig(101).vatin, "B");
@@ -294,12 +304,20 @@ describe("BillingConfigProvider against the emulator", () => {
       await provider.delete("101", result.outs);
       assert.deepEqual(calls(), []);
       assert.equal(emu.billingConfig(101).vatin, "A");
-      assert.deepEqual(logs, ["organisation 101: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings"]);
+      assert.deepEqual(logs, [
+        "organisation 101: billing config released unchanged (restoreOnDelete is false); emnify keeps its current settings",
+      ]);
     });
 
     it("puts the adopted originals of the managed fields back with one PATCH when restoreOnDelete is set", async () => {
       await start();
-      const { result } = await created({ orgId: 101, vatin: "A", chargingModel: { id: 1 }, paymentData: { method: "card" }, restoreOnDelete: true });
+      const { result } = await created({
+        orgId: 101,
+        vatin: "A",
+        chargingModel: { id: 1 },
+        paymentData: { method: "card" },
+        restoreOnDelete: true,
+      });
       emu.clearRequests();
       await provider.delete("101", result.outs);
       assert.deepEqual(patches(), [{ vatin: "DE000000001", charging_model: { id: 0 }, payment_data: { method: "invoice" } }]);
@@ -354,7 +372,10 @@ describe("BillingConfigProvider against the emulator", () => {
       await provider.delete("101", old.outs);
       assert.deepEqual(calls(), []);
       assert.equal(emu.billingConfig(101).vatin, "A");
-      assert.equal(logs.at(-1), "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)");
+      assert.equal(
+        logs.at(-1),
+        "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)",
+      );
     });
 
     it("does not restore an organisation that another resource adopted in an earlier run and diffs in this one", async () => {
@@ -363,18 +384,27 @@ describe("BillingConfigProvider against the emulator", () => {
       const { checked: renamedInputs, result: renamed } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
       // A later `pulumi up`, in a new host process: the resource still in the program is diffed
       // before the one removed from the program is deleted.
-      const later = new BillingConfigProvider(() => billingConfigApi(clientFor(emu)), (line) => logs.push(line));
+      const later = new BillingConfigProvider(
+        () => billingConfigApi(clientFor(emu)),
+        (line) => logs.push(line),
+      );
       assert.deepEqual(await later.diff("101", renamed.outs, renamedInputs), { changes: false });
       emu.clearRequests();
       await later.delete("101", old.outs);
       assert.deepEqual(calls(), []);
-      assert.equal(logs.at(-1), "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)");
+      assert.equal(
+        logs.at(-1),
+        "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)",
+      );
     });
 
     it("still restores when the only other claim on the organisation was for a different one (an orgId replacement)", async () => {
       await start();
       const { result: old } = await created({ orgId: 101, vatin: "A", restoreOnDelete: true });
-      const later = new BillingConfigProvider(() => billingConfigApi(clientFor(emu)), (line) => logs.push(line));
+      const later = new BillingConfigProvider(
+        () => billingConfigApi(clientFor(emu)),
+        (line) => logs.push(line),
+      );
       const { inputs: moved } = await later.check({}, { orgId: 102, vatin: "A", restoreOnDelete: true });
       assert.deepEqual(await later.diff("101", old.outs, moved), { changes: true, replaces: ["orgId"], deleteBeforeReplace: false });
       await later.create(moved);
@@ -383,7 +413,10 @@ describe("BillingConfigProvider against the emulator", () => {
       assert.deepEqual(patches(), [{ vatin: "DE000000001" }]);
     });
 
-    for (const [shape, held] of [["a string", "IBAN ****1234"], ["an array", [{ iban: "****1234" }]]] as const) {
+    for (const [shape, held] of [
+      ["a string", "IBAN ****1234"],
+      ["an array", [{ iban: "****1234" }]],
+    ] as const) {
       it(`adopts and refreshes an organisation whose payment_data is ${shape}, since its GET shape is undocumented`, async () => {
         await start();
         emu.setBillingConfig(101, { payment_data: held });
@@ -425,12 +458,18 @@ describe("BillingConfigProvider against the emulator", () => {
 
 describe("BillingConfigProvider with an API that ignores a change", () => {
   it("fails with the values emnify still reports, recording them in the state", async () => {
-    const live = { billingConfigId: 1, values: { vatin: "OLD", invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null } };
+    const live = {
+      billingConfigId: 1,
+      values: { vatin: "OLD", invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null },
+    };
     const api: BillingConfigApi = { get: async () => structuredClone(live), patch: async () => undefined };
     const provider = new BillingConfigProvider(() => api);
     await assert.rejects(provider.create({ orgId: 5, vatin: "NEW", restoreOnDelete: false }), (error: unknown) => {
       assert.ok(error instanceof BillingConfigPartialFailure);
-      assert.equal(error.message, 'emnify accepted the change to organisation 5 but reports vatin is "OLD" instead of "NEW"; the state records what emnify holds');
+      assert.equal(
+        error.message,
+        'emnify accepted the change to organisation 5 but reports vatin is "OLD" instead of "NEW"; the state records what emnify holds',
+      );
       assert.equal(error.properties.vatin, "OLD");
       return true;
     });
@@ -439,7 +478,9 @@ describe("BillingConfigProvider with an API that ignores a change", () => {
   it("never calls the API in check or diff", async () => {
     const provider = new BillingConfigProvider(() => assert.fail("the API was used"));
     const { inputs } = await provider.check({}, { orgId: 1, vatin: "A" });
-    assert.deepEqual(await provider.diff("1", { orgId: 1, vatin: "A", managedFields: ["vatin"], restoreOnDelete: false }, inputs), { changes: false });
+    assert.deepEqual(await provider.diff("1", { orgId: 1, vatin: "A", managedFields: ["vatin"], restoreOnDelete: false }, inputs), {
+      changes: false,
+    });
     assert.deepEqual(await provider.diff("1", { orgId: 2 }, inputs), { changes: true, replaces: ["orgId"], deleteBeforeReplace: false });
   });
 });
@@ -447,16 +488,34 @@ describe("BillingConfigProvider with an API that ignores a change", () => {
 describe("BillingConfigProvider restoring on delete when the outcome is unknown", () => {
   const before = { vatin: "ORIGINAL", invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null };
   const state = {
-    orgId: 7, billingConfigId: 1, ...before, vatin: "DECLARED", restoreOnDelete: true,
-    managedFields: ["vatin"], adoptedOriginal: { vatin: "ORIGINAL" }, adoptionId: "a-1",
+    orgId: 7,
+    billingConfigId: 1,
+    ...before,
+    vatin: "DECLARED",
+    restoreOnDelete: true,
+    managedFields: ["vatin"],
+    adoptedOriginal: { vatin: "ORIGINAL" },
+    adoptionId: "a-1",
   };
   function unknownOutcome(): EmnifyNetworkError {
-    const error = new EmnifyNetworkError({ operation: "restoring the original billing config", orgId: 7, method: "PATCH", path: "/api/v1/organisation/7/billing_config", reason: "timeout of 300ms exceeded", attempts: 3 });
+    const error = new EmnifyNetworkError({
+      operation: "restoring the original billing config",
+      orgId: 7,
+      method: "PATCH",
+      path: "/api/v1/organisation/7/billing_config",
+      reason: "timeout of 300ms exceeded",
+      attempts: 3,
+    });
     error.mayHaveBeenApplied = true;
     return error;
   }
   function providerReading(read: () => Promise<unknown>): BillingConfigProvider {
-    const api = { get: read, patch: async () => { throw unknownOutcome(); } } as unknown as BillingConfigApi;
+    const api = {
+      get: read,
+      patch: async () => {
+        throw unknownOutcome();
+      },
+    } as unknown as BillingConfigApi;
     return new BillingConfigProvider(() => api);
   }
 
@@ -465,24 +524,46 @@ describe("BillingConfigProvider restoring on delete when the outcome is unknown"
   });
 
   it("keeps the failure when a read shows the restore was not applied, so the state stays true", async () => {
-    await assert.rejects(providerReading(async () => ({ billingConfigId: 1, values: { ...before, vatin: "DECLARED" } })).delete("7", state), {
-      message: "restoring the original billing config for organisation 7 failed: PATCH /api/v1/organisation/7/billing_config got no answer: timeout of 300ms exceeded [gave up after 3 attempts]",
-    });
+    await assert.rejects(
+      providerReading(async () => ({ billingConfigId: 1, values: { ...before, vatin: "DECLARED" } })).delete("7", state),
+      {
+        message:
+          "restoring the original billing config for organisation 7 failed: PATCH /api/v1/organisation/7/billing_config got no answer: timeout of 300ms exceeded [gave up after 3 attempts]",
+      },
+    );
   });
 
   it("says to refresh when it cannot tell", async () => {
-    await assert.rejects(providerReading(async () => { throw new Error("GET failed too"); }).delete("7", state), (error: Error) => {
-      assert.match(error.message, /; it may have been applied, and reading back failed too \(GET failed too\): run 'pulumi refresh' before the next 'pulumi up' so the state shows what emnify holds$/);
-      return true;
-    });
+    await assert.rejects(
+      providerReading(async () => {
+        throw new Error("GET failed too");
+      }).delete("7", state),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /; it may have been applied, and reading back failed too \(GET failed too\): run 'pulumi refresh' before the next 'pulumi up' so the state shows what emnify holds$/,
+        );
+        return true;
+      },
+    );
   });
 });
 
 describe("BillingConfigProvider with a rejected application token", () => {
   let emu: EmnifyEmulator;
   const state = {
-    orgId: 101, billingConfigId: 8, vatin: "A", invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null,
-    restoreOnDelete: true, managedFields: ["vatin"], adoptedOriginal: { vatin: "DE000000001" }, adoptionId: "a-1",
+    orgId: 101,
+    billingConfigId: 8,
+    vatin: "A",
+    invoiceIssuerInfo: null,
+    chargingModel: null,
+    paymentTerm: null,
+    vatRate: null,
+    paymentData: null,
+    restoreOnDelete: true,
+    managedFields: ["vatin"],
+    adoptedOriginal: { vatin: "DE000000001" },
+    adoptionId: "a-1",
   };
   const note = (command: string) =>
     ` Note: 'pulumi ${command}' signs in with the stack config saved by the last 'pulumi up', not the current one; ` +
@@ -502,7 +583,12 @@ describe("BillingConfigProvider with a rejected application token", () => {
 
   /** What the client says about a rejected token, as the environment-sourced provider passes it on unchanged. */
   async function plainRejection(): Promise<string> {
-    const error = await provider("environment").read("101", state).then(() => assert.fail("the token was accepted"), (e: Error) => e);
+    const error = await provider("environment")
+      .read("101", state)
+      .then(
+        () => assert.fail("the token was accepted"),
+        (e: Error) => e,
+      );
     assert.match(error.message, /^authenticating with emnify failed: POST \/api\/v1\/authenticate answered 401/);
     return error.message;
   }

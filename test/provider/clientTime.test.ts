@@ -22,14 +22,21 @@ describe("the provider's client, made from settings, on a virtual clock", () => 
 
   beforeEach(async () => {
     emu = await EmnifyEmulator.start({ organisations: [{ id: 101, billingConfig: { vatin: "DE-OLD" } }] });
-    const config: Record<string, string> = { "emnify:endpoint": emu.url, "emnify:applicationToken": DEMO_APPLICATION_TOKEN, "emnify:rateLimit": "100/1" };
+    const config: Record<string, string> = {
+      "emnify:endpoint": emu.url,
+      "emnify:applicationToken": DEMO_APPLICATION_TOKEN,
+      "emnify:rateLimit": "100/1",
+    };
     const settings = resolveSettings((key) => config[key], {});
     // Epoch-like, as the client's wall clock is compared with JWT expiry.
     clock = new VirtualClock(Date.now());
     // The pacer on a virtual clock of its own, so `clock.slept` holds the client's waits alone.
     pacer = new RequestPacer({ requests: 1, windowMs: 1, maxConcurrency: 1 }, new VirtualClock());
     const client = clientFromSettings(settings, { clock, pacer });
-    provider = new BillingConfigProvider(() => billingConfigApi(client), () => undefined);
+    provider = new BillingConfigProvider(
+      () => billingConfigApi(client),
+      () => undefined,
+    );
   });
 
   afterEach(async () => {

@@ -52,13 +52,17 @@ describe("real CLI: the benchmark mode (npm run bench -- --engine pulumi)", func
         assert.ok(role.cpuMs > 0 && role.peakRss > 0, `${c.command}: ${JSON.stringify(role)}`);
       }
     }
-    assert.ok(up.roles.some((r) => r.role === "program"), "up runs the program");
+    assert.ok(
+      up.roles.some((r) => r.role === "program"),
+      "up runs the program",
+    );
   });
 
   it("produces the report: a generated section with one row per command, and the targets", function () {
     const section = cliGeneratedSection(result, ["--engine", "pulumi", "--orgs", "10"], new Date());
     assert.ok(section.startsWith(CLI_BEGIN) && section.endsWith(CLI_END));
-    for (const command of ["`pulumi up --yes`", "`pulumi refresh --yes`", "`pulumi destroy --yes`"]) assert.ok(section.includes(`| ${command} |`), command);
+    for (const command of ["`pulumi up --yes`", "`pulumi refresh --yes`", "`pulumi destroy --yes`"])
+      assert.ok(section.includes(`| ${command} |`), command);
     assert.match(cliTextTable(result), /pulumi refresh --yes\s+20 \/ 20/);
     const calls = cliTargets(result)[0];
     assert.equal(calls.met, true, calls.measured);

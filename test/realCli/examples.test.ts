@@ -40,7 +40,9 @@ describe("real CLI: examples/basic, run as its README says", function () {
 
   before(async function () {
     // `npm run emulator` holds children 2, 3 and 4 with the emulator's default settings.
-    stack = await CliStack.inRepositoryProject(path.join(repoRoot(), "examples/basic"), { organisations: [{ id: 2 }, { id: 3 }, { id: 4 }] });
+    stack = await CliStack.inRepositoryProject(path.join(repoRoot(), "examples/basic"), {
+      organisations: [{ id: 2 }, { id: 3 }, { id: 4 }],
+    });
     await stack.setConfig("basic:orgId", "2");
     await stack.setConfig("basic:vatin", "DE811234567");
     await stack.setConfig("basic:chargingModelId", "1");
@@ -53,7 +55,9 @@ describe("real CLI: examples/basic, run as its README says", function () {
     await stack.up();
     assert.deepEqual(stack.billingCalls(), ["GET 2", "PATCH 2", "GET 2"]);
     const patch = stack.emulator.requests.find((r) => r.method === "PATCH")?.body as Record<string, unknown>;
-    const differing = ["vatin", "charging_model", "payment_data"].filter((key) => JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(patch[key]));
+    const differing = ["vatin", "charging_model", "payment_data"].filter(
+      (key) => JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(patch[key]),
+    );
     assert.deepEqual(Object.keys(patch).sort(), differing.sort(), "the PATCH holds only declared fields that differed");
     assert.equal(stack.emulator.billingConfig(2).vatin, "DE811234567");
   });
@@ -94,7 +98,9 @@ describe("real CLI: examples/multi-org, run as its README says", function () {
   let stack: CliStack;
 
   before(async function () {
-    stack = await CliStack.inRepositoryProject(path.join(repoRoot(), "examples/multi-org"), { organisations: organisations.map((o) => o.seed) });
+    stack = await CliStack.inRepositoryProject(path.join(repoRoot(), "examples/multi-org"), {
+      organisations: organisations.map((o) => o.seed),
+    });
   });
   after(() => stack?.dispose());
 

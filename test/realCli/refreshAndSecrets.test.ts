@@ -23,7 +23,18 @@ describe("real CLI: refresh, drift and secrets with every field managed", functi
 
   before(async function () {
     stack = await CliStack.create({
-      organisations: [{ id: 2, billingConfig: { vatin: "DE-OLD", invoice_issuer_info: "Old", charging_model: { id: 0 }, payment_term: { id: 0 }, vat_rate: { id: 0 } } }],
+      organisations: [
+        {
+          id: 2,
+          billingConfig: {
+            vatin: "DE-OLD",
+            invoice_issuer_info: "Old",
+            charging_model: { id: 0 },
+            payment_term: { id: 0 },
+            vat_rate: { id: 0 },
+          },
+        },
+      ],
       resources: [{ name: "all", args: ALL_FIELDS }],
     });
     await stack.up();

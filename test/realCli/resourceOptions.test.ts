@@ -107,9 +107,15 @@ describe("real CLI: replacement, renames and resource options", function () {
   });
 
   it("--target updates only the targeted resource", async function () {
-    await stack.declare([{ name: "x", args: { orgId: 2, vatin: "DE-X1" } }, { name: "y", args: { orgId: 3, vatin: "DE-Y1" } }]);
+    await stack.declare([
+      { name: "x", args: { orgId: 2, vatin: "DE-X1" } },
+      { name: "y", args: { orgId: 3, vatin: "DE-Y1" } },
+    ]);
     await stack.up();
-    await stack.declare([{ name: "x", args: { orgId: 2, vatin: "DE-X2" } }, { name: "y", args: { orgId: 3, vatin: "DE-Y2" } }]);
+    await stack.declare([
+      { name: "x", args: { orgId: 2, vatin: "DE-X2" } },
+      { name: "y", args: { orgId: 3, vatin: "DE-Y2" } },
+    ]);
     const urn = (await stack.billingResource("x")).urn;
     stack.emulator.clearRequests();
     await stack.up(["--target", urn]);

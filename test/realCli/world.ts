@@ -72,7 +72,11 @@ export class CliStack {
     readonly projectDir: string,
   ) {}
 
-  static async create(options: { organisations: SeedOrganisation[]; resources: DeclaredResource[]; emulator?: EmulatorOptions }): Promise<CliStack> {
+  static async create(options: {
+    organisations: SeedOrganisation[];
+    resources: DeclaredResource[];
+    emulator?: EmulatorOptions;
+  }): Promise<CliStack> {
     const world = await realCliWorld();
     const stack = await CliStack.start(world, world.projectDir, options);
     await stack.declare(options.resources);
@@ -84,7 +88,10 @@ export class CliStack {
    * run in place as a user runs it. Its Pulumi.<stack>.yaml is written beside the project's
    * Pulumi.yaml (git ignores it) and removed by `dispose`.
    */
-  static async inRepositoryProject(projectDir: string, options: { organisations: SeedOrganisation[]; emulator?: EmulatorOptions }): Promise<CliStack> {
+  static async inRepositoryProject(
+    projectDir: string,
+    options: { organisations: SeedOrganisation[]; emulator?: EmulatorOptions },
+  ): Promise<CliStack> {
     return CliStack.start(await realCliWorld(), projectDir, options);
   }
 
@@ -180,11 +187,10 @@ export class CliStack {
 
   /** "GET 2", "PATCH 3": method and organisation of each billing-config call, in order. */
   billingCalls(): string[] {
-    return this.apiCalls()
-      .map((r) => {
-        const match = /^\/api\/v1\/organisation\/(\d+)\/billing_config$/.exec(r.path);
-        return match ? `${r.method} ${match[1]}` : `${r.method} ${r.path}`;
-      });
+    return this.apiCalls().map((r) => {
+      const match = /^\/api\/v1\/organisation\/(\d+)\/billing_config$/.exec(r.path);
+      return match ? `${r.method} ${match[1]}` : `${r.method} ${r.path}`;
+    });
   }
 
   async dispose(): Promise<void> {

@@ -63,14 +63,21 @@ describe("the secret ledger's scan", function () {
         ["error", "HTTP library error printed as is", "an error"],
       ],
     );
-    assert.ok(result.leaks.every((l) => !l.excerpt.includes(token) && !l.excerpt.includes(jwt)), "excerpts mask the secret");
+    assert.ok(
+      result.leaks.every((l) => !l.excerpt.includes(token) && !l.excerpt.includes(jwt)),
+      "excerpts mask the secret",
+    );
   });
 
   it("does not report a secret sealed in the state, nor a token where it is allowed, nor a short token inside a longer word", function () {
     const result = ledgerWith((ledger) => {
       ledger.token("tok-a1", "a short token");
       const sealed = Buffer.from(JSON.stringify({ token, jwt })).toString("base64");
-      ledger.record("state", { outputs: { paymentData: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: sealed } } }, "a sealed secret");
+      ledger.record(
+        "state",
+        { outputs: { paymentData: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: sealed } } },
+        "a sealed secret",
+      );
       ledger.record("child-output", `EMNIFY_APPLICATION_TOKEN=${token}\n`, "the emulator CLI", { tokens: [token], reason: "by design" });
       ledger.record("log", "refreshing stok-a1x and tok-a1-extended", "a log line");
     });

@@ -24,7 +24,11 @@ let installed = false;
 type AnyClass = abstract new (...args: never[]) => object;
 
 /** Replaces `exports[name]` (a class) with a Proxy that reports each new instance. */
-function wrapClassExport(exports: Record<string, unknown>, name: string, onConstruct: (instance: object, args: unknown[]) => unknown[] | void): void {
+function wrapClassExport(
+  exports: Record<string, unknown>,
+  name: string,
+  onConstruct: (instance: object, args: unknown[]) => unknown[] | void,
+): void {
   const original = exports[name] as AnyClass | undefined;
   if (typeof original !== "function") return;
   exports[name] = new Proxy(original, {
@@ -46,9 +50,15 @@ function recordErrorOnce(ledger: SecretLedger, error: object, detail: string): v
 }
 
 function captureErrors(ledger: SecretLedger): void {
-   
   const errors = require("../../provider/client/errors") as Record<string, unknown>;
-  for (const name of ["EmnifyError", "EmnifyApiError", "EmnifyAuthenticationError", "EmnifyNetworkError", "EmnifyResponseError", "EmnifyConfigurationError"]) {
+  for (const name of [
+    "EmnifyError",
+    "EmnifyApiError",
+    "EmnifyAuthenticationError",
+    "EmnifyNetworkError",
+    "EmnifyResponseError",
+    "EmnifyConfigurationError",
+  ]) {
     wrapClassExport(errors, name, (instance) => {
       if (instance) recordErrorOnce(ledger, instance, `an error constructed in the test process (new ${name})`);
     });
@@ -56,15 +66,16 @@ function captureErrors(ledger: SecretLedger): void {
 }
 
 function captureClientsAndEmulators(ledger: SecretLedger): void {
-   
   const client = require("../../provider/client/emnifyClient") as Record<string, unknown>;
   wrapClassExport(client, "EmnifyClient", (instance, args) => {
     if (!instance) ledger.token((args[0] as { applicationToken?: unknown } | undefined)?.applicationToken, "an EmnifyClient");
   });
 
-   
-  const emulator = require("../../provider/emulator/server") as { EmnifyEmulator: { start: (options?: { accounts?: { applicationToken?: unknown }[] }) => Promise<unknown> }; startEmulator: unknown };
-   
+  const emulator = require("../../provider/emulator/server") as {
+    EmnifyEmulator: { start: (options?: { accounts?: { applicationToken?: unknown }[] }) => Promise<unknown> };
+    startEmulator: unknown;
+  };
+
   const defaults = require("../../provider/emulator/defaults") as { DEMO_APPLICATION_TOKEN: string };
   ledger.token(defaults.DEMO_APPLICATION_TOKEN, "the emulator's demo account");
   const start = emulator.EmnifyEmulator.start;
@@ -77,7 +88,6 @@ function captureClientsAndEmulators(ledger: SecretLedger): void {
 }
 
 function captureProvider(ledger: SecretLedger): void {
-   
   const provider = require("../../provider/billingConfigProvider") as Record<string, unknown>;
   wrapClassExport(provider, "BillingConfigPartialFailure", (instance) => {
     if (instance) recordErrorOnce(ledger, instance, "BillingConfigPartialFailure constructed in the test process");
@@ -108,7 +118,11 @@ function captureStderr(ledger: SecretLedger): void {
   const original = process.stderr.write;
   process.stderr.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
     try {
-      ledger.record("log", typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk), "written to stderr");
+      ledger.record(
+        "log",
+        typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk),
+        "written to stderr",
+      );
     } catch {
       // never let the capture break a write
     }
@@ -181,7 +195,7 @@ export function installSuiteCapture(ledger: SecretLedger = secretLedger): void {
   if (installed) return;
   installed = true;
   ledger.enable();
-   
+
   const { DEMO_APPLICATION_TOKEN } = require("../../provider/emulator/defaults") as { DEMO_APPLICATION_TOKEN: string };
   captureErrors(ledger);
   captureClientsAndEmulators(ledger);

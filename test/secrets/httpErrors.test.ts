@@ -114,25 +114,79 @@ const CASES: Case[] = [
       return read(client({ applicationToken: "rejected-token-for-the-secret-test-2" }));
     },
   },
-  { title: "401 again after re-authenticating", expect: [EmnifyApiError, /answered 401/], faults: [{ method: "GET", path: PATH(ORG), kind: "status", status: 401, times: 2 }] },
+  {
+    title: "401 again after re-authenticating",
+    expect: [EmnifyApiError, /answered 401/],
+    faults: [{ method: "GET", path: PATH(ORG), kind: "status", status: 401, times: 2 }],
+  },
   { title: "400 Bad Request", expect: [EmnifyApiError, /answered 400/], faults: [{ method: "GET", kind: "status", status: 400 }] },
-  { title: "403 for an organisation of another reseller", expect: [EmnifyApiError, /answered 403/], run: ({ client }) => read(client(), FOREIGN_ORG) },
-  { title: "404 for an organisation that does not exist", expect: [EmnifyApiError, /answered 404/], run: ({ client }) => read(client(), 4040) },
+  {
+    title: "403 for an organisation of another reseller",
+    expect: [EmnifyApiError, /answered 403/],
+    run: ({ client }) => read(client(), FOREIGN_ORG),
+  },
+  {
+    title: "404 for an organisation that does not exist",
+    expect: [EmnifyApiError, /answered 404/],
+    run: ({ client }) => read(client(), 4040),
+  },
   {
     title: "422 with nested errors[] for an unknown reference",
     expect: [EmnifyApiError, /answered 422/],
     run: ({ client }) =>
-      client().request({ method: "PATCH", path: PATH(ORG), body: { charging_model: { id: 99 } }, operation: "updating billing config", orgId: ORG }),
+      client().request({
+        method: "PATCH",
+        path: PATH(ORG),
+        body: { charging_model: { id: 99 } },
+        operation: "updating billing config",
+        orgId: ORG,
+      }),
   },
-  { title: "429 without Retry-After until retries run out", expect: [EmnifyApiError, /answered 429/], faults: [always({ method: "GET", kind: "status", status: 429 })] },
-  { title: "429 with Retry-After until retries run out", expect: [EmnifyApiError, /answered 429/], faults: [always({ method: "GET", kind: "status", status: 429, retryAfterSeconds: 0 })] },
-  { title: "500 until retries run out", expect: [EmnifyApiError, /answered 500/], faults: [always({ method: "GET", kind: "status", status: 500 })] },
-  { title: "502 until retries run out", expect: [EmnifyApiError, /answered 502/], faults: [always({ method: "GET", kind: "status", status: 502 })] },
-  { title: "503 until retries run out", expect: [EmnifyApiError, /answered 503/], faults: [always({ method: "GET", kind: "status", status: 503 })] },
-  { title: "504 until retries run out", expect: [EmnifyApiError, /answered 504/], faults: [always({ method: "GET", kind: "status", status: 504 })] },
-  { title: "connection resets until retries run out", expect: [EmnifyNetworkError, /got no answer/], faults: [always({ method: "GET", kind: "reset" })] },
-  { title: "timeouts until retries run out", expect: [EmnifyNetworkError, /no complete answer within 300 ms/], faults: [always({ method: "GET", kind: "timeout" })] },
-  { title: "a malformed 2xx body until retries run out", expect: [EmnifyResponseError, /not valid JSON/], faults: [always({ method: "GET", kind: "malformed" })] },
+  {
+    title: "429 without Retry-After until retries run out",
+    expect: [EmnifyApiError, /answered 429/],
+    faults: [always({ method: "GET", kind: "status", status: 429 })],
+  },
+  {
+    title: "429 with Retry-After until retries run out",
+    expect: [EmnifyApiError, /answered 429/],
+    faults: [always({ method: "GET", kind: "status", status: 429, retryAfterSeconds: 0 })],
+  },
+  {
+    title: "500 until retries run out",
+    expect: [EmnifyApiError, /answered 500/],
+    faults: [always({ method: "GET", kind: "status", status: 500 })],
+  },
+  {
+    title: "502 until retries run out",
+    expect: [EmnifyApiError, /answered 502/],
+    faults: [always({ method: "GET", kind: "status", status: 502 })],
+  },
+  {
+    title: "503 until retries run out",
+    expect: [EmnifyApiError, /answered 503/],
+    faults: [always({ method: "GET", kind: "status", status: 503 })],
+  },
+  {
+    title: "504 until retries run out",
+    expect: [EmnifyApiError, /answered 504/],
+    faults: [always({ method: "GET", kind: "status", status: 504 })],
+  },
+  {
+    title: "connection resets until retries run out",
+    expect: [EmnifyNetworkError, /got no answer/],
+    faults: [always({ method: "GET", kind: "reset" })],
+  },
+  {
+    title: "timeouts until retries run out",
+    expect: [EmnifyNetworkError, /no complete answer within 300 ms/],
+    faults: [always({ method: "GET", kind: "timeout" })],
+  },
+  {
+    title: "a malformed 2xx body until retries run out",
+    expect: [EmnifyResponseError, /not valid JSON/],
+    faults: [always({ method: "GET", kind: "malformed" })],
+  },
   {
     title: "a 2xx body that does not match the schema",
     expect: [EmnifyResponseError, /unexpected body/],
@@ -142,11 +196,21 @@ const CASES: Case[] = [
   {
     title: "an error body that echoes the application token back",
     expect: [EmnifyApiError, /\[redacted\]/],
-    faults: [{ method: "GET", kind: "status", status: 400, body: { error_token: "BadRequest", message: `token ${DEMO_APPLICATION_TOKEN} is not welcome here` } }],
+    faults: [
+      {
+        method: "GET",
+        kind: "status",
+        status: 400,
+        body: { error_token: "BadRequest", message: `token ${DEMO_APPLICATION_TOKEN} is not welcome here` },
+      },
+    ],
   },
   {
     title: "authenticate answering 503 until retries run out",
-    expect: [EmnifyApiError, /authenticating before reading billing config for organisation 101 failed: POST \/api\/v1\/authenticate answered 503/],
+    expect: [
+      EmnifyApiError,
+      /authenticating before reading billing config for organisation 101 failed: POST \/api\/v1\/authenticate answered 503/,
+    ],
     faults: [always({ path: AUTHENTICATE, kind: "status", status: 503 })],
     run: ({ client }) => read(client({ applicationToken: FRESH_ACCOUNTS[0] })),
   },
@@ -228,8 +292,14 @@ describe("errors from the HTTP library never leave the client as they are", func
     }
     const problems = httpLibraryTraces(caught, [DEMO_APPLICATION_TOKEN]);
     assert.ok(problems.includes("error is an AxiosError"), problems.join("\n"));
-    assert.ok(problems.some((p) => p.includes('"config" property')), problems.join("\n"));
-    assert.ok(problems.some((p) => p.startsWith("a rendering mentions Authorization")), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => p.includes('"config" property')),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith("a rendering mentions Authorization")),
+      problems.join("\n"),
+    );
     assert.ok(problems.includes("a rendering holds the application token"), problems.join("\n"));
   });
 });

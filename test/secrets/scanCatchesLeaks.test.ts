@@ -27,7 +27,10 @@ interface JsonReport {
 
 describe("the suite-wide secret scan, given planted leaks", function () {
   const token = `planted-application-token-${randomBytes(12).toString("hex")}`;
-  const jwt = [{ alg: "HS256", typ: "JWT" }, { sub: "planted", exp: 4102444800 }]
+  const jwt = [
+    { alg: "HS256", typ: "JWT" },
+    { sub: "planted", exp: 4102444800 },
+  ]
     .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
     .concat(randomBytes(16).toString("base64url"))
     .join(".");
@@ -44,10 +47,14 @@ describe("the suite-wide secret scan, given planted leaks", function () {
       [
         require.resolve("mocha/bin/mocha.js"),
         "--no-config",
-        "--timeout", "60000",
-        "--require", path.join(dist, "hooks.js"),
-        "--reporter", "json",
-        "--reporter-option", `output=${reportFile}`,
+        "--timeout",
+        "60000",
+        "--require",
+        path.join(dist, "hooks.js"),
+        "--reporter",
+        "json",
+        "--reporter-option",
+        `output=${reportFile}`,
         path.join(dist, "secrets", "fixtures", "plantedLeak.js"),
         path.join(dist, "secrets", "acrossTheSuite.test.js"),
       ],
@@ -72,28 +79,47 @@ describe("the suite-wide secret scan, given planted leaks", function () {
     assert.equal(status, 1, output);
     assert.deepEqual(
       report.failures.map((t) => t.fullTitle),
-      [`${SCAN_SUITE_TITLE} finds no application token and no JWT in any state, output, __provider, log line, child output or error message the suite produced`],
+      [
+        `${SCAN_SUITE_TITLE} finds no application token and no JWT in any state, output, __provider, log line, child output or error message the suite produced`,
+      ],
     );
-    assert.ok(report.passes.some((t) => t.fullTitle.startsWith("planted leaks a client")), "the token was planted");
-    assert.ok(report.passes.some((t) => t.fullTitle.startsWith("planted leaks an error")), "the JWT was planted");
+    assert.ok(
+      report.passes.some((t) => t.fullTitle.startsWith("planted leaks a client")),
+      "the token was planted",
+    );
+    assert.ok(
+      report.passes.some((t) => t.fullTitle.startsWith("planted leaks an error")),
+      "the JWT was planted",
+    );
     assert.equal(report.stats.passes, report.stats.tests - 1);
   });
 
   it("names each planted leak, where it came from and in which test, with the secret masked", function () {
     // The scan's failure message: one "- <what> in <kind> from <origin> — <detail>:" line per leak.
     const message = report.failures[0]?.err.message ?? "";
-    const leaks = [...message.matchAll(/^- (.*) in ([a-z-]+) from (.*?) — /gm)].map(([, what, kind, origin]) => [kind, what.replace(/ \(.*/s, ""), origin]);
-    assert.deepEqual(leaks.sort(), [
-      ["child-output", "application token", "planted leaks a client is given the application token, and a child process prints it"],
-      ["error", "JWT", "planted leaks an error of this package carries a session JWT in its message"],
-    ], message);
+    const leaks = [...message.matchAll(/^- (.*) in ([a-z-]+) from (.*?) — /gm)].map(([, what, kind, origin]) => [
+      kind,
+      what.replace(/ \(.*/s, ""),
+      origin,
+    ]);
+    assert.deepEqual(
+      leaks.sort(),
+      [
+        ["child-output", "application token", "planted leaks a client is given the application token, and a child process prints it"],
+        ["error", "JWT", "planted leaks an error of this package carries a session JWT in its message"],
+      ],
+      message,
+    );
     assert.match(message, /^2 leak\(s\)/);
     assert.match(message, /application token \(used by an EmnifyClient/);
   });
 
   it("prints neither the planted token nor the planted JWT itself", function () {
     const reportText = JSON.stringify(report);
-    for (const [what, secret] of [["token", token], ["JWT", jwt]]) {
+    for (const [what, secret] of [
+      ["token", token],
+      ["JWT", jwt],
+    ]) {
       assert.equal(output.includes(secret), false, `the run's output holds the planted ${what}`);
       assert.equal(reportText.includes(secret), false, `the run's report holds the planted ${what}`);
     }

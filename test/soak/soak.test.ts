@@ -17,7 +17,12 @@ describe("the fault soak, short and seeded", function () {
   it(`keeps every operation applied, failed readably, or partial with a state that agrees with or predates the API (seed ${SEED})`, async function () {
     const report = await runSoak({ ops: 100, seed: SEED, orgs: 14, timeoutSeconds: 0.5, maxAttempts: 3, roundsPerHost: 8 });
     const text = formatSoakReport(report);
-    process.stdout.write(`${text.slice(0, 9).map((l) => `      ${l}`).join("\n")}\n`);
+    process.stdout.write(
+      `${text
+        .slice(0, 9)
+        .map((l) => `      ${l}`)
+        .join("\n")}\n`,
+    );
     assert.deepEqual(report.violations, [], text.join("\n"));
     assert.deepEqual(report.unhandled, [], "no unhandled rejection or uncaught exception in the host");
     assert.equal(report.converged, true, "once the faults stop, one up and one destroy converge");
@@ -74,12 +79,16 @@ describe("the soak's invariant", function () {
   });
 
   it("calls an error readable only when it is one line without a stack frame, names the organisation, the operation and the status", function () {
-    const good = "updating billing config for organisation 101 failed: PATCH /api/v1/organisation/101/billing_config answered 503: Service Unavailable [gave up after 3 attempts]";
+    const good =
+      "updating billing config for organisation 101 failed: PATCH /api/v1/organisation/101/billing_config answered 503: Service Unavailable [gave up after 3 attempts]";
     assert.equal(unreadable(good, 101), undefined);
     assert.equal(unreadable(`${good}\n    at apply (/x/provider.js:10:5)`, 101), "more than one line");
     assert.equal(unreadable(`${good} at apply (/x/provider.js:10:5)`, 101), "a stack frame");
     assert.equal(unreadable(good, 102), "does not name organisation 102");
     assert.equal(unreadable("organisation 101: something went wrong", 101), "does not say what was being done");
-    assert.equal(unreadable("updating billing config for organisation 101 failed", 101), "gives no HTTP status and does not say that no answer came");
+    assert.equal(
+      unreadable("updating billing config for organisation 101 failed", 101),
+      "gives no HTTP status and does not say that no answer came",
+    );
   });
 });

@@ -10,7 +10,10 @@ describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
 
   it("reads each flag, in both --flag value and --flag=value forms", function () {
     assert.deepEqual(
-      parseBenchArgs(["--orgs", "20", "--latency-ms=0", "--rate-scale", "2.5", "--window-seconds=6", "--parallel", "16", "--out", "/tmp/b.md"], OUT),
+      parseBenchArgs(
+        ["--orgs", "20", "--latency-ms=0", "--rate-scale", "2.5", "--window-seconds=6", "--parallel", "16", "--out", "/tmp/b.md"],
+        OUT,
+      ),
       { engine: "stand-in", orgs: 20, latencyMs: 0, rateScale: 2.5, windowSeconds: 6, parallel: 16, out: "/tmp/b.md" },
     );
   });
@@ -52,7 +55,10 @@ describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
     [["--out="], /--out needs a file name/],
   ] as const) {
     it(`refuses ${argv.join(" ")} with a usage error`, function () {
-      assert.throws(() => parseBenchArgs([...argv], OUT), (error: unknown) => error instanceof UsageError && message.test(error.message));
+      assert.throws(
+        () => parseBenchArgs([...argv], OUT),
+        (error: unknown) => error instanceof UsageError && message.test(error.message),
+      );
     });
   }
 

@@ -37,14 +37,26 @@ describe("mapping between the API, the declaration and the state", () => {
       parse({ billing_config_id: "8", charging_model_id: "0", payment_term_id: "1", vatin: "DE1", invoice_issuer_info: "ACME" }),
       {
         billingConfigId: 8,
-        values: { vatin: "DE1", invoiceIssuerInfo: "ACME", chargingModel: { id: 0 }, paymentTerm: { id: 1 }, vatRate: null, paymentData: null },
+        values: {
+          vatin: "DE1",
+          invoiceIssuerInfo: "ACME",
+          chargingModel: { id: 0 },
+          paymentTerm: { id: 1 },
+          vatRate: null,
+          paymentData: null,
+        },
       },
     );
   });
 
   it("reads an empty body as a config that holds nothing", () => {
     assert.deepEqual(parse({}).values, {
-      vatin: null, invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null,
+      vatin: null,
+      invoiceIssuerInfo: null,
+      chargingModel: null,
+      paymentTerm: null,
+      vatRate: null,
+      paymentData: null,
     });
   });
 
@@ -116,11 +128,19 @@ describe("mapping between the API, the declaration and the state", () => {
   });
 
   it("ignores unknown names in a stored managedFields list", () => {
-    assert.deepEqual(readStoredState({ managedFields: ["vatin", "bogus"], adoptedOriginal: { vatin: "A", bogus: 1 }, restoreOnDelete: true, adoptionId: "a-1" }), {
-      managedFields: ["vatin"],
-      adoptedOriginal: { vatin: "A" },
-      restoreOnDelete: true,
-      adoptionId: "a-1",
-    });
+    assert.deepEqual(
+      readStoredState({
+        managedFields: ["vatin", "bogus"],
+        adoptedOriginal: { vatin: "A", bogus: 1 },
+        restoreOnDelete: true,
+        adoptionId: "a-1",
+      }),
+      {
+        managedFields: ["vatin"],
+        adoptedOriginal: { vatin: "A" },
+        restoreOnDelete: true,
+        adoptionId: "a-1",
+      },
+    );
   });
 });

@@ -34,7 +34,9 @@ describe("the organisations file (multi-org example and export)", () => {
   });
 
   it("reads JSON as well", () => {
-    assert.deepEqual(parseOrganisationsFile('{"orgs":[{"id":7}]}', "orgs.json"), [{ name: "org-7", args: { orgId: 7, restoreOnDelete: false } }]);
+    assert.deepEqual(parseOrganisationsFile('{"orgs":[{"id":7}]}', "orgs.json"), [
+      { name: "org-7", args: { orgId: 7, restoreOnDelete: false } },
+    ]);
   });
 
   it("names the file, the entry and the field of a bad value", () => {
@@ -51,7 +53,7 @@ describe("the organisations file (multi-org example and export)", () => {
         "orgs.yaml: defaults: 'orgId' cannot have a default (allowed: vatin, invoiceIssuerInfo, chargingModel, paymentTerm, vatRate, paymentData, restoreOnDelete)",
         'orgs.yaml: orgs[0] (id x): id must be a number (the emnify organisation id), got the string "x"',
         "orgs.yaml: orgs[1]: id is required",
-        'orgs.yaml: orgs[2] (id 9): name must be letters, digits, \'.\', \'_\' or \'-\', got "has space"',
+        "orgs.yaml: orgs[2] (id 9): name must be letters, digits, '.', '_' or '-', got \"has space\"",
         "orgs.yaml: orgs[3]: must be a mapping with at least an id",
       ],
     );

@@ -8,7 +8,12 @@ const repoRoot = path.resolve(__dirname, "../../..");
 
 describe("the package's public surface", () => {
   it("exports from the root only what a program can use: the resource and the organisations-file loader", () => {
-    assert.deepEqual(Object.keys(root).sort(), ["BillingConfig", "OrganisationsFileError", "loadOrganisationsFile", "parseOrganisationsFile"]);
+    assert.deepEqual(Object.keys(root).sort(), [
+      "BillingConfig",
+      "OrganisationsFileError",
+      "loadOrganisationsFile",
+      "parseOrganisationsFile",
+    ]);
   });
 
   it("exports the emulator from its own entry point", () => {

@@ -2,7 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PulumiCliUnavailable, compareVersions, engineModuleVersion, ensurePulumiCli, lockedPulumiVersion } from "../../tools/pulumi-cli/locate";
+import {
+  PulumiCliUnavailable,
+  compareVersions,
+  engineModuleVersion,
+  ensurePulumiCli,
+  lockedPulumiVersion,
+} from "../../tools/pulumi-cli/locate";
 
 describe("building the real Pulumi CLI (tools/pulumi-cli)", function () {
   it("builds the engine at exactly the version of @pulumi/pulumi that package-lock.json pins", function () {
@@ -21,15 +27,18 @@ describe("building the real Pulumi CLI (tools/pulumi-cli)", function () {
     process.env.PATH = "";
     process.env.PULUMI_EMNIFY_CACHE_DIR = emptyCache;
     try {
-      assert.throws(() => ensurePulumiCli(), (error: unknown) => {
-        assert.ok(error instanceof PulumiCliUnavailable);
-        assert.equal(
-          error.message,
-          `no Pulumi CLI: install Go 1.25 or newer (to build pulumi v${lockedPulumiVersion()} from Go modules) or the Pulumi CLI 3.216.0 or newer, so that 'pulumi' is on PATH`,
-        );
-        assert.ok(!error.message.includes("\n"));
-        return true;
-      });
+      assert.throws(
+        () => ensurePulumiCli(),
+        (error: unknown) => {
+          assert.ok(error instanceof PulumiCliUnavailable);
+          assert.equal(
+            error.message,
+            `no Pulumi CLI: install Go 1.25 or newer (to build pulumi v${lockedPulumiVersion()} from Go modules) or the Pulumi CLI 3.216.0 or newer, so that 'pulumi' is on PATH`,
+          );
+          assert.ok(!error.message.includes("\n"));
+          return true;
+        },
+      );
     } finally {
       process.env.PATH = saved.PATH;
       if (saved.cache === undefined) delete process.env.PULUMI_EMNIFY_CACHE_DIR;

@@ -30,7 +30,9 @@ describe("provider settings", () => {
 
   it("names a wrong setting by its config key and variable for the provider, by its variable alone for the CLI", () => {
     const env = { EMNIFY_APPLICATION_TOKEN: "token", EMNIFY_MAX_ATTEMPTS: "2.5" };
-    assert.throws(() => resolveSettings(noConfig, env), { message: 'emnify:maxAttempts / EMNIFY_MAX_ATTEMPTS must be a positive whole number, got "2.5"' });
+    assert.throws(() => resolveSettings(noConfig, env), {
+      message: 'emnify:maxAttempts / EMNIFY_MAX_ATTEMPTS must be a positive whole number, got "2.5"',
+    });
     assert.throws(() => resolveSettings(undefined, env), { message: 'EMNIFY_MAX_ATTEMPTS must be a positive whole number, got "2.5"' });
     const badLimit = { EMNIFY_APPLICATION_TOKEN: "token", EMNIFY_RATE_LIMIT: "lots" };
     assert.throws(() => resolveSettings(noConfig, badLimit), { message: /^invalid emnify:rateLimit \/ EMNIFY_RATE_LIMIT "lots": / });
@@ -38,7 +40,8 @@ describe("provider settings", () => {
   });
 
   it("prefers stack config over the environment", () => {
-    const config = (key: string) => ({ "emnify:applicationToken": "from-config", "emnify:endpoint": "http://127.0.0.1:4010/" } as Record<string, string>)[key];
+    const config = (key: string) =>
+      (({ "emnify:applicationToken": "from-config", "emnify:endpoint": "http://127.0.0.1:4010/" }) as Record<string, string>)[key];
     const settings = resolveSettings(config, { EMNIFY_APPLICATION_TOKEN: "from-env", EMNIFY_API_URL: "https://other.example" });
     assert.equal(settings.applicationToken, "from-config");
     assert.equal(settings.applicationTokenSource, "stack config");
@@ -46,7 +49,12 @@ describe("provider settings", () => {
   });
 
   it("falls back to the environment", () => {
-    const settings = resolveSettings(noConfig, { EMNIFY_APPLICATION_TOKEN: "from-env", EMNIFY_TIMEOUT_SECONDS: "2.5", EMNIFY_RATE_LIMIT: "20/1", EMNIFY_MAX_ATTEMPTS: "2" });
+    const settings = resolveSettings(noConfig, {
+      EMNIFY_APPLICATION_TOKEN: "from-env",
+      EMNIFY_TIMEOUT_SECONDS: "2.5",
+      EMNIFY_RATE_LIMIT: "20/1",
+      EMNIFY_MAX_ATTEMPTS: "2",
+    });
     assert.deepEqual(settings.rateLimit, { requests: 20, windowMs: 1000 });
     assert.deepEqual([settings.applicationToken, settings.timeoutMs, settings.maxAttempts], ["from-env", 2500, 2]);
     assert.equal(settings.applicationTokenSource, "environment");
@@ -67,15 +75,18 @@ describe("provider settings", () => {
   for (const [input, expected] of endpoints) {
     it(`${typeof expected === "string" ? "accepts" : "refuses"} the endpoint ${input}`, () => {
       if (typeof expected === "string") assert.equal(validateEndpoint(input), expected);
-      else assert.throws(() => validateEndpoint(input), (e: Error) => e instanceof EmnifyConfigurationError && expected.test(e.message));
+      else
+        assert.throws(
+          () => validateEndpoint(input),
+          (e: Error) => e instanceof EmnifyConfigurationError && expected.test(e.message),
+        );
     });
   }
 
   it("refuses a timeout that is not a positive number, naming both ways to set it", () => {
-    assert.throws(
-      () => resolveSettings(noConfig, { EMNIFY_APPLICATION_TOKEN: "token", EMNIFY_TIMEOUT_SECONDS: "soon" }),
-      { message: 'emnify:timeoutSeconds / EMNIFY_TIMEOUT_SECONDS must be a positive number, got "soon"' },
-    );
+    assert.throws(() => resolveSettings(noConfig, { EMNIFY_APPLICATION_TOKEN: "token", EMNIFY_TIMEOUT_SECONDS: "soon" }), {
+      message: 'emnify:timeoutSeconds / EMNIFY_TIMEOUT_SECONDS must be a positive number, got "soon"',
+    });
   });
 
   it("explains a missing token with both ways to set it", () => {

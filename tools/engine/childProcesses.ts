@@ -7,10 +7,10 @@ let exitHooked = false;
 
 /** Kills `child` when this process exits, unless it has exited by then. */
 export function killOnExit(child: ChildProcess): void {
-    if (!exitHooked) {
-        process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
-        exitHooked = true;
-    }
-    running.add(child);
-    child.once("exit", () => running.delete(child));
+  if (!exitHooked) {
+    process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
+    exitHooked = true;
+  }
+  running.add(child);
+  child.once("exit", () => running.delete(child));
 }

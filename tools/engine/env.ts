@@ -8,11 +8,11 @@
  * Everything else (PATH, HOME, proxies) is kept, as the Pulumi CLI passes its environment on.
  */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (value !== undefined && !/^(PULUMI_|EMNIFY_)/i.test(key)) {
-            env[key] = value;
-        }
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^(PULUMI_|EMNIFY_)/i.test(key)) {
+      env[key] = value;
     }
-    return { ...env, ...extra };
+  }
+  return { ...env, ...extra };
 }

@@ -9,17 +9,26 @@ export type { ProgramSpec, RunProgramOptions } from "./programRunner";
 export { startProviderHost, ProviderOperationError } from "./providerHost";
 export { runNodeScript, type ScriptRun } from "./nodeScript";
 export type {
-    CheckResult,
-    CreateResult,
-    DiffChanges,
-    DiffResult,
-    ProviderHost,
-    ReadResult,
-    StartProviderHostOptions,
-    UpdateResult,
+  CheckResult,
+  CreateResult,
+  DiffChanges,
+  DiffResult,
+  ProviderHost,
+  ReadResult,
+  StartProviderHostOptions,
+  UpdateResult,
 } from "./providerHost";
 export { EngineSimulator, defaultParallelism } from "./engine";
-export type { DestroyResult, EngineSimulatorOptions, OperationResult, PlanStep, RefreshResult, StepOp, StepResult, UpResult } from "./engine";
+export type {
+  DestroyResult,
+  EngineSimulatorOptions,
+  OperationResult,
+  PlanStep,
+  RefreshResult,
+  StepOp,
+  StepResult,
+  UpResult,
+} from "./engine";
 export type { PlainResource, StateFile, StateResource } from "./stateFile";
 export { reveal as revealResource } from "./stateFile";
 export { SECRET_SIG, SIG_KEY, isStateSecret, revealSecret, sealSecret } from "./secrets";

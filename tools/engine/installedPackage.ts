@@ -22,34 +22,34 @@ let prepared: Promise<string> | undefined;
  * Cached per process; the directory is removed when the process exits.
  */
 export function preparePackedProject(): Promise<string> {
-    prepared ??= packAndInstall();
-    return prepared;
+  prepared ??= packAndInstall();
+  return prepared;
 }
 
 async function packAndInstall(): Promise<string> {
-    const packed = await packThisPackage();
-    const projectDir = path.join(makeTempDir("pulumi-emnify-packed-"), "project");
-    const installDir = path.join(projectDir, "node_modules", packed.name);
-    fs.mkdirSync(installDir, { recursive: true });
-    // npm tarballs hold everything under "package/"; strip it like npm install does.
-    await run("tar", ["-xzf", packed.tarball, "-C", installDir, "--strip-components=1"]);
+  const packed = await packThisPackage();
+  const projectDir = path.join(makeTempDir("pulumi-emnify-packed-"), "project");
+  const installDir = path.join(projectDir, "node_modules", packed.name);
+  fs.mkdirSync(installDir, { recursive: true });
+  // npm tarballs hold everything under "package/"; strip it like npm install does.
+  await run("tar", ["-xzf", packed.tarball, "-C", installDir, "--strip-components=1"]);
 
-    linkSiblingDependencies(path.join(repoRoot(), "node_modules"), path.join(projectDir, "node_modules"), packed.name);
-    // A user project has its own manifest; it also stops Node's package-scope lookup from
-    // wandering above the temp directory.
-    fs.writeFileSync(
-        path.join(projectDir, "package.json"),
-        JSON.stringify({ name: "packed-consumer", private: true, dependencies: { [packed.name]: packed.version } }, null, 2),
-    );
-    return projectDir;
+  linkSiblingDependencies(path.join(repoRoot(), "node_modules"), path.join(projectDir, "node_modules"), packed.name);
+  // A user project has its own manifest; it also stops Node's package-scope lookup from
+  // wandering above the temp directory.
+  fs.writeFileSync(
+    path.join(projectDir, "package.json"),
+    JSON.stringify({ name: "packed-consumer", private: true, dependencies: { [packed.name]: packed.version } }, null, 2),
+  );
+  return projectDir;
 }
 
 function linkSiblingDependencies(sourceModules: string, targetModules: string, ownName: string): void {
-    for (const entry of fs.readdirSync(sourceModules)) {
-        // npm's own bookkeeping file describes the repository's tree, not the consumer's.
-        if (entry === ownName || entry === ".package-lock.json") {
-            continue;
-        }
-        fs.symlinkSync(path.join(sourceModules, entry), path.join(targetModules, entry), "junction");
+  for (const entry of fs.readdirSync(sourceModules)) {
+    // npm's own bookkeeping file describes the repository's tree, not the consumer's.
+    if (entry === ownName || entry === ".package-lock.json") {
+      continue;
     }
+    fs.symlinkSync(path.join(sourceModules, entry), path.join(targetModules, entry), "junction");
+  }
 }

@@ -5,22 +5,22 @@ export const PROVIDER_KEY = "__provider";
 
 /** Structural equality for JSON values; key order does not matter. */
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-    if (a === b) {
-        return true;
-    }
-    if (a === null || b === null || a === undefined || b === undefined || typeof a !== "object" || typeof b !== "object") {
-        return false;
-    }
-    if (Array.isArray(a) || Array.isArray(b)) {
-        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
-    }
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const key of keys) {
-        if (!jsonEqual(a[key], b[key])) {
-            return false;
-        }
-    }
+  if (a === b) {
     return true;
+  }
+  if (a === null || b === null || a === undefined || b === undefined || typeof a !== "object" || typeof b !== "object") {
+    return false;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    if (!jsonEqual(a[key], b[key])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -29,13 +29,13 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
  * changed anything the program said). Arrays and scalars must be equal.
  */
 export function holdsDeclared(output: JsonValue | undefined, declared: JsonValue | undefined): boolean {
-    if (declared !== null && typeof declared === "object" && !Array.isArray(declared)) {
-        if (output === null || output === undefined || typeof output !== "object" || Array.isArray(output)) {
-            return false;
-        }
-        return Object.entries(declared).every(([key, value]) => holdsDeclared(output[key], value));
+  if (declared !== null && typeof declared === "object" && !Array.isArray(declared)) {
+    if (output === null || output === undefined || typeof output !== "object" || Array.isArray(output)) {
+      return false;
     }
-    return jsonEqual(output, declared);
+    return Object.entries(declared).every(([key, value]) => holdsDeclared(output[key], value));
+  }
+  return jsonEqual(output, declared);
 }
 
 /**
@@ -44,22 +44,22 @@ export function holdsDeclared(output: JsonValue | undefined, declared: JsonValue
  * declares against what the state holds (see holdsDeclared).
  */
 export function changedDeclaredKeys(oldOutputs: JsonObject, news: JsonObject): string[] {
-    return Object.keys(news)
-        .filter((key) => key !== PROVIDER_KEY && !holdsDeclared(oldOutputs[key], news[key]))
-        .sort();
+  return Object.keys(news)
+    .filter((key) => key !== PROVIDER_KEY && !holdsDeclared(oldOutputs[key], news[key]))
+    .sort();
 }
 
 /** Every property name whose value differs between two property maps, sorted. */
 export function changedKeys(before: JsonObject, after: JsonObject): string[] {
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    return [...keys].filter((key) => key !== PROVIDER_KEY && !jsonEqual(before[key], after[key])).sort();
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((key) => key !== PROVIDER_KEY && !jsonEqual(before[key], after[key])).sort();
 }
 
 /** The declared input names (what a create sets), sorted. */
 export function declaredKeys(news: JsonObject): string[] {
-    return Object.keys(news)
-        .filter((key) => key !== PROVIDER_KEY)
-        .sort();
+  return Object.keys(news)
+    .filter((key) => key !== PROVIDER_KEY)
+    .sort();
 }
 
 /**
@@ -68,5 +68,5 @@ export function declaredKeys(news: JsonObject): string[] {
  * diff shows an update whenever its provider code changes (pulumi/pulumi#12401).
  */
 export function legacyInputsDiffer(oldInputs: JsonObject, news: JsonObject): boolean {
-    return !jsonEqual(oldInputs, news);
+  return !jsonEqual(oldInputs, news);
 }

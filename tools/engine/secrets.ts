@@ -10,8 +10,8 @@ export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** A secret as the SDK sends it over RPC: the value wrapped in place. */
 export interface RpcSecret {
-    [SIG_KEY]: typeof SECRET_SIG;
-    value: JsonValue;
+  [SIG_KEY]: typeof SECRET_SIG;
+  value: JsonValue;
 }
 
 /**
@@ -23,28 +23,28 @@ export interface RpcSecret {
  * Use `revealSecret` (or revealResource) to read it.
  */
 export interface StateSecret {
-    [SIG_KEY]: typeof SECRET_SIG;
-    ciphertext: string;
+  [SIG_KEY]: typeof SECRET_SIG;
+  ciphertext: string;
 }
 
 function isObject(value: unknown): value is { [key: string]: unknown } {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function isRpcSecret(value: unknown): value is RpcSecret {
-    return isObject(value) && value[SIG_KEY] === SECRET_SIG && "value" in value;
+  return isObject(value) && value[SIG_KEY] === SECRET_SIG && "value" in value;
 }
 
 export function isStateSecret(value: unknown): value is StateSecret {
-    return isObject(value) && value[SIG_KEY] === SECRET_SIG && typeof value.ciphertext === "string";
+  return isObject(value) && value[SIG_KEY] === SECRET_SIG && typeof value.ciphertext === "string";
 }
 
 export function sealSecret(value: JsonValue): StateSecret {
-    return { [SIG_KEY]: SECRET_SIG, ciphertext: Buffer.from(JSON.stringify(value), "utf8").toString("base64") };
+  return { [SIG_KEY]: SECRET_SIG, ciphertext: Buffer.from(JSON.stringify(value), "utf8").toString("base64") };
 }
 
 export function revealSecret(secret: StateSecret): JsonValue {
-    return JSON.parse(Buffer.from(secret.ciphertext, "base64").toString("utf8")) as JsonValue;
+  return JSON.parse(Buffer.from(secret.ciphertext, "base64").toString("utf8")) as JsonValue;
 }
 
 /**
@@ -53,51 +53,51 @@ export function revealSecret(secret: StateSecret): JsonValue {
  * secrets), so one nested secret makes the whole property secret.
  */
 export function unwrapRpcSecrets(value: JsonValue): { plain: JsonValue; hadSecret: boolean } {
-    if (isRpcSecret(value)) {
-        return { plain: unwrapRpcSecrets(value.value).plain, hadSecret: true };
+  if (isRpcSecret(value)) {
+    return { plain: unwrapRpcSecrets(value.value).plain, hadSecret: true };
+  }
+  if (Array.isArray(value)) {
+    let hadSecret = false;
+    const plain = value.map((item) => {
+      const inner = unwrapRpcSecrets(item);
+      hadSecret ||= inner.hadSecret;
+      return inner.plain;
+    });
+    return { plain, hadSecret };
+  }
+  if (isObject(value)) {
+    let hadSecret = false;
+    const plain: JsonObject = {};
+    for (const [key, item] of Object.entries(value)) {
+      const inner = unwrapRpcSecrets(item);
+      hadSecret ||= inner.hadSecret;
+      plain[key] = inner.plain;
     }
-    if (Array.isArray(value)) {
-        let hadSecret = false;
-        const plain = value.map((item) => {
-            const inner = unwrapRpcSecrets(item);
-            hadSecret ||= inner.hadSecret;
-            return inner.plain;
-        });
-        return { plain, hadSecret };
-    }
-    if (isObject(value)) {
-        let hadSecret = false;
-        const plain: JsonObject = {};
-        for (const [key, item] of Object.entries(value)) {
-            const inner = unwrapRpcSecrets(item);
-            hadSecret ||= inner.hadSecret;
-            plain[key] = inner.plain;
-        }
-        return { plain, hadSecret };
-    }
-    return { plain: value, hadSecret: false };
+    return { plain, hadSecret };
+  }
+  return { plain: value, hadSecret: false };
 }
 
 /** Seals the named top-level properties of a plain property map for storage in the state. */
 export function sealProperties(props: JsonObject, secretKeys: ReadonlySet<string>): JsonObject {
-    const sealed: JsonObject = {};
-    for (const [key, value] of Object.entries(props)) {
-        sealed[key] = secretKeys.has(key) ? (sealSecret(value) as unknown as JsonValue) : value;
-    }
-    return sealed;
+  const sealed: JsonObject = {};
+  for (const [key, value] of Object.entries(props)) {
+    sealed[key] = secretKeys.has(key) ? (sealSecret(value) as unknown as JsonValue) : value;
+  }
+  return sealed;
 }
 
 /** The inverse of sealProperties: plain values (as sent to the provider) and the secret names. */
 export function revealProperties(props: JsonObject): { plain: JsonObject; secretKeys: Set<string> } {
-    const plain: JsonObject = {};
-    const secretKeys = new Set<string>();
-    for (const [key, value] of Object.entries(props)) {
-        if (isStateSecret(value)) {
-            plain[key] = revealSecret(value);
-            secretKeys.add(key);
-        } else {
-            plain[key] = value;
-        }
+  const plain: JsonObject = {};
+  const secretKeys = new Set<string>();
+  for (const [key, value] of Object.entries(props)) {
+    if (isStateSecret(value)) {
+      plain[key] = revealSecret(value);
+      secretKeys.add(key);
+    } else {
+      plain[key] = value;
     }
-    return { plain, secretKeys };
+  }
+  return { plain, secretKeys };
 }

@@ -8,14 +8,14 @@ const created = new Set<string>();
 let hooked = false;
 
 function removeAll(): void {
-    for (const dir of created) {
-        try {
-            fs.rmSync(dir, { recursive: true, force: true });
-        } catch {
-            // Best effort: a directory that cannot be removed at exit is not worth crashing over.
-        }
+  for (const dir of created) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Best effort: a directory that cannot be removed at exit is not worth crashing over.
     }
-    created.clear();
+  }
+  created.clear();
 }
 
 /**
@@ -25,17 +25,17 @@ function removeAll(): void {
  * against the cwd, so a symlinked spelling would be a different path to them.
  */
 export function makeTempDir(prefix: string): string {
-    if (!hooked) {
-        process.once("exit", removeAll);
-        hooked = true;
-    }
-    const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), prefix));
-    created.add(dir);
-    return dir;
+  if (!hooked) {
+    process.once("exit", removeAll);
+    hooked = true;
+  }
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), prefix));
+  created.add(dir);
+  return dir;
 }
 
 /** Removes a directory made by makeTempDir now instead of at exit. */
 export function removeTempDir(dir: string): void {
-    fs.rmSync(dir, { recursive: true, force: true });
-    created.delete(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
+  created.delete(dir);
 }

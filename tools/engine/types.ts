@@ -4,14 +4,14 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** Resource options recorded from the RegisterResource request the program sent. */
 export interface RegisteredOptions {
-    protect?: boolean;
-    deleteBeforeReplace?: boolean;
-    ignoreChanges?: string[];
-    replaceOnChanges?: string[];
-    retainOnDelete?: boolean;
-    dependencies?: string[];
-    parent?: string;
-    provider?: string;
+  protect?: boolean;
+  deleteBeforeReplace?: boolean;
+  ignoreChanges?: string[];
+  replaceOnChanges?: string[];
+  retainOnDelete?: boolean;
+  dependencies?: string[];
+  parent?: string;
+  provider?: string;
 }
 
 /**
@@ -20,27 +20,25 @@ export interface RegisteredOptions {
  * engine sends them to it in plain form) and their names are listed in `secretInputKeys` instead.
  */
 export interface RegisteredResource {
-    type: string;
-    name: string;
-    urn: string;
-    custom: boolean;
-    /** Includes `__provider`, the serialized provider text, for dynamic resources. */
-    inputs: JsonObject;
-    additionalSecretOutputs?: string[];
-    secretInputKeys?: string[];
-    options: RegisteredOptions;
+  type: string;
+  name: string;
+  urn: string;
+  custom: boolean;
+  /** Includes `__provider`, the serialized provider text, for dynamic resources. */
+  inputs: JsonObject;
+  additionalSecretOutputs?: string[];
+  secretInputKeys?: string[];
+  options: RegisteredOptions;
 }
 
 /** The message the program child sends back to the parent over IPC. */
-export type ProgramChildResult =
-    | { kind: "ok"; resources: RegisteredResource[] }
-    | { kind: "failed"; errors: string[] };
+export type ProgramChildResult = { kind: "ok"; resources: RegisteredResource[] } | { kind: "failed"; errors: string[] };
 
 /** The message the parent sends to the program child over IPC. */
 export interface ProgramChildJob {
-    kind: "run";
-    projectDir: string;
-    program: { file: string } | { source: string; filename: string };
-    project: string;
-    stack: string;
+  kind: "run";
+  projectDir: string;
+  program: { file: string } | { source: string; filename: string };
+  project: string;
+  stack: string;
 }

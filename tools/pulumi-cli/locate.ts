@@ -143,7 +143,11 @@ function build(root: string, binDir: string, log: (line: string) => void): Pulum
   const started = Date.now();
   const targets: Array<[string, string, string]> = [
     [ENGINE_MODULE_DIR, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", engineModuleVersion(root)],
-    [LANGUAGE_HOST_MODULE_DIR, "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs", moduleVersion(root, LANGUAGE_HOST_MODULE_DIR, "sdk/v3")],
+    [
+      LANGUAGE_HOST_MODULE_DIR,
+      "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
+      moduleVersion(root, LANGUAGE_HOST_MODULE_DIR, "sdk/v3"),
+    ],
   ];
   for (const [moduleDir, pkg, version] of targets) {
     log(`building ${path.basename(pkg)} v${version} from Go modules (${moduleDir}); a cold build takes several minutes`);
@@ -222,7 +226,11 @@ export function offlinePulumiEnv(cli: PulumiCli, backendDir: string, passphrase:
 
 /** One line saying which CLI this is and where it lives. */
 export function describe(cli: PulumiCli): string {
-  const how = cli.source === "path" ? "from PATH" : cli.source === "cache" ? "built from Go modules, cached" : `built from Go modules in ${cli.buildSeconds?.toFixed(0)} s`;
+  const how =
+    cli.source === "path"
+      ? "from PATH"
+      : cli.source === "cache"
+        ? "built from Go modules, cached"
+        : `built from Go modules in ${cli.buildSeconds?.toFixed(0)} s`;
   return `pulumi v${cli.version} (${how}): ${cli.binDir}`;
 }
-

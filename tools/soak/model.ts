@@ -80,7 +80,8 @@ export function declaredView(args: Record<string, unknown>): Partial<Record<Fiel
   const view: Partial<Record<Field, string>> = {};
   for (const field of FIELDS) {
     if (args[field] === undefined) continue;
-    view[field] = field === "chargingModel" || field === "paymentTerm" || field === "vatRate" ? referenceId(args[field]) : text(args[field]);
+    view[field] =
+      field === "chargingModel" || field === "paymentTerm" || field === "vatRate" ? referenceId(args[field]) : text(args[field]);
   }
   return view;
 }

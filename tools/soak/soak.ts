@@ -31,7 +31,20 @@ import {
   startProviderHost,
 } from "../engine";
 import { PROBE_MARKER } from "./hostProbe";
-import { ApiHistory, FIELDS, type Field, type View, agreesOrPredates, apiView, declaredView, differences, fieldText, isNothing, stateView, unreadable } from "./model";
+import {
+  ApiHistory,
+  FIELDS,
+  type Field,
+  type View,
+  agreesOrPredates,
+  apiView,
+  declaredView,
+  differences,
+  fieldText,
+  isNothing,
+  stateView,
+  unreadable,
+} from "./model";
 import { Random } from "./random";
 
 export interface SoakOptions {
@@ -50,7 +63,14 @@ export interface SoakOptions {
   log?: (line: string) => void;
 }
 
-export const SOAK_DEFAULTS: Omit<SoakOptions, "log"> = { ops: 1000, seed: 1, orgs: 40, timeoutSeconds: 1, maxAttempts: 3, roundsPerHost: 8 };
+export const SOAK_DEFAULTS: Omit<SoakOptions, "log"> = {
+  ops: 1000,
+  seed: 1,
+  orgs: 40,
+  timeoutSeconds: 1,
+  maxAttempts: 3,
+  roundsPerHost: 8,
+};
 
 export type Outcome = "applied" | "failed" | "partial" | "gone";
 export type Operation = "create" | "update" | "refresh" | "delete";
@@ -129,10 +149,25 @@ function randomArgs(rng: Random, orgId: number, previous?: Args): Args {
         args.invoiceIssuerInfo = rng.chance(0.3) ? null : `Issuer ${rng.int(1, 99)}, ${rng.pick(["Berlin", "Wien", "Paris"])}`;
         break;
       case "chargingModel":
-        args.chargingModel = { id: rng.weighted([[0, 4], [1, 4], [PREPAID, 1.2], [9, 0.6]] as const) };
+        args.chargingModel = {
+          id: rng.weighted([
+            [0, 4],
+            [1, 4],
+            [PREPAID, 1.2],
+            [9, 0.6],
+          ] as const),
+        };
         break;
       case "paymentTerm":
-        args.paymentTerm = { id: rng.weighted([[0, 2], [1, 2], [2, 2], [3, 2], [7, 0.4]] as const) };
+        args.paymentTerm = {
+          id: rng.weighted([
+            [0, 2],
+            [1, 2],
+            [2, 2],
+            [3, 2],
+            [7, 0.4],
+          ] as const),
+        };
         break;
       case "vatRate":
         args.vatRate = { id: rng.int(0, 3) };
@@ -202,7 +237,11 @@ const ROTATION: { label: string; rule: (retryAfter: boolean, slowMs: number) => 
 
 function planFaults(rng: Random, rotation: number, declaredOrgs: number[], maxAttempts: number, slowMs: number): FaultPlan {
   const retryAfter = rng.chance(0.5);
-  const intensity = rng.weighted([[0, 1], [0.015, 2], [0.04, 1]] as const);
+  const intensity = rng.weighted([
+    [0, 1],
+    [0.015, 2],
+    [0.04, 1],
+  ] as const);
   const rules: FaultRule[] = [];
   const labels: string[] = [];
   // One guaranteed hit per round (the round's first request), rotating through the kinds, so every
@@ -211,7 +250,15 @@ function planFaults(rng: Random, rotation: number, declaredOrgs: number[], maxAt
   rules.push({ ...guaranteed.rule(retryAfter, slowMs), times: 1 });
   labels.push(`one ${guaranteed.label}`);
   // Outages: one organisation's GET or PATCH fails until the client's retries run out.
-  for (let i = rng.weighted([[0, 2], [1, 2], [2, 1]] as const); i > 0 && declaredOrgs.length > 0; i--) {
+  for (
+    let i = rng.weighted([
+      [0, 2],
+      [1, 2],
+      [2, 1],
+    ] as const);
+    i > 0 && declaredOrgs.length > 0;
+    i--
+  ) {
     const orgId = rng.pick(declaredOrgs);
     const method = rng.pick(["GET", "PATCH"]);
     const kind = rng.pick(["503", "reset", "timeout"] as const);
@@ -283,7 +330,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   // Bounds implied by the settings (see the report): an attempt lasts at most timeoutMs; between
   // attempts the client waits at most 0.5 s × 2^i, or a Retry-After (1 s here, which also pauses the
   // pacer), plus 2 s of slack for the pacer's lower rate after 429s; an operation makes at most 3 requests plus one authentication and one renewal.
-  const backoffMs = Array.from({ length: options.maxAttempts - 1 }, (_, i) => Math.min(20_000, 500 * 2 ** i) + 2_000).reduce((s, x) => s + x, 0);
+  const backoffMs = Array.from({ length: options.maxAttempts - 1 }, (_, i) => Math.min(20_000, 500 * 2 ** i) + 2_000).reduce(
+    (s, x) => s + x,
+    0,
+  );
   const requestBoundMs = options.maxAttempts * timeoutMs + backoffMs;
   const callBoundMs = 5 * requestBoundMs;
 
@@ -303,7 +353,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
 
   const report: SoakReport = {
-    options: { ops: options.ops, seed: options.seed, orgs: options.orgs, timeoutSeconds: options.timeoutSeconds, maxAttempts: options.maxAttempts, roundsPerHost: options.roundsPerHost },
+    options: {
+      ops: options.ops,
+      seed: options.seed,
+      orgs: options.orgs,
+      timeoutSeconds: options.timeoutSeconds,
+      maxAttempts: options.maxAttempts,
+      roundsPerHost: options.roundsPerHost,
+    },
     rounds: 0,
     operations: 0,
     byOperation: { create: emptyOutcomes(), update: emptyOutcomes(), refresh: emptyOutcomes(), delete: emptyOutcomes() },
@@ -340,7 +397,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const template = await runProgramUnderMocks({
     projectDir,
     program: { source: PROGRAM, filename: "index.js" },
-    config: { ...baseConfig, "soak:billingConfigs": JSON.stringify([{ name: "org-template", args: { orgId: FIRST_ORG, paymentData: { a: 1 } } }]) },
+    config: {
+      ...baseConfig,
+      "soak:billingConfigs": JSON.stringify([{ name: "org-template", args: { orgId: FIRST_ORG, paymentData: { a: 1 } } }]),
+    },
     secretConfigKeys,
     project: PROJECT,
     stack: STACK,
@@ -374,12 +434,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const comparable = (r: RegisteredResource | undefined) =>
       r === undefined
         ? "missing"
-        : JSON.stringify([r.type, r.urn, r.custom, r.additionalSecretOutputs ?? [], r.secretInputKeys ?? [], Object.entries(r.inputs).filter(([, v]) => v !== undefined).sort(([x], [y]) => x.localeCompare(y))]);
+        : JSON.stringify([
+            r.type,
+            r.urn,
+            r.custom,
+            r.additionalSecretOutputs ?? [],
+            r.secretInputKeys ?? [],
+            Object.entries(r.inputs)
+              .filter(([, v]) => v !== undefined)
+              .sort(([x], [y]) => x.localeCompare(y)),
+          ]);
     for (const [orgId, args] of sample) {
       const mine = registered(orgId, args);
       const theirs = real.find((r) => r.urn === mine.urn);
       if (comparable(mine) !== comparable(theirs)) {
-        report.violations.push(`the soak's synthesized resource for organisation ${orgId} differs from what the program registers: ${comparable(mine)} vs ${comparable(theirs)}`);
+        report.violations.push(
+          `the soak's synthesized resource for organisation ${orgId} differs from what the program registers: ${comparable(mine)} vs ${comparable(theirs)}`,
+        );
       }
     }
   }
@@ -439,7 +510,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const map = new Map<number, Kept>();
     for (const resource of engine!.state().resources) {
       const outputs = revealResource(resource).outputs;
-      map.set(orgOfUrn(resource.urn), { outputs, view: stateView(outputs), initErrors: resource.initErrors, json: JSON.stringify({ outputs: resource.outputs, initErrors: resource.initErrors, id: resource.id }) });
+      map.set(orgOfUrn(resource.urn), {
+        outputs,
+        view: stateView(outputs),
+        initErrors: resource.initErrors,
+        json: JSON.stringify({ outputs: resource.outputs, initErrors: resource.initErrors, id: resource.id }),
+      });
     }
     return map;
   };
@@ -496,7 +572,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           const restorable = restore && managed.includes(field) && (!isNothing(origText) || field === "invoiceIssuerInfo");
           const expected = restorable ? origText : p[field];
           if (a[field] !== expected) {
-            violation(round, op, orgId, `${field} is ${a[field]} after the delete, expected ${expected} (${restorable ? "restored original" : "left as it was"})`);
+            violation(
+              round,
+              op,
+              orgId,
+              `${field} is ${a[field]} after the delete, expected ${expected} (${restorable ? "restored original" : "left as it was"})`,
+            );
           }
         }
         return "applied";
@@ -513,7 +594,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         return "applied";
       }
       const diff = differences(after.view, a);
-      if (diff.length > 0) violation(round, op, orgId, `state differs from the API in ${diff.map((f) => `${f} (state ${after.view[f as Field]}, API ${a[f as Field]})`).join(", ")}`);
+      if (diff.length > 0)
+        violation(
+          round,
+          op,
+          orgId,
+          `state differs from the API in ${diff.map((f) => `${f} (state ${after.view[f as Field]}, API ${a[f as Field]})`).join(", ")}`,
+        );
       if (op !== "refresh") {
         for (const [field, value] of Object.entries(want) as [Field, string][]) {
           if (a[field] !== value) violation(round, op, orgId, `${field} declared ${value} but the API holds ${a[field]}`);
@@ -539,7 +626,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       violation(round, op, orgId, "a failed operation changed the state");
     }
     if (after) {
-      for (const text of agreesOrPredates(orgId, after.view, a, want, history)) violation(round, op, orgId, `state after the failure: ${text}`);
+      for (const text of agreesOrPredates(orgId, after.view, a, want, history))
+        violation(round, op, orgId, `state after the failure: ${text}`);
     } else if (op === "create" && a && p && differences(a, p).length > 0) {
       // No state records the change: a later adoption would take the changed values as the originals.
       violation(round, op, orgId, `create failed without recording a state, but the API changed (${differences(a, p).join(", ")})`);
@@ -550,7 +638,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const countFaults = (firstIndex: number, retryAfter: boolean, limit: string) => {
     for (const entry of emu.requests.slice(firstIndex)) {
       let kind: string | undefined;
-      if (entry.fault === "status") kind = entry.status === 429 ? (retryAfter ? "429 with Retry-After" : "429 without Retry-After") : String(entry.status || "status");
+      if (entry.fault === "status")
+        kind = entry.status === 429 ? (retryAfter ? "429 with Retry-After" : "429 without Retry-After") : String(entry.status || "status");
       else if (entry.fault === "latency") kind = "slow (answer after the timeout)";
       else if (entry.fault) kind = entry.fault;
       else if (entry.status === 401) kind = "401 (expired session)";
@@ -570,13 +659,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       for (const [orgId, { back, config }] of removed) {
         if (round >= back) {
           // Back exactly as it was, so that no state is made stale by the removal itself.
-          emu.seedOrganisation({ id: orgId, billingConfig: config, inclusiveVolumes: withVolumes.has(orgId) ? [{ id: 1, volume: 100 }] : [] });
+          emu.seedOrganisation({
+            id: orgId,
+            billingConfig: config,
+            inclusiveVolumes: withVolumes.has(orgId) ? [{ id: 1, volume: 100 }] : [],
+          });
           removed.delete(orgId);
         }
       }
 
       const stateNow = engine!.state().resources.length;
-      const command = stateNow === 0 ? "up" : rng.weighted([["up", 6], ["refresh", 2], ["destroy", 1.2]] as const);
+      const command =
+        stateNow === 0
+          ? "up"
+          : rng.weighted([
+              ["up", 6],
+              ["refresh", 2],
+              ["destroy", 1.2],
+            ] as const);
       if (command === "up") {
         for (const orgId of organisations) {
           const current = declared.get(orgId);
@@ -620,7 +720,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         result = await Promise.race([
           command === "up" ? engine!.up(resources) : command === "refresh" ? engine!.refresh() : engine!.destroy(),
           new Promise<never>((_, reject) => {
-            watchdog = setTimeout(() => reject(new Hang(`round ${round} (${command}) did not finish within ${roundBoundMs} ms`)), roundBoundMs);
+            watchdog = setTimeout(
+              () => reject(new Hang(`round ${round} (${command}) did not finish within ${roundBoundMs} ms`)),
+              roundBoundMs,
+            );
           }),
         ]);
       } finally {
@@ -658,7 +761,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const api = a.get(orgId);
         if (step?.error !== undefined || (kept.initErrors?.length ?? 0) > 0 || api === undefined) continue;
         const diff = differences(kept.view, api);
-        if (diff.length > 0 && step?.op !== "same") violation(round, step?.op ?? "untouched", orgId, `state differs from the API in ${diff.join(", ")}`);
+        if (diff.length > 0 && step?.op !== "same")
+          violation(round, step?.op ?? "untouched", orgId, `state differs from the API in ${diff.join(", ")}`);
       }
       collectProbe();
       report.rounds = round;
@@ -671,7 +775,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // The faults stop: one up with every declaration the API can accept, and one destroy, converge.
     emu.clearFaults();
-    for (const [orgId, { config }] of removed) emu.seedOrganisation({ id: orgId, billingConfig: config, inclusiveVolumes: withVolumes.has(orgId) ? [{ id: 1, volume: 100 }] : [] });
+    for (const [orgId, { config }] of removed)
+      emu.seedOrganisation({ id: orgId, billingConfig: config, inclusiveVolumes: withVolumes.has(orgId) ? [{ id: 1, volume: 100 }] : [] });
     removed.clear();
     for (const [orgId, args] of declared) declared.set(orgId, sanitised(args, withVolumes.has(orgId)));
     const up = await engine!.up(program());
@@ -685,7 +790,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const off = (Object.entries(declaredView(want)) as [Field, string][]).filter(([f, v]) => api[f] !== v);
       if (diff.length > 0 || off.length > 0 || kept.initErrors?.length) {
         converged = false;
-        report.violations.push(`after the faults stopped, organisation ${orgId} did not converge: state vs API ${diff.join(", ") || "equal"}; declared vs API ${off.map(([f]) => f).join(", ") || "equal"}`);
+        report.violations.push(
+          `after the faults stopped, organisation ${orgId} did not converge: state vs API ${diff.join(", ") || "equal"}; declared vs API ${off.map(([f]) => f).join(", ") || "equal"}`,
+        );
       }
     }
     if (up.failed.length > 0) report.violations.push(`after the faults stopped, up failed: ${up.failed.map((s) => s.error).join(" | ")}`);
@@ -722,10 +829,14 @@ export function formatSoakReport(report: SoakReport): string[] {
   ];
   for (const op of ["create", "update", "refresh", "delete"] as Operation[]) {
     const c = report.byOperation[op];
-    lines.push(`${op.padEnd(9)}  ${String(c.applied).padStart(7)}  ${String(c.failed).padStart(6)}  ${String(c.partial).padStart(7)}  ${String(c.gone).padStart(4)}`);
+    lines.push(
+      `${op.padEnd(9)}  ${String(c.applied).padStart(7)}  ${String(c.failed).padStart(6)}  ${String(c.partial).padStart(7)}  ${String(c.gone).padStart(4)}`,
+    );
   }
   const t = report.outcomes;
-  lines.push(`${"all".padEnd(9)}  ${String(t.applied).padStart(7)}  ${String(t.failed).padStart(6)}  ${String(t.partial).padStart(7)}  ${String(t.gone).padStart(4)}`);
+  lines.push(
+    `${"all".padEnd(9)}  ${String(t.applied).padStart(7)}  ${String(t.failed).padStart(6)}  ${String(t.partial).padStart(7)}  ${String(t.gone).padStart(4)}`,
+  );
   lines.push("", "faults that hit a request, and other answers:");
   for (const [kind, n] of Object.entries(report.faults).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${kind.padEnd(34)} ${n}`);
   lines.push(`  ${"sessions expired mid-round".padEnd(34)} ${report.sessionExpiries}`);
