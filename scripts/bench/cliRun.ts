@@ -178,13 +178,12 @@ export async function runCliBench(
     });
 
     const applicationToken = `bench-token-${randomBytes(12).toString("hex")}`;
-    const emulator = await RemoteEmulator.start({
+    const emulator = await RemoteEmulator.forBench({
       accounts: [{ applicationToken, organisationId: 1 }],
       organisations: scenario.organisations.map((o) => o.seed),
       latencyMs: options.latencyMs,
-      rateLimit: { requests: limit.requests, windowSeconds: limit.windowSeconds },
-      authRateLimit: { requests: authLimit.requests, windowSeconds: authLimit.windowSeconds },
-      logRequestBodies: false,
+      limit,
+      authLimit,
     });
     session.emulator = emulator;
 

@@ -42,6 +42,27 @@ export class RemoteEmulator {
     });
   }
 
+  /**
+   * The benchmark's emulator: the scenario's organisations, the bench's latency and its scaled
+   * request and authentication limits, no request bodies logged (they would fill memory).
+   */
+  static forBench(options: {
+    organisations: EmulatorOptions["organisations"];
+    latencyMs: number;
+    limit: { requests: number; windowSeconds: number };
+    authLimit: { requests: number; windowSeconds: number };
+    accounts?: EmulatorOptions["accounts"];
+  }): Promise<RemoteEmulator> {
+    return RemoteEmulator.start({
+      ...(options.accounts ? { accounts: options.accounts } : {}),
+      organisations: options.organisations,
+      latencyMs: options.latencyMs,
+      rateLimit: { requests: options.limit.requests, windowSeconds: options.limit.windowSeconds },
+      authRateLimit: { requests: options.authLimit.requests, windowSeconds: options.authLimit.windowSeconds },
+      logRequestBodies: false,
+    });
+  }
+
   static start(options: EmulatorOptions): Promise<RemoteEmulator> {
     const worker = new Worker(path.join(__dirname, "emulatorWorker.js"), { workerData: options });
     return new Promise((resolve, reject) => {

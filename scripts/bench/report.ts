@@ -100,7 +100,7 @@ export function targets(result: BenchResult): TargetRow[] {
   ];
 }
 
-function markdownTable(header: string[], rows: string[][]): string {
+export function markdownTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
@@ -190,7 +190,12 @@ export function writeBenchmarks(file: string, section: string, markers: { begin:
 
 /** The table for the terminal: padded columns. */
 export function textTable(result: BenchResult): string {
-  const rows = [HEADER.map((h) => h.replace(/`/g, "")), ...phaseRows(result)];
+  return paddedTable([HEADER, ...phaseRows(result)]);
+}
+
+/** Rows as padded columns for the terminal, without Markdown's backticks. */
+export function paddedTable(markdownRows: string[][]): string {
+  const rows = markdownRows.map((r) => r.map((c) => c.replace(/`/g, "")));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows
     .map((r) =>

@@ -119,12 +119,11 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
   const workDir = makeTempDir("pulumi-emnify-bench-");
   const declarationsFile = path.join(workDir, "declarations.json");
 
-  const emulator = await RemoteEmulator.start({
+  const emulator = await RemoteEmulator.forBench({
     organisations: scenario.organisations.map((o) => o.seed),
     latencyMs: options.latencyMs,
-    rateLimit: { requests: limit.requests, windowSeconds: limit.windowSeconds },
-    authRateLimit: { requests: authLimit.requests, windowSeconds: authLimit.windowSeconds },
-    logRequestBodies: false,
+    limit,
+    authLimit,
   });
   session.emulator = emulator;
 
