@@ -175,7 +175,8 @@ type OutputProperties = { readonly [K in keyof BillingConfigOutputs]: pulumi.Out
 
 /**
  * What Pulumi serializes into `__provider`. Installed from node_modules: the module object of
- * `pulumi-emnify/dynamic-provider`, which the serializer stores as a `require()` of that export
+ * ./dynamicProvider, which the serializer stores as
+ * `require("pulumi-emnify/dist/provider/dynamicProvider.js")`, an export of its own
  * (~300 bytes per copy; the state holds two copies per resource). Otherwise (a program inside this
  * repository using the package by self-reference, where the serializer would copy a local module
  * by value): the shim of ./serializedProvider, which loads the runtime by path.
