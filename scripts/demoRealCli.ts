@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, type EmnifyEmulator, type RequestLogEntry } from "pulumi-emnify/emulator";
-import type { DemoDrift, DemoOrganisation } from "../tools/demoScenario";
+import { BILLING_CONFIG_TYPE, billingCallLabel, isAuthentication } from "../tools/apiCalls";
+import { type DemoDrift, type DemoOrganisation, adoptionCalls } from "../tools/demoScenario";
 import { type PulumiCli, describe as describeCli } from "../tools/pulumi-cli/locate";
 import { type PulumiResult, PulumiRunner, type StateResource } from "../tools/pulumi-cli/pulumiRunner";
 import { repoRoot } from "../tools/repoRoot";
@@ -18,7 +19,6 @@ import { callTotals } from "./demoReport";
 import type { DemoSession } from "./demoSession";
 import { type Terminal, style } from "./demoTerminal";
 
-const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
 const PASSPHRASE = "pulumi-emnify-demo";
 
 export interface RealCliDemoContext {
@@ -37,13 +37,13 @@ function expect(condition: boolean, message: string): void {
 /** The billing-config calls in a stretch of the request log, as "GET 2", sorted (organisations run in parallel). */
 function billingCalls(calls: RequestLogEntry[]): string[] {
   return calls
-    .filter((c) => c.path !== "/api/v1/authenticate")
-    .map((c) => `${c.method} ${/\/organisation\/(\d+)\//.exec(c.path)?.[1] ?? c.path}`)
+    .filter((c) => !isAuthentication(c))
+    .map(billingCallLabel)
     .sort();
 }
 
 function authentications(calls: RequestLogEntry[]): number {
-  return calls.filter((c) => c.path === "/api/v1/authenticate").length;
+  return calls.filter(isAuthentication).length;
 }
 
 /** Pulumi's output without its progress lines ("@ updating...."), indented under the step. */
@@ -129,10 +129,7 @@ export async function runRealCliDemo(ctx: RealCliDemoContext): Promise<PhaseResu
   expect(preview.calls.length === 0, `preview made ${preview.calls.length} API calls`);
   phases.push(preview.phase);
 
-  const adoption = organisations.flatMap(({ entry, differs }) => {
-    const id = entry.args.orgId;
-    return differs ? [`GET ${id}`, `PATCH ${id}`, `GET ${id}`] : [`GET ${id}`];
-  });
+  const adoption = adoptionCalls(organisations);
   const firstUp = await pulumiStep(
     ctx,
     runner,
@@ -145,7 +142,7 @@ export async function runRealCliDemo(ctx: RealCliDemoContext): Promise<PhaseResu
     ],
   );
   expect(
-    JSON.stringify(billingCalls(firstUp.calls)) === JSON.stringify(adoption.sort()),
+    JSON.stringify(billingCalls(firstUp.calls)) === JSON.stringify(adoption),
     `first up made ${billingCalls(firstUp.calls).join(", ")}; expected ${adoption.join(", ")}`,
   );
   const adopted = await stateByName(runner, stack);

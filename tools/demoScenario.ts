@@ -86,3 +86,16 @@ export function demoDrift(organisations: DemoOrganisation[]): DemoDrift {
   if (target === undefined) throw new Error("the organisations file lists no organisation to change");
   return { entry: target.entry, change: changeOf(target.entry, 0, 2) };
 }
+
+/**
+ * The billing-config calls adopting these organisations costs, sorted (organisations run in
+ * parallel): "GET id" where the emulator already holds the declared values, else GET, PATCH, GET.
+ */
+export function adoptionCalls(organisations: DemoOrganisation[]): string[] {
+  return organisations
+    .flatMap(({ entry, differs }) => {
+      const id = entry.args.orgId;
+      return differs ? [`GET ${id}`, `PATCH ${id}`, `GET ${id}`] : [`GET ${id}`];
+    })
+    .sort();
+}

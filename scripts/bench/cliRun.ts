@@ -29,11 +29,10 @@ import { ProcessTreeSampler, type RoleUsage, type SampledProcess, byRole } from 
 import { type LoggedRequest, RemoteEmulator } from "./remoteEmulator";
 import { type BenchScenario, buildScenario } from "./scenario";
 import { FIRST_ORG_ID } from "./declarations";
+import { AUTHENTICATE_PATH, BILLING_CONFIG_TYPE } from "../../tools/apiCalls";
 
 export const CLI_PROJECT = "emnify-bench";
 export const CLI_STACK = "bench";
-const AUTHENTICATE_PATH = "/api/v1/authenticate";
-const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export type CliCommandName = "up" | "up again" | "refresh" | "destroy";

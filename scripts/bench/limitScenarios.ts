@@ -29,6 +29,7 @@ import { RemoteEmulator } from "./remoteEmulator";
 import { type BenchOrganisation, buildScenario } from "./scenario";
 
 import type { LimitScenarioName } from "./options";
+import { AUTHENTICATE_PATH } from "../../tools/apiCalls";
 
 export interface LimitScenarioResult {
   name: LimitScenarioName;
@@ -50,7 +51,6 @@ export interface LimitScenarioResult {
 
 const LATENCY_MS = 30;
 const BILLING_PATH = "/api/v1/organisation/:id/billing_config";
-const AUTHENTICATE_PATH = "/api/v1/authenticate";
 
 interface Stage {
   projectDir: string;

@@ -28,10 +28,10 @@ import { MB, cpuMs, memory } from "./proc";
 import { RemoteEmulator } from "./remoteEmulator";
 import { FIELDS, apiView, differences, stateView } from "../../tools/soak/model";
 import { type BenchDeclaration, type BenchScenario, buildScenario } from "./scenario";
+import { AUTHENTICATE_PATH } from "../../tools/apiCalls";
 
 export const PROJECT = "bench";
 export const STACK = "bench";
-const AUTHENTICATE_PATH = "/api/v1/authenticate";
 
 /** The user's program: declares one BillingConfig per entry of a JSON file named in stack config. */
 export const PROGRAM = `"use strict";

@@ -72,6 +72,14 @@ function outputsOf(engine: EngineSimulator, name: string): Record<string, unknow
 
 const errorsOf = (steps: StepResult[]): string[] => steps.flatMap((s) => (s.error === undefined ? [] : [s.error]));
 
+/** Stops the hosts and emulators a block started, emptying its list (an afterEach of each block). */
+async function stopAll(started: Array<{ host: { stop(): Promise<void> }; emu: { stop(): Promise<void> } }>): Promise<void> {
+  for (const { host, emu } of started.splice(0)) {
+    await host.stop();
+    await emu.stop();
+  }
+}
+
 for (const mode of PROJECT_MODES) {
   describe(`the engine path, with the package loaded ${mode.title}`, function () {
     // Each step starts Node processes (program, host); generous on a busy machine. No
@@ -120,7 +128,7 @@ for (const mode of PROJECT_MODES) {
         engine: EngineSimulator;
         settings: Record<string, string>;
       }
-      let running: Stack[] = [];
+      const running: Stack[] = [];
 
       /** An emulator holding organisations 101 and 102 as they were before Pulumi, and a configured host. */
       async function freshStack(): Promise<Stack> {
@@ -151,13 +159,7 @@ for (const mode of PROJECT_MODES) {
         return stack;
       }
 
-      afterEach(async function () {
-        for (const { host, emu } of running.splice(0)) {
-          await host.stop();
-          await emu.stop();
-        }
-        running = [];
-      });
+      afterEach(() => stopAll(running));
 
       it("serializes one small __provider with no token, endpoint, machine path or environment value in it", async function () {
         const emu = await EmnifyEmulator.start({ organisations: [{ id: 101 }, { id: 102 }] });
@@ -274,7 +276,7 @@ for (const mode of PROJECT_MODES) {
         config: Record<string, string>;
         step: StepResult;
       }
-      let running: HalfApplied[] = [];
+      const running: HalfApplied[] = [];
 
       /** A stack whose create met one PATCH answered 500 (one attempt, so it is final). */
       async function halfApplied(): Promise<HalfApplied> {
@@ -299,13 +301,7 @@ for (const mode of PROJECT_MODES) {
         return stack;
       }
 
-      afterEach(async function () {
-        for (const { host, emu } of running.splice(0)) {
-          await host.stop();
-          await emu.stop();
-        }
-        running = [];
-      });
+      afterEach(() => stopAll(running));
 
       it("is recorded with its id, the values from before the PATCH and the reason", async function () {
         const { engine, step } = await halfApplied();

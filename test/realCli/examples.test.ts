@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadOrganisationsFile } from "pulumi-emnify";
-import { DemoOrganisation, demoOrganisations } from "../../tools/demoScenario";
+import { adoptionCalls, demoOrganisations } from "../../tools/demoScenario";
 import { repoRoot } from "../../tools/repoRoot";
 import { CliStack } from "./world";
 
@@ -18,16 +18,6 @@ const ORGS_FILE = path.join(repoRoot(), "examples/multi-org/orgs.yaml");
 /** The billing-config calls of one `pulumi` command, order-free (organisations run in parallel). */
 function sorted(calls: string[]): string[] {
   return [...calls].sort();
-}
-
-/** What adopting the demo's organisations costs: GET if it matches, else GET, PATCH, GET. */
-function adoptionCalls(organisations: DemoOrganisation[]): string[] {
-  return sorted(
-    organisations.flatMap(({ entry, differs }) => {
-      const id = entry.args.orgId;
-      return differs ? [`GET ${id}`, `PATCH ${id}`, `GET ${id}`] : [`GET ${id}`];
-    }),
-  );
 }
 
 async function stackOutputs(stack: CliStack): Promise<Record<string, unknown>> {

@@ -15,10 +15,11 @@ import { PulumiResult, PulumiRunner, StateResource } from "../../tools/pulumi-cl
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
 // Type only: erased at compile time, so importing it runs nothing of the program.
 import type { DeclaredResource } from "./fixtures/lifecycleProgram";
+import { BILLING_CONFIG_TYPE, billingCallLabel, isAuthentication } from "../../tools/apiCalls";
 
 export type { DeclaredResource };
 
-export const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
+export { BILLING_CONFIG_TYPE };
 export const PROJECT = "emnify-cli-test";
 const PASSPHRASE = "real-cli-suite-passphrase";
 
@@ -178,19 +179,16 @@ export class CliStack {
 
   /** The emulator's requests since the last `clearRequests`, without authentication. */
   apiCalls(): RequestLogEntry[] {
-    return this.emulator.requests.filter((r) => r.path !== "/api/v1/authenticate");
+    return this.emulator.requests.filter((r) => !isAuthentication(r));
   }
 
   authentications(): number {
-    return this.emulator.requests.filter((r) => r.path === "/api/v1/authenticate").length;
+    return this.emulator.requests.filter(isAuthentication).length;
   }
 
   /** "GET 2", "PATCH 3": method and organisation of each billing-config call, in order. */
   billingCalls(): string[] {
-    return this.apiCalls().map((r) => {
-      const match = /^\/api\/v1\/organisation\/(\d+)\/billing_config$/.exec(r.path);
-      return match ? `${r.method} ${match[1]}` : `${r.method} ${r.path}`;
-    });
+    return this.apiCalls().map(billingCallLabel);
   }
 
   async dispose(): Promise<void> {

@@ -46,6 +46,7 @@ import {
   unreadable,
 } from "./model";
 import { Random } from "./random";
+import { BILLING_CONFIG_TYPE } from "../apiCalls";
 
 export interface SoakOptions {
   /** At least this many lifecycle operations (create, update, refresh, delete of one resource). */
@@ -106,10 +107,9 @@ export interface SoakReport {
 
 const PROJECT = "soak";
 const STACK = "soak";
-const TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
 const FIRST_ORG = 3000;
 const billingPath = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;
-const urnOf = (orgId: number) => `urn:pulumi:${STACK}::${PROJECT}::${TYPE}::org-${orgId}`;
+const urnOf = (orgId: number) => `urn:pulumi:${STACK}::${PROJECT}::${BILLING_CONFIG_TYPE}::org-${orgId}`;
 const orgOfUrn = (urn: string) => Number(/org-(\d+)$/.exec(urn)?.[1]);
 
 /** The catalogue of the emulator's defaults: charging model 2 is prepaid; 9 and 7 do not exist. */
@@ -409,7 +409,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const registered = (orgId: number, args: Args): RegisteredResource => {
     const inputs: Record<string, unknown> = { ...args, __provider: providerText };
     return {
-      type: TYPE,
+      type: BILLING_CONFIG_TYPE,
       name: `org-${orgId}`,
       urn: urnOf(orgId),
       custom: true,

@@ -1,0 +1,26 @@
+/**
+ * Reading the emulator's request log and a stack's resources the same way in the demo, the bench
+ * and the real-CLI suite: which requests are authentications, and a billing-config call as
+ * "GET 2" (method and organisation).
+ */
+export { AUTHENTICATE_PATH } from "../provider/client/auth";
+import { AUTHENTICATE_PATH } from "../provider/client/auth";
+
+/** The resource type token of `BillingConfig` in a stack's state. */
+export const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
+
+/** The part of a request-log entry these helpers read. */
+interface LoggedCall {
+  method: string;
+  path: string;
+}
+
+export function isAuthentication(call: LoggedCall): boolean {
+  return call.path === AUTHENTICATE_PATH;
+}
+
+/** "GET 2" for a billing-config call of organisation 2; "METHOD path" for any other request. */
+export function billingCallLabel(call: LoggedCall): string {
+  const match = /^\/api\/v1\/organisation\/(\d+)\/billing_config$/.exec(call.path);
+  return match ? `${call.method} ${match[1]}` : `${call.method} ${call.path}`;
+}
