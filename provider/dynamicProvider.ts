@@ -17,11 +17,11 @@
  * Its exports are exactly the provider's methods.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { billingConfigRuntime as Runtime } from "./runtime";
+import type { billingConfigRuntime as Runtime } from "./resource/runtime";
 
 function runtime(): typeof Runtime {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require("./runtime") as { billingConfigRuntime: typeof Runtime }).billingConfigRuntime;
+  return (require("./resource/runtime") as { billingConfigRuntime: typeof Runtime }).billingConfigRuntime;
 }
 
 export const configure: typeof Runtime.configure = (req) => runtime().configure(req);

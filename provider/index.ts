@@ -8,11 +8,11 @@
  * The provider's errors are not exported: they are thrown inside Pulumi's dynamic-provider host,
  * another process, and reach a program (or the CLI) only as the text of a failed operation.
  */
-export { BillingConfig, BillingConfigArgs, BillingConfigOutputs, ReferenceArgs, ReferenceOutput } from "./billingConfig";
+export { BillingConfig, BillingConfigArgs, BillingConfigOutputs, ReferenceArgs, ReferenceOutput } from "./resource/billingConfig";
 export {
   OrganisationEntry,
   OrganisationsDocument,
   OrganisationsFileError,
   loadOrganisationsFile,
   parseOrganisationsFile,
-} from "./organisationsFile";
+} from "./billing/organisationsFile";

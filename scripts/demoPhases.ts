@@ -4,10 +4,10 @@
  * loudly, with exit status 1, instead of printing a story that did not happen.
  */
 import type { EmnifyEmulator, RequestLogEntry } from "pulumi-emnify/emulator";
-import { billingConfigPath } from "../provider/billingConfigApi";
-import type { FieldValues } from "../provider/fields";
-import { liveFromApi } from "../provider/mapping";
-import { apiBillingConfigSchema } from "../provider/schemas";
+import { billingConfigPath } from "../provider/billing/billingConfigApi";
+import type { FieldValues } from "../provider/billing/fields";
+import { liveFromApi } from "../provider/billing/mapping";
+import { apiBillingConfigSchema } from "../provider/billing/apiSchemas";
 import { summarise } from "../examples/multi-org/summary";
 import type { OperationResult, PlanStep, StateResource } from "../tools/engine";
 import { revealResource } from "../tools/engine";

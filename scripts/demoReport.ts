@@ -7,8 +7,8 @@
  * with inputs and so counts a reference's `description` as a change.
  */
 import type { RequestLogEntry } from "pulumi-emnify/emulator";
-import { FIELD_NAMES, FieldName, FieldValues } from "../provider/fields";
-import { liveFromState, sameValue } from "../provider/mapping";
+import { FIELD_NAMES, FieldName, FieldValues } from "../provider/billing/fields";
+import { liveFromState, sameValue } from "../provider/billing/mapping";
 import { pad, style } from "./demoTerminal";
 
 export interface FieldChange {

@@ -30,7 +30,7 @@ let packed: Promise<PackedPackage> | undefined;
 export function packThisPackage(): Promise<PackedPackage> {
   packed ??= (async () => {
     const root = repoRoot();
-    for (const built of ["dist/provider/index.js", "dist/provider/runtime.js"]) {
+    for (const built of ["dist/provider/index.js", "dist/provider/resource/runtime.js"]) {
       if (!fs.existsSync(path.join(root, built))) throw new Error(`${built} is missing: run 'npm run build' before packing`);
     }
     const destination = makeTempDir("pulumi-emnify-pack-");

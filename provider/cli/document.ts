@@ -3,8 +3,8 @@
  * references as `{ id }`, stable names, shared values folded into defaults, ordered by id so that
  * a re-export diffs cleanly.
  */
-import { FIELDS, FieldValues, asDeclared } from "../fields";
-import type { OrganisationsDocument } from "../organisationsFile";
+import { FIELDS, FieldValues, asDeclared } from "../billing/fields";
+import type { OrganisationsDocument } from "../billing/organisationsFile";
 import { HeldValues, foldDefaults } from "./fold";
 import { defaultResourceName, resourceNames } from "./names";
 

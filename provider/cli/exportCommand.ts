@@ -11,7 +11,7 @@
  * same way; the client sends the token once, never again). One organisation failing does not:
  * the others are written, each failure is named on stderr, and the exit status is 1.
  */
-import { BillingConfigApi, billingConfigApi } from "../billingConfigApi";
+import { BillingConfigApi, billingConfigApi } from "../billing/billingConfigApi";
 import { EmnifyClient } from "../client/emnifyClient";
 import { AUTHENTICATE_PATH } from "../client/auth";
 import {
@@ -23,8 +23,8 @@ import {
   EmnifyQuotaExceededError,
   EmnifyResponseError,
 } from "../client/errors";
-import { clientFromSettings } from "../clientFromSettings";
-import { resolveSettings } from "../settings";
+import { clientFromSettings } from "../config/clientFromSettings";
+import { resolveSettings } from "../config/settings";
 import { ExportOptions } from "./args";
 import { FetchedOrganisation, buildDocument } from "./document";
 import { headerLines, plural, reproducingCommand } from "./header";

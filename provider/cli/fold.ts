@@ -14,8 +14,8 @@
  * The result always means exactly the same values: `{ ...defaults, ...entry }` gives back every
  * organisation's own values.
  */
-import { canonicalJson } from "../mapping";
-import { FIELD_NAMES, FieldName, SECRET_FIELDS } from "../fields";
+import { canonicalJson } from "../billing/mapping";
+import { FIELD_NAMES, FieldName, SECRET_FIELDS } from "../billing/fields";
 
 /** The fields an organisation holds, as they are written to the file. */
 export type HeldValues = Partial<Record<FieldName, unknown>>;

@@ -4,7 +4,7 @@
  * text cannot drift from what the tool does.
  */
 import { DEFAULT_RETRY_POLICY } from "../client/retry";
-import { DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECONDS, SETTINGS } from "../settings";
+import { DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECONDS, SETTINGS } from "../config/settings";
 import { PROGRAM } from "./args";
 
 const ENVIRONMENT = [

@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { EmnifyClient } from "../client/emnifyClient";
 import { readAllPages } from "../client/paging";
-import { apiId } from "../schemas";
+import { apiId } from "../billing/apiSchemas";
 
 export const ORGANISATION_LIST_PATH = "/api/v1/organisation";
 export const OWN_ORGANISATION_PATH = "/api/v1/organisation/my";

@@ -7,7 +7,7 @@
  * Lines are never folded, so a changed value is a one-line diff.
  */
 import { Document, isMap, isScalar, isSeq, visit } from "yaml";
-import { FIELDS } from "../fields";
+import { FIELDS } from "../billing/fields";
 import { ExportDocument, toOrganisationsFile } from "./document";
 
 const REFERENCE_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter((f) => f.kind === "reference").map((f) => f.name));

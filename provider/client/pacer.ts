@@ -16,7 +16,7 @@
  * - **a pause** the API asked for with `Retry-After`.
  */
 
-import { logToHost } from "../logger";
+import { logToHost } from "../resource/hostLog";
 import { type Clock, monotonicClock } from "./clock";
 import { EmnifyConfigurationError } from "./errors";
 import { AdaptiveRate } from "./rateController";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
 import { exportHelp, mainHelp } from "../../provider/cli/help";
-import { parseOrganisationsFile } from "../../provider/organisationsFile";
+import { parseOrganisationsFile } from "../../provider/billing/organisationsFile";
 import { makeTempDir } from "../../tools/engine/tempDirs";
 import { BILLING_CONFIG_PATH, CliRun, LEFT_OUT_OWN, emulatorEnv, expectedArgs, runCli, variedOrganisations } from "./helpers";
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { EmnifyEmulator, type EmulatorOptions } from "pulumi-emnify/emulator";
-import { parseOrganisationsFile } from "../../provider/organisationsFile";
+import { parseOrganisationsFile } from "../../provider/billing/organisationsFile";
 import { BILLING_CONFIG_PATH, LEFT_OUT_OWN, emulatorEnv, runCli } from "./helpers";
 
 const LIST = "/api/v1/organisation";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resourceNames, slugify } from "../../provider/cli/names";
-import { RESOURCE_NAME_PATTERN } from "../../provider/organisationsFile";
+import { RESOURCE_NAME_PATTERN } from "../../provider/billing/organisationsFile";
 
 describe("export: resource names from organisation names", () => {
   const slugs: Array<[string, string]> = [

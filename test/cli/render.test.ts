@@ -4,8 +4,8 @@ import { headerLines } from "../../provider/cli/header";
 import { renderJson } from "../../provider/cli/render";
 import { renderTs, tsLiteral } from "../../provider/cli/tsRenderer";
 import { renderYaml } from "../../provider/cli/yamlRenderer";
-import { FieldValues } from "../../provider/fields";
-import { parseOrganisationsFile } from "../../provider/organisationsFile";
+import { FieldValues } from "../../provider/billing/fields";
+import { parseOrganisationsFile } from "../../provider/billing/organisationsFile";
 
 function live(values: Partial<FieldValues>): FieldValues {
   return { vatin: null, invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null, ...values };

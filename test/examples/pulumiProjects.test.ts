@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { SETTINGS } from "../../provider/settings";
+import { SETTINGS } from "../../provider/config/settings";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
 import { runProgramUnderMocks } from "../../tools/engine";
 import { REPO_ROOT, startExampleStack } from "../../tools/examples/exampleStack";
@@ -96,7 +96,7 @@ describe("the Pulumi projects (root, examples/basic, examples/multi-org)", () =>
       "telematics-es",
     ]);
     // The package is loaded by self-reference from dist/, and the host will find it from the root.
-    assert.match(String(resources[0].inputs.__provider), /runtimeReference: "\.\/dist\/provider\/runtime\.js"/);
+    assert.match(String(resources[0].inputs.__provider), /runtimeReference: "\.\/dist\/provider\/resource\/runtime\.js"/);
   });
 
   for (const [dir, config, expectedCount] of [

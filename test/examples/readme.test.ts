@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EmnifyAuthenticationError } from "../../provider/client/errors";
 import { DEFAULT_RETRY_POLICY } from "../../provider/client/retry";
-import { FIELD_NAMES } from "../../provider/fields";
+import { FIELD_NAMES } from "../../provider/billing/fields";
 import {
   DEFAULT_ENDPOINT,
   DEFAULT_RATE_LIMIT,
@@ -16,7 +16,7 @@ import {
   SETTINGS,
   missingTokenError,
   validateEndpoint,
-} from "../../provider/settings";
+} from "../../provider/config/settings";
 import { REPO_ROOT } from "../../tools/examples/exampleStack";
 import { runSample, testedSample, typeErrors } from "./readmeSample";
 

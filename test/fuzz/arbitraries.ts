@@ -9,8 +9,8 @@
  */
 import { mulberry32 } from "../../provider/emulator/faults";
 import fc from "fast-check";
-import { FIELDS, FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE } from "../../provider/fields";
-import { MAX_INVOICE_ISSUER_INFO_LENGTH, MAX_PAYMENT_DATA_JSON_LENGTH, MAX_VATIN_LENGTH } from "../../provider/schemas";
+import { FIELDS, FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE } from "../../provider/billing/fields";
+import { MAX_INVOICE_ISSUER_INFO_LENGTH, MAX_PAYMENT_DATA_JSON_LENGTH, MAX_VATIN_LENGTH } from "../../provider/billing/inputChecks";
 
 export const HUGE_LENGTH = 100_000;
 

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BillingConfigProvider } from "../../provider/billingConfigProvider";
-import { FIELDS, UNKNOWN_VALUE } from "../../provider/fields";
+import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
+import { FIELDS, UNKNOWN_VALUE } from "../../provider/billing/fields";
 import {
   CheckFailure,
   MAX_INVOICE_ISSUER_INFO_LENGTH,
@@ -14,7 +14,7 @@ import {
   MAX_PAYMENT_DATA_JSON_LENGTH,
   MAX_VATIN_LENGTH,
   checkInputs,
-} from "../../provider/schemas";
+} from "../../provider/billing/inputChecks";
 import {
   declarationArb,
   declaredValueArb,

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BillingConfigProvider } from "../../provider/billingConfigProvider";
-import { FIELD_NAMES, FieldName, FieldValues, UNKNOWN_VALUE, fieldSpec } from "../../provider/fields";
-import { buildState, declaredFields, liveFromState, pickValues, sameValue } from "../../provider/mapping";
-import { MAX_PAYMENT_DATA_DEPTH, checkInputs } from "../../provider/schemas";
+import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
+import { FIELD_NAMES, FieldName, FieldValues, UNKNOWN_VALUE, fieldSpec } from "../../provider/billing/fields";
+import { buildState, declaredFields, liveFromState, pickValues, sameValue } from "../../provider/billing/mapping";
+import { MAX_PAYMENT_DATA_DEPTH, checkInputs } from "../../provider/billing/inputChecks";
 import {
   declarationArb,
   declaredValueArb,

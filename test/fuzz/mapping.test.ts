@@ -5,9 +5,10 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { FIELDS, FIELD_NAMES, FieldName, FieldValues, UNKNOWN_VALUE, fieldSpec } from "../../provider/fields";
-import { canonicalJson, liveFromApi, patchBody, sameValue } from "../../provider/mapping";
-import { MAX_PAYMENT_DATA_DEPTH, apiBillingConfigSchema } from "../../provider/schemas";
+import { FIELDS, FIELD_NAMES, FieldName, FieldValues, UNKNOWN_VALUE, fieldSpec } from "../../provider/billing/fields";
+import { canonicalJson, liveFromApi, patchBody, sameValue } from "../../provider/billing/mapping";
+import { MAX_PAYMENT_DATA_DEPTH } from "../../provider/billing/inputChecks";
+import { apiBillingConfigSchema } from "../../provider/billing/apiSchemas";
 import {
   ReferenceShape,
   apiIdArb,

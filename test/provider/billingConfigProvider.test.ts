@@ -4,13 +4,13 @@
  * failures are recorded. (The engine path, with serialization and config, is test/lifecycle.)
  */
 import assert from "node:assert/strict";
-import { BillingConfigApi, billingConfigApi } from "../../provider/billingConfigApi";
-import { BillingConfigPartialFailure, BillingConfigProvider } from "../../provider/billingConfigProvider";
+import { BillingConfigApi, billingConfigApi } from "../../provider/billing/billingConfigApi";
+import { BillingConfigPartialFailure, BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
 import { EmnifyClient } from "../../provider/client/emnifyClient";
 import { EmnifyApiError, EmnifyNetworkError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
-import { SECRET_SIG, SECRET_SIG_KEY, isRpcSecret } from "../../provider/secretValue";
+import { SECRET_SIG, SECRET_SIG_KEY, isRpcSecret } from "../../provider/resource/secretValue";
 import type { EmulatorOptions } from "../../provider/emulator";
 
 const PATH = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;

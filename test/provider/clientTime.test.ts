@@ -4,12 +4,12 @@
  * sat through (about 20 s of real waiting otherwise).
  */
 import assert from "node:assert/strict";
-import { billingConfigApi } from "../../provider/billingConfigApi";
-import { BillingConfigProvider } from "../../provider/billingConfigProvider";
+import { billingConfigApi } from "../../provider/billing/billingConfigApi";
+import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
 import { RequestPacer } from "../../provider/client/pacer";
-import { clientFromSettings } from "../../provider/clientFromSettings";
+import { clientFromSettings } from "../../provider/config/clientFromSettings";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
-import { resolveSettings } from "../../provider/settings";
+import { resolveSettings } from "../../provider/config/settings";
 import { VirtualClock } from "../client/virtualClock";
 
 const PATH = "/api/v1/organisation/101/billing_config";

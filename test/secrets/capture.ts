@@ -88,7 +88,7 @@ function captureClientsAndEmulators(ledger: SecretLedger): void {
 }
 
 function captureProvider(ledger: SecretLedger): void {
-  const provider = require("../../provider/billingConfigProvider") as Record<string, unknown>;
+  const provider = require("../../provider/resource/billingConfigProvider") as Record<string, unknown>;
   wrapClassExport(provider, "BillingConfigPartialFailure", (instance) => {
     if (instance) recordErrorOnce(ledger, instance, "BillingConfigPartialFailure constructed in the test process");
   });

@@ -10,8 +10,8 @@ import http from "node:http";
 import net from "node:net";
 import { inspect } from "node:util";
 import axios, { AxiosError } from "axios";
-import { billingConfigApi } from "../../provider/billingConfigApi";
-import { BillingConfigProvider } from "../../provider/billingConfigProvider";
+import { billingConfigApi } from "../../provider/billing/billingConfigApi";
+import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
 import { EmnifyClient, type EmnifyClientOptions } from "../../provider/client/emnifyClient";
 import {
   EmnifyApiError,

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
-import { UNKNOWN_VALUE } from "../../provider/fields";
-import { canonicalJson, fieldsToPatch, liveFromApi, patchBody, readStoredState, restoreBody, sameValue } from "../../provider/mapping";
-import { apiBillingConfigSchema } from "../../provider/schemas";
+import { UNKNOWN_VALUE } from "../../provider/billing/fields";
+import {
+  canonicalJson,
+  fieldsToPatch,
+  liveFromApi,
+  patchBody,
+  readStoredState,
+  restoreBody,
+  sameValue,
+} from "../../provider/billing/mapping";
+import { apiBillingConfigSchema } from "../../provider/billing/apiSchemas";
 
 const parse = (body: unknown) => liveFromApi(apiBillingConfigSchema.parse(body));
 

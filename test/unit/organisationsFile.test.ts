@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OrganisationsFileError, parseOrganisationsFile } from "../../provider/organisationsFile";
+import { OrganisationsFileError, parseOrganisationsFile } from "../../provider/billing/organisationsFile";
 
 function problems(text: string): string[] {
   try {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EmnifyConfigurationError } from "../../provider/client/errors";
-import { missingTokenError, resolveSettings, validateEndpoint } from "../../provider/settings";
+import { missingTokenError, resolveSettings, validateEndpoint } from "../../provider/config/settings";
 
 const noConfig = () => undefined;
 

@@ -3,9 +3,9 @@
  * the export command, so both pace, time out and retry alike. The settings are already validated
  * (./settings).
  */
-import type { Clock } from "./client/clock";
-import { EmnifyClient } from "./client/emnifyClient";
-import { type RequestPacer, paceForApiLimit, sharedPacer } from "./client/pacer";
+import type { Clock } from "../client/clock";
+import { EmnifyClient } from "../client/emnifyClient";
+import { type RequestPacer, paceForApiLimit, sharedPacer } from "../client/pacer";
 import { ProviderSettings } from "./settings";
 
 /** What a test may hand in instead of real time; production passes nothing. */

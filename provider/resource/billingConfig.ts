@@ -4,11 +4,11 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "./fields";
+import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "../billing/fields";
 import { serializableProvider } from "./serializedProvider";
 // The module object itself (not a copy made by an import helper): Pulumi's serializer recognises it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-import dynamicProviderModule = require("./dynamicProvider");
+import dynamicProviderModule = require("../dynamicProvider");
 
 /** A reference to an emnify catalogue entry (charging model, payment term, VAT rate), by id. */
 export interface ReferenceArgs {

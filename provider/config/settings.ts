@@ -5,8 +5,8 @@
  * its reader sets it. Resolved at call time (never at module scope), so nothing from the
  * environment is frozen into the serialized provider.
  */
-import { EmnifyConfigurationError } from "./client/errors";
-import { parseRateLimit } from "./client/pacer";
+import { EmnifyConfigurationError } from "../client/errors";
+import { parseRateLimit } from "../client/pacer";
 
 export const DEFAULT_ENDPOINT = "https://cdn.emnify.net";
 export const DEFAULT_TIMEOUT_SECONDS = 30;

@@ -20,7 +20,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { FIELD_NAMES } from "./fields";
-import { CheckedInputs, checkInputs } from "./schemas";
+import { CheckedInputs, checkInputs } from "./inputChecks";
 
 /** One organisation of the file, with the defaults applied and every value checked. */
 export interface OrganisationEntry {

@@ -8,10 +8,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { BillingConfigApi } from "./billingConfigApi";
-import { EmnifyApiError, EmnifyAuthenticationError, EmnifyError } from "./client/errors";
-import { FieldName, FieldValues, SECRET_FIELDS, UNKNOWN_VALUE, asDeclared, containsUnknown } from "./fields";
-import type { TokenSource } from "./settings";
+import { BillingConfigApi } from "../billing/billingConfigApi";
+import { EmnifyApiError, EmnifyAuthenticationError, EmnifyError } from "../client/errors";
+import { FieldName, FieldValues, SECRET_FIELDS, UNKNOWN_VALUE, asDeclared, containsUnknown } from "../billing/fields";
+import type { TokenSource } from "../config/settings";
 import {
   BillingConfigState,
   LiveBillingConfig,
@@ -27,8 +27,8 @@ import {
   readStoredState,
   restoreBody,
   sameValue,
-} from "./mapping";
-import { CheckedInputs, checkInputs } from "./schemas";
+} from "../billing/mapping";
+import { CheckedInputs, checkInputs } from "../billing/inputChecks";
 import { asRpcSecret } from "./secretValue";
 
 /**

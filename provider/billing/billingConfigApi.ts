@@ -2,9 +2,9 @@
  * The two billing-config calls, on top of the generic client: typed, validated, with the
  * operation and organisation named for every error message.
  */
-import { EmnifyClient } from "./client/emnifyClient";
+import { EmnifyClient } from "../client/emnifyClient";
 import { LiveBillingConfig, liveFromApi } from "./mapping";
-import { apiBillingConfigSchema, apiPatchResponseSchema } from "./schemas";
+import { apiBillingConfigSchema, apiPatchResponseSchema } from "./apiSchemas";
 
 export interface BillingConfigApi {
   /** GET /api/v1/organisation/:org_id/billing_config */

@@ -11,11 +11,11 @@
  */
 import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { BillingConfigApi, billingConfigApi } from "./billingConfigApi";
+import { BillingConfigApi, billingConfigApi } from "../billing/billingConfigApi";
 import { BillingConfigProvider } from "./billingConfigProvider";
-import { clientFromSettings } from "./clientFromSettings";
-import { logToHost } from "./logger";
-import { ConfigLookup, TokenSource, resolveSettings } from "./settings";
+import { clientFromSettings } from "../config/clientFromSettings";
+import { logToHost } from "./hostLog";
+import { ConfigLookup, TokenSource, resolveSettings } from "../config/settings";
 
 let configLookup: ConfigLookup = () => undefined;
 /** The API for the settings last resolved, and where its token came from. */

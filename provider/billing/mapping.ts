@@ -15,7 +15,8 @@ import {
   isFieldName,
   isNullable,
 } from "./fields";
-import { ApiBillingConfig, CheckedInputs } from "./schemas";
+import { CheckedInputs } from "./inputChecks";
+import { ApiBillingConfig } from "./apiSchemas";
 
 /** What GET billing_config says, normalised. */
 export interface LiveBillingConfig {
@@ -44,7 +45,7 @@ function reference(nested: unknown, flatId: unknown): Reference | null {
   return flatId === null || flatId === undefined ? null : { id: flatId as number };
 }
 
-/** One field of a checked GET answer (see `apiFieldShape` in ./schemas), normalised. */
+/** One field of a checked GET answer (see `apiFieldShape` in ./apiSchemas), normalised. */
 function liveValue(field: FieldSpec, api: ApiBillingConfig): unknown {
   switch (field.kind) {
     case "reference":

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { UNKNOWN_VALUE } from "../../provider/fields";
-import { checkInputs } from "../../provider/schemas";
+import { UNKNOWN_VALUE } from "../../provider/billing/fields";
+import { checkInputs } from "../../provider/billing/inputChecks";
 
 describe("checkInputs (the provider's check)", () => {
   it("accepts a full, valid declaration and applies the restoreOnDelete default", () => {
