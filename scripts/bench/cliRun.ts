@@ -186,16 +186,17 @@ export async function runCliBench(
     });
     session.emulator = emulator;
 
-    // Each command's processes get a temp directory of their own, so the provider's machine-wide
-    // rate ledger starts empty as on a machine where nothing else calls emnify.
+    // Each command's processes get a temp and runtime directory of their own (private, as the
+    // ledger requires), so the provider's machine-wide rate ledger starts empty as on a machine
+    // where nothing else calls emnify.
     const tmp = path.join(root, "tmp");
-    fs.mkdirSync(tmp);
+    fs.mkdirSync(tmp, { mode: 0o700 });
     const runner = new PulumiRunner({
       cli,
       projectDir,
       backendDir: path.join(root, "backend"),
       passphrase: `bench-${randomBytes(8).toString("hex")}`,
-      env: { TMPDIR: tmp, ...engineSettings() },
+      env: { TMPDIR: tmp, XDG_RUNTIME_DIR: tmp, ...engineSettings() },
     });
     await runner.initStack(CLI_STACK);
     await runner.setConfig(CLI_STACK, "emnify:endpoint", emulator.url);

@@ -5,7 +5,7 @@
  *
  * Each runs the packed package in Pulumi's own dynamic-provider host (a child process), driven by
  * the engine stand-in, against the emulator in a worker thread; each scenario gets a temp
- * directory of its own (TMPDIR of the hosts), so its ledger starts empty.
+ * directory of its own (TMPDIR and XDG_RUNTIME_DIR of the hosts), so its ledger starts empty.
  *
  * Floor = minimum calls ÷ the rate the API allows (for the tightening limit, each half at its own
  * rate; for two processes, both processes' calls at the one shared rate). 429s are counted by the
@@ -61,7 +61,12 @@ interface Stage {
 
 /** Starts a provider host with its own temp directory (and so ledger) unless `tmpdir` is shared. */
 async function host(stage: Stage, endpoint: string, rateLimit: string | undefined, tmpdir: string): Promise<ProviderHost> {
-  const started = await startProviderHost({ cwd: stage.projectDir, project: PROJECT, stack: STACK, env: { TMPDIR: tmpdir } });
+  const started = await startProviderHost({
+    cwd: stage.projectDir,
+    project: PROJECT,
+    stack: STACK,
+    env: { TMPDIR: tmpdir, XDG_RUNTIME_DIR: tmpdir },
+  });
   const config: Record<string, string> = { "emnify:applicationToken": DEMO_APPLICATION_TOKEN, "emnify:endpoint": endpoint };
   if (rateLimit !== undefined) config["emnify:rateLimit"] = rateLimit;
   await started.configure(config, ["emnify:applicationToken"]);
@@ -190,7 +195,7 @@ function summarise(
 
 /**
  * Two provider processes, each refreshing 1,000 organisations at once, against one compressed
- * 2,000-per-30-s limit that both are told: they share it through the ledger (same TMPDIR).
+ * 2,000-per-30-s limit that both are told: they share it through the ledger (same TMPDIR and XDG_RUNTIME_DIR).
  */
 async function twoProcesses(stage: Stage): Promise<LimitScenarioResult> {
   const name: LimitScenarioName = "two-processes";
