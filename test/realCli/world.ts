@@ -21,7 +21,7 @@ export type { DeclaredResource };
 
 export { BILLING_CONFIG_TYPE };
 export const PROJECT = "emnify-cli-test";
-const PASSPHRASE = "real-cli-suite-passphrase";
+export const PASSPHRASE = "real-cli-suite-passphrase";
 
 export interface World {
   cli: PulumiCli;
@@ -77,6 +77,10 @@ export class CliStack {
     organisations: SeedOrganisation[];
     resources: DeclaredResource[];
     emulator?: EmulatorOptions;
+    /** The stack's name (default: one of its own), e.g. to import a state recorded under that name. */
+    name?: string;
+    /** The token the emulator accepts (default: a random one), e.g. the one a recorded state's config holds. */
+    applicationToken?: string;
   }): Promise<CliStack> {
     const world = await realCliWorld();
     const stack = await CliStack.start(world, world.projectDir, options);
@@ -99,16 +103,16 @@ export class CliStack {
   private static async start(
     world: World,
     projectDir: string,
-    options: { organisations: SeedOrganisation[]; emulator?: EmulatorOptions },
+    options: { organisations: SeedOrganisation[]; emulator?: EmulatorOptions; name?: string; applicationToken?: string },
   ): Promise<CliStack> {
-    const applicationToken = `real-cli-token-${randomBytes(12).toString("hex")}`;
+    const applicationToken = options.applicationToken ?? `real-cli-token-${randomBytes(12).toString("hex")}`;
     world.credentials.push(applicationToken);
     const emulator = await EmnifyEmulator.start({
       accounts: [{ applicationToken, organisationId: 1 }],
       organisations: options.organisations,
       ...options.emulator,
     });
-    const name = `s${process.pid}-${++stackCounter}`;
+    const name = options.name ?? `s${process.pid}-${++stackCounter}`;
     const runner = new PulumiRunner({
       cli: world.cli,
       projectDir,

@@ -24,6 +24,8 @@ export interface UserProjectOptions {
   program: string;
   /** Other files, by path relative to the project. */
   files?: Record<string, string>;
+  /** The package tarball to install; default: this repository's own `npm pack`. */
+  tarball?: string;
 }
 
 /** The tsconfig.json that `pulumi new typescript` writes. */
@@ -53,7 +55,7 @@ export async function createUserProject(options: UserProjectOptions): Promise<st
   const ownManifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
     devDependencies: Record<string, string>;
   };
-  const { tarball } = await packThisPackage();
+  const tarball = options.tarball ?? (await packThisPackage()).tarball;
   fs.mkdirSync(options.dir, { recursive: true });
   const write = (file: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(options.dir, file)), { recursive: true });
