@@ -416,7 +416,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       assert.deepEqual(lines, [fallback(file, "other users may write it (mode 0666)")]);
     });
 
-    it("refuses a ledger file of another user's", async () => {
+    it("refuses a ledger file of another user's (a real one: the directory, checked first, is refused; the file's stat too)", async () => {
       const file = path.join(dir, "origin.json");
       writeFileSync(file, JSON.stringify({ v: 1, reservations: [] }), { mode: 0o600 });
       const lines: string[] = [];
