@@ -237,7 +237,8 @@ const CASES: Case[] = [
     title: "a PATCH without a definite answer, through the provider (a partial failure with a cause)",
     expect: [EmnifyError, /may or may not have been applied/],
     faults: [always({ method: "PATCH", kind: "status", status: 502 })],
-    run: ({ client }) => new BillingConfigProvider(() => billingConfigApi(client())).create({ orgId: ORG, vatin: "DE999999999" }),
+    run: ({ client }) =>
+      new BillingConfigProvider(() => billingConfigApi(client())).create({ orgId: ORG, vatin: "DE999999999", restoreOnDelete: false }),
   },
 ];
 

@@ -30,6 +30,7 @@ import {
   runProgramUnderMocks,
   startProviderHost,
 } from "../engine";
+import { FIELDS as FIELD_TABLE, isNullable } from "../../provider/billing/fields";
 import { PROBE_MARKER } from "./hostProbe";
 import {
   ApiHistory,
@@ -132,6 +133,44 @@ function randomVatin(rng: Random): string {
   ] as const);
 }
 
+/**
+ * A random declared value per field, some of which the API refuses (charging model 9, payment term
+ * 7, prepaid with volumes). A `Record` of every field: a new one fails to compile until it has its own.
+ */
+const RANDOM_DECLARED: Record<Field, (rng: Random) => unknown> = {
+  vatin: randomVatin,
+  invoiceIssuerInfo: (rng) => (rng.chance(0.3) ? null : `Issuer ${rng.int(1, 99)}, ${rng.pick(["Berlin", "Wien", "Paris"])}`),
+  chargingModel: (rng) => ({
+    id: rng.weighted([
+      [0, 4],
+      [1, 4],
+      [PREPAID, 1.2],
+      [9, 0.6],
+    ] as const),
+  }),
+  paymentTerm: (rng) => ({
+    id: rng.weighted([
+      [0, 2],
+      [1, 2],
+      [2, 2],
+      [3, 2],
+      [7, 0.4],
+    ] as const),
+  }),
+  vatRate: (rng) => ({ id: rng.int(0, 3) }),
+  paymentData: (rng) => ({ method: rng.pick(["sepa", "invoice", "card"]), reference: `R-${rng.int(1000, 9999)}` }),
+};
+
+/** What the emulator holds for each field before the soak starts (its API form). */
+const RANDOM_SEED: Record<Field, (rng: Random, orgId: number) => unknown> = {
+  vatin: (rng) => (rng.chance(0.1) ? null : `DE${rng.int(100_000_000, 999_999_999)}`),
+  invoiceIssuerInfo: (rng, orgId) => (rng.chance(0.5) ? null : `Seeded issuer ${orgId}`),
+  chargingModel: (rng) => ({ id: rng.int(0, 1) }),
+  paymentTerm: (rng) => ({ id: rng.int(0, 3) }),
+  vatRate: (rng) => ({ id: rng.int(0, 3) }),
+  paymentData: (rng) => (rng.chance(0.5) ? {} : { method: "invoice" }),
+};
+
 function randomArgs(rng: Random, orgId: number, previous?: Args): Args {
   const args: Args = previous ? { ...previous } : { orgId };
   const fields: Field[] = previous ? [rng.pick(FIELDS), rng.pick(FIELDS)] : [...FIELDS];
@@ -141,56 +180,16 @@ function randomArgs(rng: Random, orgId: number, previous?: Args): Args {
       delete args[field];
       continue;
     }
-    switch (field) {
-      case "vatin":
-        args.vatin = randomVatin(rng);
-        break;
-      case "invoiceIssuerInfo":
-        args.invoiceIssuerInfo = rng.chance(0.3) ? null : `Issuer ${rng.int(1, 99)}, ${rng.pick(["Berlin", "Wien", "Paris"])}`;
-        break;
-      case "chargingModel":
-        args.chargingModel = {
-          id: rng.weighted([
-            [0, 4],
-            [1, 4],
-            [PREPAID, 1.2],
-            [9, 0.6],
-          ] as const),
-        };
-        break;
-      case "paymentTerm":
-        args.paymentTerm = {
-          id: rng.weighted([
-            [0, 2],
-            [1, 2],
-            [2, 2],
-            [3, 2],
-            [7, 0.4],
-          ] as const),
-        };
-        break;
-      case "vatRate":
-        args.vatRate = { id: rng.int(0, 3) };
-        break;
-      case "paymentData":
-        args.paymentData = { method: rng.pick(["sepa", "invoice", "card"]), reference: `R-${rng.int(1000, 9999)}` };
-        break;
-    }
+    args[field] = RANDOM_DECLARED[field](rng);
   }
   if (!previous || rng.chance(0.2)) args.restoreOnDelete = rng.chance(0.35);
   return args;
 }
 
 function randomSeed(rng: Random, orgId: number): ApiBillingConfig {
-  return {
-    id: 70_000 + orgId,
-    vatin: rng.chance(0.1) ? null : `DE${rng.int(100_000_000, 999_999_999)}`,
-    invoice_issuer_info: rng.chance(0.5) ? null : `Seeded issuer ${orgId}`,
-    charging_model: { id: rng.int(0, 1) },
-    payment_term: { id: rng.int(0, 3) },
-    vat_rate: { id: rng.int(0, 3) },
-    payment_data: rng.chance(0.5) ? {} : { method: "invoice" },
-  };
+  const seed: Record<string, unknown> = { id: 70_000 + orgId };
+  for (const field of FIELD_TABLE) seed[field.apiName] = RANDOM_SEED[field.name](rng, orgId);
+  return seed;
 }
 
 /** Replaces what the API would refuse for good, for the final convergence run. */
@@ -569,7 +568,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const original = (before.outputs.adoptedOriginal ?? {}) as Record<string, unknown>;
         for (const field of FIELDS) {
           const origText = fieldText(field, original[field]);
-          const restorable = restore && managed.includes(field) && (!isNothing(origText) || field === "invoiceIssuerInfo");
+          const restorable = restore && managed.includes(field) && (!isNothing(origText) || isNullable(field));
           const expected = restorable ? origText : p[field];
           if (a[field] !== expected) {
             violation(
