@@ -362,7 +362,7 @@ describe("BillingConfigProvider against the emulator", () => {
       assert.deepEqual(await provider.diff("101", third.props, plainInputs(second.inputs) as ProviderInputs), { changes: true });
       const fourth = await found(provider, "101", third.props);
       assert.deepEqual(await provider.diff("101", fourth.props, plainInputs(third.inputs) as ProviderInputs), { changes: false });
-      assert.equal(fourth.inputs!.vatin, "DRIFTED");
+      assert.equal(fourth.inputs.vatin, "DRIFTED");
     });
 
     it("keeps the adoption id through updates and refreshes", async () => {
