@@ -27,16 +27,7 @@ import { ProcessTreeSampler, type RoleUsage, type SampledProcess, byRole } from 
 import { type LoggedRequest, RemoteEmulator } from "./remoteEmulator";
 import { type BenchScenario, buildScenario } from "./scenario";
 import { FIRST_ORG_ID } from "./declarations";
-import {
-  callsIn,
-  count,
-  drainRateWindow,
-  progressLine,
-  providerBytes,
-  requestStats,
-  restoredOriginals,
-  stateAgreement,
-} from "./phaseSteps";
+import * as steps from "./phaseSteps";
 import { AUTHENTICATE_PATH, BILLING_CONFIG_TYPE } from "../../tools/apiCalls";
 
 export const CLI_PROJECT = "emnify-bench";
@@ -150,19 +141,12 @@ function summaryOf(result: PulumiResult): string {
         .trim();
 }
 
-/** What every step of a run shares. */
-interface CliRun {
-  options: BenchOptions;
-  say: (line: string) => void;
-  limit: ReturnType<typeof scaledLimit>;
+/** What every step of a real-CLI run shares. */
+interface CliRun extends steps.RunBase {
   root: string;
   keep: boolean;
-  emulator: RemoteEmulator;
-  projectDir: string;
   runner: PulumiRunner;
   checkpoint: string;
-  /** Requests of the log that earlier commands saw. */
-  seenRequests: number;
   commands: CliCommandResult[];
   agreement: CliBenchResult["agreement"];
 }
@@ -201,7 +185,7 @@ export async function runCliBench(
       await measureCommand(run, step);
       if (verifyState && (step.name === "up" || step.name === "refresh")) await compareState(run, step.name);
     }
-    const restored = await restoredOriginals(run.emulator, scenario.organisations, (o) => o.declared.args);
+    const restored = await steps.restoredOriginals(run.emulator, scenario.organisations, (o) => o.declared.args);
     say(`  restoreOnDelete: ${restored.ok}/${restored.of} organisations hold their original values again`);
     return {
       options,
@@ -229,8 +213,8 @@ function sayScenario(
   say: (line: string) => void,
 ): void {
   say(
-    `${count(options.orgs)} organisations through the real pulumi CLI (${count(scenario.counts.differing)} differ from the declaration, ` +
-      `${count(scenario.counts.matching)} already match, ${count(scenario.counts.restoring)} with restoreOnDelete), latency ${options.latencyMs} ms, ` +
+    `${steps.count(options.orgs)} organisations through the real pulumi CLI (${steps.count(scenario.counts.differing)} differ from the declaration, ` +
+      `${steps.count(scenario.counts.matching)} already match, ${steps.count(scenario.counts.restoring)} with restoreOnDelete), latency ${options.latencyMs} ms, ` +
       `rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)`,
   );
 }
@@ -302,15 +286,15 @@ async function setUpCliRun(
 /** Runs one command as a user would (after the rate window drained) and records what it cost. */
 async function measureCommand(run: CliRun, step: CliStep): Promise<CliCommandResult> {
   const { emulator } = run;
-  await drainRateWindow(emulator, run.seenRequests, run.limit.windowSeconds);
+  await steps.drainRateWindow(emulator, run.seenRequests, run.limit.windowSeconds);
   const firstIndex = await emulator.requestCount();
   const load0 = os.loadavg()[0];
   const t0 = performance.now();
   const startedAt = Date.now();
-  const stopProgress = progressLine(
+  const stopProgress = steps.progressLine(
     5000,
     async () =>
-      `  ${step.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${count(callsIn(await emulator.requestsSince(firstIndex)))}/${count(step.minimum)} calls`,
+      `  ${step.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${steps.count(steps.callsIn(await emulator.requestsSince(firstIndex)))}/${steps.count(step.minimum)} calls`,
     run.say,
   );
   let ran: Awaited<ReturnType<typeof runCommand>>;
@@ -384,7 +368,7 @@ function commandResult(
   time: { wallMs: number; startedAt: number; endedAt: number; load0: number },
 ): CliCommandResult {
   const { latencyMs } = run.options;
-  const stats = requestStats(seen, latencyMs);
+  const stats = steps.requestStats(seen, latencyMs);
   const byMethod: Record<string, number> = {};
   for (const r of stats.api) byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
   const state = readCheckpoint(run, step.name, ran.processes);
@@ -410,7 +394,7 @@ function commandResult(
     apiSpanMs: stats.apiSpanMs,
     stateBytes: Buffer.byteLength(state.text),
     stateResources: state.resources.filter((r) => r.type === BILLING_CONFIG_TYPE).length,
-    providerBytes: providerBytes(state.resources.map((r) => r.outputs)),
+    providerBytes: steps.providerBytes(state.resources.map((r) => r.outputs)),
     roles: byRole(ran.processes),
     processes: ran.processes,
     load: [time.load0, os.loadavg()[0]],
@@ -421,10 +405,10 @@ function commandResult(
 function sayCommand(run: CliRun, command: CliCommandResult): void {
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   run.say(
-    `${command.command}: exit ${command.code}, ${count(command.calls)} calls (minimum ${count(command.minimum)}), ${command.authenticate} authenticate ` +
+    `${command.command}: exit ${command.code}, ${steps.count(command.calls)} calls (minimum ${steps.count(command.minimum)}), ${command.authenticate} authenticate ` +
       `(minimum ${command.minimumAuthenticate}), ${command.throttled} × 429, ${seconds(command.wallMs)} s` +
       (command.rateBound ? ` (floor ${seconds(command.floorMs)} s, ${(command.wallMs / command.floorMs).toFixed(2)}×)` : "") +
-      `, state ${count(command.stateBytes)} B` +
+      `, state ${steps.count(command.stateBytes)} B` +
       (command.previewMs === undefined ? "" : `; operation started at ${seconds(command.previewMs)} s`) +
       `; ${command.roles.map((r) => `${r.role} ${(r.cpuMs / 1000).toFixed(1)} s CPU`).join(", ")}`,
   );
@@ -436,13 +420,14 @@ async function compareState(run: CliRun, after: CliCommandName): Promise<void> {
   const resources = ((JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? []).filter(
     (r) => r.type === BILLING_CONFIG_TYPE,
   );
-  const { agree, differing } = await stateAgreement(
+  const { agree, differing } = await steps.stateAgreement(
     run.emulator,
     resources.map((r) => ({ id: String(r.id), outputs: reveal(r.outputs ?? {}) as Record<string, unknown> })),
   );
   const orgs = run.options.orgs;
   run.agreement.push({ after, agree, of: orgs, differing });
   run.say(
-    `  state = emulator for ${count(agree)}/${count(orgs)} after ${after}` + (agree === orgs ? "" : ` (${JSON.stringify(differing)})`),
+    `  state = emulator for ${steps.count(agree)}/${steps.count(orgs)} after ${after}` +
+      (agree === orgs ? "" : ` (${JSON.stringify(differing)})`),
   );
 }

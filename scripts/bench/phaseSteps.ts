@@ -4,10 +4,22 @@
  * and the independent reads of the state against the emulator after a phase.
  */
 import type { ApiBillingConfig } from "pulumi-emnify/emulator";
+import type { BenchOptions, scaledLimit } from "./options";
 import { apiView, differences, FIELDS, stateView } from "../../tools/soak/model";
 import { AUTHENTICATE_PATH } from "../../tools/apiCalls";
 import type { LoggedRequest, RemoteEmulator } from "./remoteEmulator";
 import type { BenchOrganisation } from "./scenario";
+
+/** What every step of a run shares, in both modes. */
+export interface RunBase {
+  options: BenchOptions;
+  say: (line: string) => void;
+  limit: ReturnType<typeof scaledLimit>;
+  emulator: RemoteEmulator;
+  projectDir: string;
+  /** Requests of the log that earlier phases saw. */
+  seenRequests: number;
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -26,16 +26,7 @@ import { type BenchOptions, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from 
 import { MB, cpuMs, memory } from "./proc";
 import { type LoggedRequest, RemoteEmulator } from "./remoteEmulator";
 import { type BenchDeclaration, type BenchScenario, buildScenario } from "./scenario";
-import {
-  callsIn,
-  count,
-  drainRateWindow,
-  progressLine,
-  providerBytes,
-  requestStats,
-  restoredOriginals,
-  stateAgreement,
-} from "./phaseSteps";
+import * as steps from "./phaseSteps";
 import { AUTHENTICATE_PATH } from "../../tools/apiCalls";
 
 export const PROJECT = "bench";
@@ -105,20 +96,13 @@ export interface BenchSession {
   host?: ProviderHost;
 }
 
-/** What every step of a run shares. */
-interface BenchRun {
-  options: BenchOptions;
-  say: (line: string) => void;
-  limit: ReturnType<typeof scaledLimit>;
+/** What every step of a stand-in run shares. */
+interface BenchRun extends steps.RunBase {
   scenario: BenchScenario;
-  projectDir: string;
   declarationsFile: string;
   config: Record<string, string>;
-  emulator: RemoteEmulator;
   host: ProviderHost;
   engine: EngineSimulator;
-  /** Requests of the log that earlier phases saw. */
-  seenRequests: number;
   phases: PhaseResult[];
 }
 
@@ -137,7 +121,7 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
   await upPhase(run, "update", "update 10%", minimum.update, (o) => o.updated);
   await measure(run, "refresh", "refresh all", minimum.refresh, () => run.engine.refresh());
   await measure(run, "delete", "delete all", minimum.delete, () => run.engine.destroy());
-  run.phases.at(-1)!.restored = await restoredOriginals(run.emulator, scenario.organisations, (o) => o.updated.args);
+  run.phases.at(-1)!.restored = await steps.restoredOriginals(run.emulator, scenario.organisations, (o) => o.updated.args);
   const log = await run.emulator.requestsSince(0);
   return {
     options,
@@ -158,7 +142,7 @@ function sayScenario(
   say: (line: string) => void,
 ): void {
   say(
-    `${count(options.orgs)} organisations (${count(scenario.counts.differing)} differ from the declaration, ${count(scenario.counts.matching)} already match), ` +
+    `${steps.count(options.orgs)} organisations (${steps.count(scenario.counts.differing)} differ from the declaration, ${steps.count(scenario.counts.matching)} already match), ` +
       `latency ${options.latencyMs} ms, rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)` +
       `, at most ${options.parallel ?? defaultParallelism()} steps at once`,
   );
@@ -236,12 +220,12 @@ async function measure(
   programMs?: number,
 ): Promise<void> {
   const { emulator, host } = run;
-  await drainRateWindow(emulator, run.seenRequests, run.limit.windowSeconds);
+  await steps.drainRateWindow(emulator, run.seenRequests, run.limit.windowSeconds);
   const resources = run.engine.state().resources.length || run.options.orgs;
   const firstIndex = await emulator.requestCount();
   const cpu0 = cpuMs(host.pid);
   const t0 = performance.now();
-  const stopProgress = progressLine(2000, async () => progressText(run, name, minimum, firstIndex, t0), run.say);
+  const stopProgress = steps.progressLine(2000, async () => progressText(run, name, minimum, firstIndex, t0), run.say);
   let result: OperationResult;
   try {
     result = await operation();
@@ -255,7 +239,7 @@ async function measure(
   const phase = await phaseResult(run, { name, title, minimum, programMs }, resources, result, seen, wallMs, cpu0, cpu1);
   run.phases.push(phase);
   run.say(
-    `${title}: ${count(phase.calls)} calls (minimum ${count(minimum)}), ${phase.authenticate} authenticate, ${phase.throttled} × 429, ` +
+    `${title}: ${steps.count(phase.calls)} calls (minimum ${steps.count(minimum)}), ${phase.authenticate} authenticate, ${phase.throttled} × 429, ` +
       `${phase.failures} failed, ${(wallMs / 1000).toFixed(1)} s (floor ${(phase.floorMs / 1000).toFixed(1)} s)` +
       (phase.failures > 0 ? `\n  first failure: ${phase.firstFailure}` : ""),
   );
@@ -265,7 +249,7 @@ async function progressText(run: BenchRun, name: PhaseName, minimum: number, fir
   const seen = await run.emulator.requestsSince(firstIndex);
   const mem = memory(run.host.pid);
   return (
-    `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${count(callsIn(seen))}/${count(minimum)} calls, ` +
+    `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${steps.count(steps.callsIn(seen))}/${steps.count(minimum)} calls, ` +
     `${seen.filter((r) => r.status === 429).length} × 429` +
     (mem ? `, host RSS ${(mem.rss / MB).toFixed(0)} MB` : "")
   );
@@ -283,9 +267,9 @@ async function phaseResult(
   cpu1: number | undefined,
 ): Promise<PhaseResult> {
   const mem = memory(run.host.pid);
-  const stats = requestStats(seen, run.options.latencyMs);
+  const stats = steps.requestStats(seen, run.options.latencyMs);
   const state = run.engine.state();
-  const { agree, differing } = await stateAgreement(
+  const { agree, differing } = await steps.stateAgreement(
     run.emulator,
     state.resources.map((r) => ({ id: r.id, outputs: revealResource(r).outputs })),
   );
@@ -304,7 +288,7 @@ async function phaseResult(
     hostCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
     rss: mem?.rss,
     peakRss: mem?.peak,
-    providerBytes: providerBytes(state.resources.map((r) => r.outputs)),
+    providerBytes: steps.providerBytes(state.resources.map((r) => r.outputs)),
     stateBytesPerResource: state.resources.length === 0 ? undefined : Buffer.byteLength(JSON.stringify(state)) / state.resources.length,
     stateMatchesApi: agree,
     stateDiffers: differing,

@@ -32,7 +32,7 @@ import {
   objectWithOwnKeys,
   paymentDataArb,
 } from "./arbitraries";
-import { FUZZ_TIMEOUT_MS, assertNoPrototypePollution, assertNoPrototypePollutionAtAll, countCase, holds, holdsAsync } from "./harness";
+import { assertNoPrototypePollution, countCase, describeFuzz, holds, holdsAsync } from "./harness";
 
 const provider = new BillingConfigProvider(() => {
   throw new Error("no API in fuzz tests");
@@ -257,11 +257,7 @@ const prototypeKeyedDeclaration: fc.Arbitrary<unknown> = fc
     return JSON.parse(`{${parts.join(",")}}`) as unknown;
   });
 
-describe("check under property-based fuzzing", function () {
-  this.timeout(FUZZ_TIMEOUT_MS);
-
-  afterEach(() => assertNoPrototypePollutionAtAll());
-
+describeFuzz("check under property-based fuzzing", () => {
   it("never throws on hostile declarations and always answers inputs and well-formed failures", async () => {
     await holdsAsync(
       "check on hostile declarations",

@@ -24,7 +24,7 @@ import {
   prng,
   withKeysReordered,
 } from "./arbitraries";
-import { FUZZ_TIMEOUT_MS, assertNoPrototypePollution, assertNoPrototypePollutionAtAll, countCase, holdsAsync } from "./harness";
+import { assertNoPrototypePollution, countCase, describeFuzz, holdsAsync } from "./harness";
 
 const provider = new BillingConfigProvider(() => {
   throw new Error("no API in fuzz tests");
@@ -110,11 +110,7 @@ const fieldWithTwoValues = fc
   .chain((field) => fc.tuple(fc.constant(field), declaredValueArb(field, false), declaredValueArb(field, false)));
 const mutationKind = fc.constantFrom("change", "changeToUnknown", "flipRestoreOnDelete", "release", "declare");
 
-describe("diff under property-based fuzzing", function () {
-  this.timeout(FUZZ_TIMEOUT_MS);
-
-  afterEach(() => assertNoPrototypePollutionAtAll());
-
+describeFuzz("diff under property-based fuzzing", () => {
   it("reports no change between valid inputs and the state a create produces from them", async () => {
     await holdsAsync(
       "diff of a fresh state",

@@ -29,7 +29,7 @@ import {
   stringUpTo,
   withKeysReordered,
 } from "./arbitraries";
-import { FUZZ_TIMEOUT_MS, assertNoPrototypePollution, assertNoPrototypePollutionAtAll, countCase, holds } from "./harness";
+import { assertNoPrototypePollution, countCase, describeFuzz, holds } from "./harness";
 
 const API_NAMES = new Set([
   "id",
@@ -135,11 +135,7 @@ function isUnknownFor(field: FieldName, value: unknown): boolean {
   );
 }
 
-describe("mapping under property-based fuzzing", function () {
-  this.timeout(FUZZ_TIMEOUT_MS);
-
-  afterEach(() => assertNoPrototypePollutionAtAll());
-
+describeFuzz("mapping under property-based fuzzing", () => {
   it("parses API bodies of both shapes with unknown extra fields and reads references with numeric ids", async () => {
     await holds(
       "API bodies parse",
