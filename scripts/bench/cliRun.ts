@@ -172,7 +172,11 @@ export async function runCliBench(
   const limit = scaledLimit(EMNIFY_LIMIT, options);
   const authLimit = scaledLimit(EMNIFY_AUTH_LIMIT, options);
   const scenario = buildScenario(options.orgs, FIRST_ORG_ID);
-  sayScenario(options, limit, scenario, say);
+  say(
+    `${steps.count(options.orgs)} organisations through the real pulumi CLI (${steps.count(scenario.counts.differing)} differ from the declaration, ` +
+      `${steps.count(scenario.counts.matching)} already match, ${steps.count(scenario.counts.restoring)} with restoreOnDelete), latency ${options.latencyMs} ms, ` +
+      `${steps.rateLimitText(options, limit)}`,
+  );
   const cli = ensurePulumiCli((line) => say(`pulumi-cli: ${line}`));
   say(describeCli(cli));
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-cli-bench-"));
@@ -204,19 +208,6 @@ export async function runCliBench(
     await session.emulator?.stop().catch(() => undefined);
     if (!keep) fs.rmSync(root, { recursive: true, force: true });
   }
-}
-
-function sayScenario(
-  options: BenchOptions,
-  limit: ReturnType<typeof scaledLimit>,
-  scenario: BenchScenario,
-  say: (line: string) => void,
-): void {
-  say(
-    `${steps.count(options.orgs)} organisations through the real pulumi CLI (${steps.count(scenario.counts.differing)} differ from the declaration, ` +
-      `${steps.count(scenario.counts.matching)} already match, ${steps.count(scenario.counts.restoring)} with restoreOnDelete), latency ${options.latencyMs} ms, ` +
-      `rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)`,
-  );
 }
 
 /** up (adoption), up again (no changes), refresh (a preview pass and the refresh), destroy. */

@@ -23,6 +23,11 @@ export interface RunBase {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The emulator's rate limit as the scenario line states it. */
+export function rateLimitText(options: BenchOptions, limit: ReturnType<typeof scaledLimit>): string {
+  return `rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)`;
+}
+
 export function count(value: number): string {
   return value.toLocaleString("en-US");
 }

@@ -113,7 +113,11 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
   const limit = scaledLimit(EMNIFY_LIMIT, options);
   const authLimit = scaledLimit(EMNIFY_AUTH_LIMIT, options);
   const scenario = buildScenario(options.orgs);
-  sayScenario(options, limit, scenario, say);
+  say(
+    `${steps.count(options.orgs)} organisations (${steps.count(scenario.counts.differing)} differ from the declaration, ${steps.count(scenario.counts.matching)} already match), ` +
+      `latency ${options.latencyMs} ms, ${steps.rateLimitText(options, limit)}` +
+      `, at most ${options.parallel ?? defaultParallelism()} steps at once`,
+  );
   const { run, idleHost } = await startBench(options, session, say, limit, authLimit, scenario);
   const { minimum } = scenario;
   await upPhase(run, "create", "create all", minimum.create, (o) => o.declared);
@@ -133,19 +137,6 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
     totalAuthenticate: log.filter((r) => r.method === "POST" && r.path === AUTHENTICATE_PATH).length,
     totalMs: performance.now() - started,
   };
-}
-
-function sayScenario(
-  options: BenchOptions,
-  limit: ReturnType<typeof scaledLimit>,
-  scenario: BenchScenario,
-  say: (line: string) => void,
-): void {
-  say(
-    `${steps.count(options.orgs)} organisations (${steps.count(scenario.counts.differing)} differ from the declaration, ${steps.count(scenario.counts.matching)} already match), ` +
-      `latency ${options.latencyMs} ms, rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)` +
-      `, at most ${options.parallel ?? defaultParallelism()} steps at once`,
-  );
 }
 
 /** Packs the package into a project, starts the emulator and Pulumi's host, and configures it. */

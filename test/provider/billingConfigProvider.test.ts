@@ -13,6 +13,7 @@ import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator"
 import { SECRET_SIG, SECRET_SIG_KEY, isRpcSecret } from "../../provider/resource/secretValue";
 import type { EmulatorOptions } from "../../provider/emulator";
 import type { ProviderInputs, StoredOutputs } from "../../provider/resource/providerTypes";
+import { apiReferences, describedReferences } from "../references";
 
 const PATH = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;
 
@@ -20,9 +21,7 @@ const ORIGINAL = {
   id: 8,
   vatin: "DE000000001",
   invoice_issuer_info: "Old issuer",
-  charging_model: { id: 0 },
-  payment_term: { id: 1 },
-  vat_rate: { id: 1 },
+  ...apiReferences(0, 1, 1),
   payment_data: { method: "invoice" },
 };
 
@@ -107,9 +106,7 @@ describe("BillingConfigProvider against the emulator", () => {
         billingConfigId: 8,
         vatin: "DE999",
         invoiceIssuerInfo: "Old issuer",
-        chargingModel: { id: 1, description: "Charging model 1" },
-        paymentTerm: { id: 1, description: "Payment term 1" },
-        vatRate: { id: 1, description: "VAT rate 1" },
+        ...describedReferences(1, 1, 1),
         paymentData: { method: "invoice" },
         restoreOnDelete: false,
         managedFields: ["vatin", "chargingModel", "paymentTerm"],
