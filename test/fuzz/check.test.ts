@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
 import { FIELDS, FieldSpec, UNKNOWN_VALUE } from "../../provider/billing/fields";
 import {
   CheckFailure,
@@ -32,11 +31,9 @@ import {
   objectWithOwnKeys,
   paymentDataArb,
 } from "./arbitraries";
-import { assertNoPrototypePollution, countCase, describeFuzz, holds, holdsAsync } from "./harness";
+import { assertNoPrototypePollution, countCase, describeFuzz, holds, holdsAsync, providerWithoutApi } from "./harness";
 
-const provider = new BillingConfigProvider(() => {
-  throw new Error("no API in fuzz tests");
-});
+const provider = providerWithoutApi();
 
 const KNOWN_ARGUMENTS = new Set(["orgId", ...FIELDS.map((f) => f.name), "restoreOnDelete"]);
 const MAX_REASON_LENGTH = 300;

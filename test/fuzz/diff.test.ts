@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
 import { FIELD_NAMES, FieldName, FieldValues, UNKNOWN_VALUE, fieldSpec } from "../../provider/billing/fields";
 import { buildState, declaredFields, liveFromState, pickValues, sameValue } from "../../provider/billing/mapping";
 import { MAX_PAYMENT_DATA_DEPTH, checkInputs } from "../../provider/billing/inputChecks";
@@ -24,11 +23,9 @@ import {
   prng,
   withKeysReordered,
 } from "./arbitraries";
-import { assertNoPrototypePollution, countCase, describeFuzz, holdsAsync } from "./harness";
+import { assertNoPrototypePollution, countCase, describeFuzz, holdsAsync, providerWithoutApi } from "./harness";
 
-const provider = new BillingConfigProvider(() => {
-  throw new Error("no API in fuzz tests");
-});
+const provider = providerWithoutApi();
 
 type Inputs = Record<string, unknown>;
 

@@ -17,6 +17,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
 
 function readMultiplier(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === "") return 1;
@@ -103,6 +104,13 @@ export function holdsAsync<Ts extends [unknown, ...unknown[]]>(
   property: fc.IAsyncProperty<Ts>,
 ): Promise<void> {
   return assertProperty(name, defaultRuns, (params) => fc.assert(property, params as fc.Parameters<Ts>));
+}
+
+/** The provider for check and diff, which never call the API: any call to it fails the property. */
+export function providerWithoutApi(): BillingConfigProvider {
+  return new BillingConfigProvider(() => {
+    throw new Error("no API in fuzz tests");
+  });
 }
 
 /** A fuzz suite: the fuzz timeout, and no prototype polluted after any of its properties. */
