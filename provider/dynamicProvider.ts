@@ -16,7 +16,7 @@
  * at load time; each method loads ./runtime (the client, zod, axios) on first use in the host.
  * Its exports are exactly the provider's methods.
  */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { BillingConfigResourceProvider as Provider } from "./resource/providerTypes";
 import type { billingConfigRuntime as Runtime } from "./resource/runtime";
 
 function runtime(): typeof Runtime {
@@ -25,10 +25,10 @@ function runtime(): typeof Runtime {
 }
 
 export const configure: typeof Runtime.configure = (req) => runtime().configure(req);
-export const check: dynamic.ResourceProvider["check"] = (olds, news) => runtime().check(olds, news);
-export const diff: dynamic.ResourceProvider["diff"] = (id, olds, news) => runtime().diff(id, olds, news);
-export const create: dynamic.ResourceProvider["create"] = (inputs) => runtime().create(inputs);
-export const read: dynamic.ResourceProvider["read"] = (id, props) => runtime().read(id, props);
-export const update: dynamic.ResourceProvider["update"] = (id, olds, news) => runtime().update(id, olds, news);
-const deleteMethod: dynamic.ResourceProvider["delete"] = (id, props) => runtime().delete(id, props);
+export const check: Provider["check"] = (olds, news) => runtime().check(olds, news);
+export const diff: Provider["diff"] = (id, olds, news) => runtime().diff(id, olds, news);
+export const create: Provider["create"] = (inputs) => runtime().create(inputs);
+export const read: Provider["read"] = (id, props) => runtime().read(id, props);
+export const update: Provider["update"] = (id, olds, news) => runtime().update(id, olds, news);
+const deleteMethod: Provider["delete"] = (id, props) => runtime().delete(id, props);
 export { deleteMethod as delete };

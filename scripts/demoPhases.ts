@@ -22,6 +22,7 @@ import {
   fieldChanges,
   liveValues,
   resourceCounts,
+  type RowSymbol,
   resourceRow,
   tableHeader,
 } from "./demoReport";
@@ -105,6 +106,26 @@ function failIfFailed(result: OperationResult): void {
   }
 }
 
+/** A phase's heading; what its lines are written with (the name column's width included). */
+function openPhase(ctx: DemoContext, title: string): DemoContext & { width: number } {
+  ctx.term.heading(title);
+  return { ...ctx, width: nameWidth(ctx) };
+}
+
+/** A phase's last lines: its resource counts and what it cost; its result. */
+function closePhase(
+  ctx: DemoContext,
+  title: string,
+  calls: RequestLogEntry[],
+  ms: number,
+  ...counts: Array<[symbol: RowSymbol, count: number, words: string]>
+): PhaseResult {
+  ctx.term.line();
+  for (const line of resourceCounts(counts)) ctx.term.line(line);
+  footer(ctx, calls, ms);
+  return { title, apiCalls: calls.length, ms };
+}
+
 function footer(ctx: DemoContext, calls: RequestLogEntry[], ms: number): void {
   ctx.term.line();
   ctx.term.line(`${style.bold("API calls:")} ${callTotals(calls)}    ${style.bold("Duration:")} ${seconds(ms)}`);
@@ -112,10 +133,8 @@ function footer(ctx: DemoContext, calls: RequestLogEntry[], ms: number): void {
 
 /** `pulumi up` on a stack with no state: every organisation is adopted (create). */
 export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
-  const { term, stack, organisations } = ctx;
-  const width = nameWidth(ctx);
   const title = "pulumi up (first run: adopt every organisation)";
-  term.heading(title);
+  const { term, stack, organisations, width } = openPhase(ctx, title);
 
   term.line(style.dim("An organisation's billing config always exists in emnify: `create` adopts it, changing only"));
   term.line(style.dim("the declared fields that differ, and leaving every other setting alone."));
@@ -177,10 +196,7 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
     term.line(`        ${pad(organisation.entry.name, width)}: { ${shown} }`);
   }
   term.line("    }");
-  term.line();
-  for (const line of resourceCounts([["+", organisations.length, "created"]])) term.line(line);
-  footer(ctx, calls, ms);
-  return { title, apiCalls: calls.length, ms };
+  return closePhase(ctx, title, calls, ms, ["+", organisations.length, "created"]);
 }
 
 /** `pulumi up` again with nothing changed: every resource is unchanged and the API is not called. */
@@ -228,10 +244,8 @@ export function driftHappens(ctx: DemoContext, drift: DemoDrift): void {
 
 /** `pulumi refresh`: one GET per organisation; the drifted one shows what changed. */
 export async function refresh(ctx: DemoContext, drift: DemoDrift): Promise<PhaseResult> {
-  const { term, stack, organisations } = ctx;
-  const width = nameWidth(ctx);
   const title = "pulumi refresh";
-  term.heading(title);
+  const { term, stack, organisations, width } = openPhase(ctx, title);
   const before = new Map(organisations.map((o) => [o.entry.name, liveValues(stateOf(ctx, o.entry.name))]));
   const { result, calls, ms } = await counting(ctx, () => stack.engine.refresh());
   failIfFailed(result);
@@ -252,22 +266,13 @@ export async function refresh(ctx: DemoContext, drift: DemoDrift): Promise<Phase
     calls.filter((c) => c.method === "GET").length === organisations.length,
     `expected one GET per organisation, the emulator saw ${callTotals(calls)}`,
   );
-  term.line();
-  for (const line of resourceCounts([
-    ["~", changed, "updated"],
-    [" ", organisations.length - changed, "unchanged"],
-  ]))
-    term.line(line);
-  footer(ctx, calls, ms);
-  return { title, apiCalls: calls.length, ms };
+  return closePhase(ctx, title, calls, ms, ["~", changed, "updated"], [" ", organisations.length - changed, "unchanged"]);
 }
 
 /** `pulumi preview` after the refresh: the update that would put the declared values back. */
 export async function previewFix(ctx: DemoContext, drift: DemoDrift): Promise<PhaseResult> {
-  const { term, stack, organisations } = ctx;
-  const width = nameWidth(ctx);
   const title = "pulumi preview (what the next pulumi up would do)";
-  term.heading(title);
+  const { term, stack, organisations, width } = openPhase(ctx, title);
   const { result: plan, calls, ms } = await counting(ctx, () => stack.engine.preview(stack.resources));
   term.line(`Previewing update (${ctx.stackName})`);
   term.line();
@@ -282,22 +287,13 @@ export async function previewFix(ctx: DemoContext, drift: DemoDrift): Promise<Ph
     for (const line of detailLines(changes)) term.line(line);
   }
   expect(calls.length === 0, `a preview must not call the API, the emulator saw ${callTotals(calls)}`);
-  term.line();
-  for (const line of resourceCounts([
-    ["~", 1, "to update"],
-    [" ", organisations.length - 1, "unchanged"],
-  ]))
-    term.line(line);
-  footer(ctx, calls, ms);
-  return { title, apiCalls: calls.length, ms };
+  return closePhase(ctx, title, calls, ms, ["~", 1, "to update"], [" ", organisations.length - 1, "unchanged"]);
 }
 
 /** `pulumi up`: the drifted organisation is updated back, with one PATCH and one GET. */
 export async function applyFix(ctx: DemoContext, drift: DemoDrift): Promise<PhaseResult> {
-  const { term, stack, organisations } = ctx;
-  const width = nameWidth(ctx);
   const title = "pulumi up (puts the declared settings back)";
-  term.heading(title);
+  const { term, stack, organisations, width } = openPhase(ctx, title);
   const organisation = organisations.find((o) => o.entry.name === drift.entry.name)!;
   const changes = pendingChanges(ctx, organisation);
   const { result, calls, ms } = await counting(ctx, () => stack.engine.up(stack.resources));
@@ -315,12 +311,5 @@ export async function applyFix(ctx: DemoContext, drift: DemoDrift): Promise<Phas
   term.line();
   term.line(tableHeader(width, "Status", "API calls"));
   term.line(resourceRow("~", drift.entry.name, width, "updated", `${describeCalls(orgCalls)}  ${diffTag(changes)}`));
-  term.line();
-  for (const line of resourceCounts([
-    ["~", 1, "updated"],
-    [" ", organisations.length - 1, "unchanged"],
-  ]))
-    term.line(line);
-  footer(ctx, calls, ms);
-  return { title, apiCalls: calls.length, ms };
+  return closePhase(ctx, title, calls, ms, ["~", 1, "updated"], [" ", organisations.length - 1, "unchanged"]);
 }

@@ -7,7 +7,7 @@
  * with inputs and so counts a reference's `description` as a change.
  */
 import type { RequestLogEntry } from "pulumi-emnify/emulator";
-import { FIELD_NAMES, FieldName, FieldValues } from "../provider/billing/fields";
+import { FIELD_NAMES, FieldName, FieldValues, SECRET_FIELDS, fieldSpec } from "../provider/billing/fields";
 import { liveFromState, sameValue } from "../provider/billing/mapping";
 import { pad, style } from "./demoTerminal";
 
@@ -39,7 +39,7 @@ export function liveValues(outputs: Record<string, unknown>): FieldValues {
 }
 
 function show(field: FieldName, value: unknown): string {
-  if (field === "paymentData") return "[secret]";
+  if (SECRET_FIELDS.includes(field)) return "[secret]";
   if (value === null || value === undefined) return "(none)";
   if (typeof value === "object" && "id" in value) return String(value.id);
   return JSON.stringify(value);
@@ -47,8 +47,7 @@ function show(field: FieldName, value: unknown): string {
 
 /** `~ vatin: "DE1" => "DE2"`, `~ chargingModel.id: 0 => 1`. */
 export function describeChange(change: FieldChange): string {
-  const reference = change.field === "chargingModel" || change.field === "paymentTerm" || change.field === "vatRate";
-  const name = reference ? `${change.field}.id` : change.field;
+  const name = fieldSpec(change.field).kind === "reference" ? `${change.field}.id` : change.field;
   return `${style.yellow("~")} ${name}: ${show(change.field, change.from)} => ${show(change.field, change.to)}`;
 }
 

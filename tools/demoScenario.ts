@@ -6,6 +6,7 @@
  */
 import type { OrganisationEntry } from "pulumi-emnify";
 import type { ApiBillingConfig, SeedOrganisation } from "pulumi-emnify/emulator";
+import { FIELDS } from "../provider/billing/fields";
 
 /** A field a demo difference may touch, and its name in the API. */
 type Touchable = "vatin" | "chargingModel" | "paymentTerm" | "vatRate";
@@ -31,16 +32,13 @@ export interface DemoDrift {
   change: ApiBillingConfig;
 }
 
-/** The organisation's declared settings in the API's shape. */
+/** The organisation's declared settings in the API's shape, field by field from the table. */
 function declaredConfig(entry: OrganisationEntry): ApiBillingConfig {
-  const { args } = entry;
-  const config: ApiBillingConfig = {};
-  if (args.vatin !== undefined) config.vatin = args.vatin;
-  if (args.invoiceIssuerInfo !== undefined) config.invoice_issuer_info = args.invoiceIssuerInfo;
-  if (args.chargingModel !== undefined) config.charging_model = { id: args.chargingModel.id };
-  if (args.paymentTerm !== undefined) config.payment_term = { id: args.paymentTerm.id };
-  if (args.vatRate !== undefined) config.vat_rate = { id: args.vatRate.id };
-  if (args.paymentData !== undefined) config.payment_data = args.paymentData;
+  const config: Record<string, unknown> = {};
+  for (const field of FIELDS) {
+    const value = entry.args[field.name];
+    if (value !== undefined) config[field.apiName] = field.kind === "reference" ? { id: (value as { id: number }).id } : value;
+  }
   return config;
 }
 

@@ -2,8 +2,8 @@
  * The billing-config fields this package manages: the one table every other module reads. Each
  * entry gives the resource (camelCase) and API (snake_case) names, the kind of value (which says
  * how it is checked, read from either API shape, compared, written in a PATCH and exported) and
- * the field's own limits. Adding a field is one entry here; the compiler then points at the public
- * argument and output documentation in ./billingConfig (see the assertions there).
+ * the field's own limits. Adding a field starts with one entry here; the compiler or a test then
+ * stops at every other place that must change (the list: ARCHITECTURE.md, "Adding a billing field").
  */
 
 /** A reference to one of emnify's catalogue entries (charging model, payment term, VAT rate). */

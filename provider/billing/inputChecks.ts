@@ -138,11 +138,11 @@ const RUNTIME_KEYS = new Set(["__provider"]);
  * Validates and normalises a program's declared inputs. Never throws, never calls the API.
  * Values still unknown during preview pass through untouched.
  */
-export function checkInputs(news: unknown): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkInputs(news: unknown): { inputs: CheckedInputs; failures: CheckFailure[] } {
   const failures: CheckFailure[] = [];
   const inputs: Record<string, unknown> = {};
   if (!isPlainObject(news)) {
-    return { inputs, failures: [{ property: "orgId", reason: "is required (the inputs were not an object)" }] };
+    return { inputs: inputs as CheckedInputs, failures: [{ property: "orgId", reason: "is required (the inputs were not an object)" }] };
   }
   const has = (key: string) => Object.prototype.hasOwnProperty.call(news, key) && news[key] !== undefined;
 
@@ -188,5 +188,6 @@ export function checkInputs(news: unknown): { inputs: Record<string, unknown>; f
       reason: `is not an argument of BillingConfig (known: ${KNOWN_ARGUMENTS.join(", ")})`,
     });
   }
-  return { inputs, failures };
+  // Built key by key above from the checked values (an unknown marker passes through as it is).
+  return { inputs: inputs as CheckedInputs, failures };
 }

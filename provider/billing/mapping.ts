@@ -25,7 +25,7 @@ export interface LiveBillingConfig {
 }
 
 /** The resource's outputs as stored in the Pulumi state. */
-export interface BillingConfigState extends FieldValues {
+export type BillingConfigState = FieldValues & {
   orgId: number;
   billingConfigId: number | null;
   restoreOnDelete: boolean;
@@ -35,7 +35,7 @@ export interface BillingConfigState extends FieldValues {
   adoptedOriginal: Partial<FieldValues>;
   /** Names this resource's adoption of the organisation, to tell it from another resource's. */
   adoptionId: string | null;
-}
+};
 
 function reference(nested: unknown, flatId: unknown): Reference | null {
   if (nested !== null && nested !== undefined) {

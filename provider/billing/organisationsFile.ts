@@ -107,7 +107,7 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
       problems.push(`${file}: ${where}: name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
     }
     if (failures.length > 0) return;
-    const orgId = inputs.orgId as number;
+    const orgId = inputs.orgId;
     const firstWithId = seenIds.get(orgId);
     if (firstWithId !== undefined) {
       problems.push(`${file}: ${where}: id ${orgId} is listed twice (also orgs[${firstWithId}])`);
@@ -121,7 +121,7 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
     }
     entries.push({
       name: typeof resourceName === "string" ? resourceName : JSON.stringify(resourceName),
-      args: inputs as unknown as CheckedInputs,
+      args: inputs,
     });
   });
   if (problems.length > 0) throw new OrganisationsFileError(problems);

@@ -44,9 +44,12 @@ export interface CliIo {
 /** The operation every per-organisation error message starts with. */
 export const EXPORT_OPERATION = "exporting billing config";
 
-/** The client the provider would build from the same settings, read from the environment only. */
-export function clientFromEnvironment(env: NodeJS.ProcessEnv): EmnifyClient {
-  return clientFromSettings(resolveSettings(undefined, env));
+/**
+ * The client the provider would build from the same settings, read from the environment only.
+ * @param log  where the client's warnings go (the command's stderr).
+ */
+export function clientFromEnvironment(env: NodeJS.ProcessEnv, log: (line: string) => void): EmnifyClient {
+  return clientFromSettings(resolveSettings(undefined, env), { log });
 }
 
 type Outcome = { ok: true; org: FetchedOrganisation } | { ok: false; orgId: number; error: unknown };
@@ -90,7 +93,7 @@ export async function runExport(options: ExportOptions, io: CliIo): Promise<numb
   const startedAt = now();
   const say = (line: string) => io.stderr.write(`${line}\n`);
   if (options.out !== undefined) checkWritable(options.out);
-  const client = clientFromEnvironment(io.env);
+  const client = clientFromEnvironment(io.env, (line) => say(`emnify: ${line}`));
   const progress = new Progress(io.stderr);
 
   let orgs: ListedOrganisation[];

@@ -20,7 +20,7 @@ import {
 import { type Clock, wallClock } from "./clock";
 import { isAuthenticationLock, isMonthlyQuota } from "./quotaAndLock";
 import { type Failure, FailureSignal, type Redactor, redactorFor, toEmnifyError } from "./failure";
-import { type RequestPacer, sharedPacer } from "./pacer";
+import { type Logger, type RequestPacer, sharedPacer } from "./pacer";
 import { type RetryPolicy, isTransientNetworkError, isTransientStatus, parseRetryAfterMs, planRetry, resolveRetryPolicy } from "./retry";
 import { exchange, joinUrl } from "./transport";
 import { defaultUserAgent } from "./version";
@@ -30,7 +30,8 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 
 export interface EmnifyClientOptions {
   /**
-   * Base URL of the API; validated by the provider configuration.
+   * Base URL of the API, as the settings checked it (`validateEndpoint` in ../config/settings: an
+   * absolute http(s) URL without credentials, query or fragment); the client does not check it again.
    * @example "https://cdn.emnify.net"
    * @example "http://127.0.0.1:4010"
    */
@@ -49,6 +50,11 @@ export interface EmnifyClientOptions {
    * @default sharedPacer(endpoint): one per API origin per process
    */
   pacer?: RequestPacer;
+  /**
+   * Where the shared pacer's warnings go (its machine ledger says once when it stops being used).
+   * @default stderr
+   */
+  log?: Logger;
   /**
    * @default "pulumi-emnify/<version from package.json>"
    */
@@ -139,22 +145,15 @@ export class EmnifyClient {
           "or the EMNIFY_APPLICATION_TOKEN environment variable",
       );
     }
-    let url: URL;
-    try {
-      url = new URL(options.endpoint);
-    } catch {
-      throw new EmnifyConfigurationError(`invalid emnify endpoint "${options.endpoint}": expected a URL such as https://cdn.emnify.net`);
-    }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new EmnifyConfigurationError(`invalid request timeout ${String(timeoutMs)} ms (expected a number above zero)`);
     }
     this.#applicationToken = options.applicationToken;
-    // Origin plus any path prefix, without a trailing slash; never any credentials in the URL.
-    this.baseUrl = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+    this.baseUrl = options.endpoint.replace(/\/+$/, "");
     this.timeoutMs = timeoutMs;
     this.policy = resolveRetryPolicy(options.retry);
-    this.pacer = options.pacer ?? sharedPacer(options.endpoint);
+    this.pacer = options.pacer ?? sharedPacer(this.baseUrl, undefined, options.log);
     this.userAgent = options.userAgent ?? defaultUserAgent();
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? wallClock;

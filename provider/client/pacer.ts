@@ -16,7 +16,6 @@
  * - **a pause** the API asked for with `Retry-After`.
  */
 
-import { logToHost } from "../resource/hostLog";
 import { type Clock, monotonicClock } from "./clock";
 import { EmnifyConfigurationError } from "./errors";
 import { AdaptiveRate } from "./rateController";
@@ -348,31 +347,35 @@ function validatePacerOptions(options: PacerOptions): Required<PacerOptions> {
 
 const sharedPacers = new Map<string, RequestPacer>();
 
+/** Where the client's warnings go: one line each, never a credential. */
+export type Logger = (line: string) => void;
+
+/** The default log: stderr, prefixed as the provider's own lines are. */
+export const logToStderr: Logger = (line) => {
+  process.stderr.write(`emnify: ${line}\n`);
+};
+
 /**
  * The pacer for the API at `endpoint`, one per origin per process, sharing its window with the other
  * processes on the machine through the origin's ledger. `options` apply when it is
  * created; a later call with options reconfigures the existing pacer (the provider may learn its
  * configuration after the first request was paced).
+ *
+ * @param endpoint  the API base URL, as the settings checked it (../config/settings).
+ * @param log  where the origin's ledger says, once, that it stopped being used; the first call for
+ *   an origin decides.
  */
-export function sharedPacer(endpoint: string, options?: Partial<PacerOptions>): RequestPacer {
-  const origin = originOf(endpoint);
+export function sharedPacer(endpoint: string, options?: Partial<PacerOptions>, log: Logger = logToStderr): RequestPacer {
+  const origin = new URL(endpoint).origin;
   const existing = sharedPacers.get(origin);
   if (existing !== undefined) {
     if (options !== undefined && Object.keys(options).length > 0) existing.configure(options);
     return existing;
   }
-  const ledger = new RateLedger(ledgerPathFor(origin), logToHost);
+  const ledger = new RateLedger(ledgerPathFor(origin), log);
   const pacer = new RequestPacer({ ...DEFAULT_PACER_OPTIONS, ...options }, monotonicClock, ledger);
   sharedPacers.set(origin, pacer);
   return pacer;
-}
-
-function originOf(endpoint: string): string {
-  try {
-    return new URL(endpoint).origin;
-  } catch {
-    throw new EmnifyConfigurationError(`invalid emnify endpoint "${endpoint}": expected a URL such as https://cdn.emnify.net`);
-  }
 }
 
 /**

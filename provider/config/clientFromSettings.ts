@@ -1,31 +1,35 @@
 /**
  * The one way an EmnifyClient is made from provider settings, shared by the provider runtime and
  * the export command, so both pace, time out and retry alike. The settings are already validated
- * (./settings).
+ * (./settings): the client does not check the endpoint again.
  */
 import type { Clock } from "../client/clock";
 import { EmnifyClient } from "../client/emnifyClient";
-import { type RequestPacer, paceForApiLimit, sharedPacer } from "../client/pacer";
+import { type Logger, type RequestPacer, paceForApiLimit, sharedPacer } from "../client/pacer";
 import { ProviderSettings } from "./settings";
 
-/** What a test may hand in instead of real time; production passes nothing. */
-export interface ClientTime {
-  /** The client's wall clock and backoff sleep (default: the real one). */
+/** What the caller hands in besides the settings. */
+export interface ClientOptions {
+  /**
+   * Where the client's warnings go: the provider host's log for the runtime, stderr for the CLI.
+   * @default stderr
+   */
+  log?: Logger;
+  /** The client's wall clock and backoff sleep, for tests (default: the real one). */
   clock?: Clock;
   /**
-   * The pacer, made with the same fake clock; the rate-limit setting is applied to it.
+   * The pacer, made with the same fake clock, for tests; the rate-limit setting is applied to it.
    * @default sharedPacer(settings.endpoint): one per API origin per process
    */
   pacer?: RequestPacer;
 }
 
-/** @param time  a fake clock and pacer for tests; production passes nothing. */
-export function clientFromSettings(settings: ProviderSettings, time: ClientTime = {}): EmnifyClient {
+export function clientFromSettings(settings: ProviderSettings, options: ClientOptions = {}): EmnifyClient {
   const pace = paceForApiLimit(settings.rateLimit);
   let pacer: RequestPacer;
-  if (time.pacer === undefined) pacer = sharedPacer(settings.endpoint, pace);
+  if (options.pacer === undefined) pacer = sharedPacer(settings.endpoint, pace, options.log);
   else {
-    pacer = time.pacer;
+    pacer = options.pacer;
     pacer.configure(pace);
   }
   return new EmnifyClient({
@@ -34,6 +38,7 @@ export function clientFromSettings(settings: ProviderSettings, time: ClientTime 
     timeoutMs: settings.timeoutMs,
     retry: settings.maxAttempts === undefined ? undefined : { maxAttempts: settings.maxAttempts },
     pacer,
-    clock: time.clock,
+    clock: options.clock,
+    log: options.log,
   });
 }

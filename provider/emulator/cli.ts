@@ -49,15 +49,18 @@ interface CliOptions {
 
 class UsageError extends Error {}
 
+/** An option that takes a value (parsed and checked in readCommandLine). */
+const VALUE = { type: "string" } as const;
+
 const OPTIONS = {
-  port: { type: "string" },
-  orgs: { type: "string" },
-  "rate-limit": { type: "string" },
-  "latency-ms": { type: "string" },
-  "jwt-lifetime-seconds": { type: "string" },
-  "page-size": { type: "string" },
-  "monthly-quota": { type: "string" },
-  "rule-violation-status": { type: "string" },
+  port: VALUE,
+  orgs: VALUE,
+  "rate-limit": VALUE,
+  "latency-ms": VALUE,
+  "jwt-lifetime-seconds": VALUE,
+  "page-size": VALUE,
+  "monthly-quota": VALUE,
+  "rule-violation-status": VALUE,
   help: { type: "boolean", short: "h" },
 } as const;
 

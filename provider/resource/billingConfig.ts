@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "../billing/fields";
 import { serializableProvider } from "./serializedProvider";
+import type { BillingConfigResourceProvider } from "./providerTypes";
 // The module object itself (not a copy made by an import helper): Pulumi's serializer recognises it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import dynamicProviderModule = require("../dynamicProvider");
@@ -168,7 +169,7 @@ function runtimeReference(): string {
   return `./${path.relative(process.cwd(), runtimeFile).split(path.sep).join("/")}`;
 }
 
-let provider: pulumi.dynamic.ResourceProvider | undefined;
+let provider: BillingConfigResourceProvider | undefined;
 
 /** The outputs, as the resource's properties. */
 type OutputProperties = { readonly [K in keyof BillingConfigOutputs]: pulumi.Output<BillingConfigOutputs[K]> };
@@ -181,11 +182,9 @@ type OutputProperties = { readonly [K in keyof BillingConfigOutputs]: pulumi.Out
  * repository using the package by self-reference, where the serializer would copy a local module
  * by value): the shim of ./serializedProvider, which loads the runtime by path.
  */
-function providerForThisInstall(): pulumi.dynamic.ResourceProvider {
+function providerForThisInstall(): BillingConfigResourceProvider {
   const reference = runtimeReference();
-  return reference === "pulumi-emnify/runtime"
-    ? (dynamicProviderModule as pulumi.dynamic.ResourceProvider)
-    : serializableProvider(reference);
+  return reference === "pulumi-emnify/runtime" ? dynamicProviderModule : serializableProvider(reference);
 }
 
 /**

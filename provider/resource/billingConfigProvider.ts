@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi } from "../billing/billingConfigApi";
 import { EmnifyApiError, EmnifyAuthenticationError, EmnifyError } from "../client/errors";
-import { FieldName, FieldValues, SECRET_FIELDS, UNKNOWN_VALUE, asDeclared, containsUnknown } from "../billing/fields";
+import { FieldName, FieldValues, SECRET_FIELDS, asDeclared, containsUnknown } from "../billing/fields";
 import type { TokenSource } from "../config/settings";
 import {
   BillingConfigState,
@@ -29,6 +29,7 @@ import {
   sameValue,
 } from "../billing/mapping";
 import { CheckedInputs, checkInputs } from "../billing/inputChecks";
+import type { BillingConfigResourceProvider, ProviderInputs, StoredOutputs } from "./providerTypes";
 import { asRpcSecret } from "./secretValue";
 
 /**
@@ -101,7 +102,7 @@ export class EmnifyStoredTokenRejectedError extends EmnifyAuthenticationError {
 /** Marks an organisation claimed by a resource whose state predates adoption ids. */
 const UNNAMED_ADOPTION = "(a resource without an adoption id)";
 
-export class BillingConfigProvider implements dynamic.ResourceProvider {
+export class BillingConfigProvider implements BillingConfigResourceProvider {
   /**
    * Which adoption manages each organisation, as seen by this process. In a `pulumi up` the engine
    * calls Diff (or Create) for every resource still in the program, in this one process, before it
@@ -138,14 +139,14 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     return error;
   }
 
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+  async check(_olds: unknown, news: unknown): Promise<{ inputs: ProviderInputs; failures: dynamic.CheckFailure[] }> {
     const { inputs, failures } = checkInputs(news);
     return { inputs, failures };
   }
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const declared = news as Partial<CheckedInputs>;
-    if (news.orgId === UNKNOWN_VALUE || declared.orgId !== olds.orgId) {
+  async diff(_id: string, olds: StoredOutputs, news: ProviderInputs): Promise<dynamic.DiffResult> {
+    const declared = news;
+    if (containsUnknown(news.orgId) || declared.orgId !== olds.orgId) {
       return { changes: true, replaces: ["orgId"], deleteBeforeReplace: false };
     }
     const live = liveFromState(olds).values;
@@ -160,8 +161,8 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     return { changes: changedValues.length > 0 || managedSetChanged || restoreChanged };
   }
 
-  async create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
-    const declared = inputs as unknown as CheckedInputs;
+  async create(inputs: ProviderInputs): Promise<{ id: string; outs: BillingConfigState }> {
+    const declared = inputs;
     if (containsUnknown(declared)) throw new EmnifyError("cannot create a billing config from values that are still unknown");
     const orgId = declared.orgId;
     const managedFields = declaredFields(declared);
@@ -173,8 +174,8 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     return { id: resourceId(orgId), outs: state };
   }
 
-  async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
-    const declared = news as unknown as CheckedInputs;
+  async update(id: string, olds: StoredOutputs, news: ProviderInputs): Promise<{ outs: BillingConfigState }> {
+    const declared = news;
     if (containsUnknown(declared)) throw new EmnifyError("cannot update a billing config from values that are still unknown");
     const last = liveFromState(olds);
     const stored = readStoredState(olds);
@@ -202,7 +203,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     return { outs: state };
   }
 
-  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+  async read(id: string, props: StoredOutputs = {}): Promise<dynamic.ReadResult<StoredOutputs>> {
     const orgId = Number(id);
     const stored = readStoredState(props);
     let live: LiveBillingConfig;
@@ -219,7 +220,7 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     return { id, props: state, inputs: inputsFromLive(orgId, stored.restoreOnDelete, stored.managedFields, live.values) };
   }
 
-  async delete(id: string, props: Record<string, unknown>): Promise<void> {
+  async delete(id: string, props: StoredOutputs): Promise<void> {
     const orgId = Number(id);
     const stored = readStoredState(props);
     if (!stored.restoreOnDelete || stored.managedFields.length === 0) {

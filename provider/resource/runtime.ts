@@ -10,11 +10,11 @@
  * @internal
  */
 import { createHash } from "node:crypto";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi, billingConfigApi } from "../billing/billingConfigApi";
 import { BillingConfigProvider } from "./billingConfigProvider";
 import { clientFromSettings } from "../config/clientFromSettings";
 import { logToHost } from "./hostLog";
+import type { BillingConfigResourceProvider } from "./providerTypes";
 import { ConfigLookup, TokenSource, resolveSettings } from "../config/settings";
 
 let configLookup: ConfigLookup = () => undefined;
@@ -27,7 +27,8 @@ function currentApi(): BillingConfigApi {
   // The fingerprint holds a hash of the token, never the token.
   const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
   if (cached?.fingerprint !== fingerprint) {
-    cached = { fingerprint, api: billingConfigApi(clientFromSettings(settings)), tokenSource: settings.applicationTokenSource };
+    const client = clientFromSettings(settings, { log: logToHost });
+    cached = { fingerprint, api: billingConfigApi(client), tokenSource: settings.applicationTokenSource };
   }
   return cached.api;
 }
@@ -36,7 +37,9 @@ function currentApi(): BillingConfigApi {
 const provider = new BillingConfigProvider(currentApi, { log: logToHost, tokenSource: () => cached?.tokenSource });
 
 /** The object the serialized shim delegates every call to. */
-export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">> & {
+export const billingConfigRuntime: Required<
+  Pick<BillingConfigResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">
+> & {
   configure(req: { config: { get(key: string): string | undefined } }): Promise<void>;
 } = {
   async configure(req) {
@@ -46,13 +49,10 @@ export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "chec
       return typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value);
     };
   },
-  // Pulumi's ResourceProvider types these arguments `any`; the provider's own methods take records.
-  /* eslint-disable @typescript-eslint/no-unsafe-argument */
   check: (olds, news) => provider.check(olds, news),
   diff: (id, olds, news) => provider.diff(id, olds, news),
   create: (inputs) => provider.create(inputs),
   read: (id, props) => provider.read(id, props),
   update: (id, olds, news) => provider.update(id, olds, news),
   delete: (id, props) => provider.delete(id, props),
-  /* eslint-enable @typescript-eslint/no-unsafe-argument */
 };

@@ -12,14 +12,14 @@
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
    This code is serialized by Pulumi and runs in the provider host: it must load the runtime with
    the host's own untyped require(), and an import would be captured as a value instead. */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { BillingConfigResourceProvider } from "./providerTypes";
 
 /**
  * @param runtimeReference  "pulumi-emnify/runtime" when the package was loaded from node_modules;
  *   otherwise the runtime file's path relative to the program's working directory ("./dist/...").
  */
-export function serializableProvider(runtimeReference: string): dynamic.ResourceProvider {
-  const load = (): Required<dynamic.ResourceProvider> => {
+export function serializableProvider(runtimeReference: string): BillingConfigResourceProvider {
+  const load = (): Required<BillingConfigResourceProvider> => {
     const candidates = runtimeReference.startsWith(".")
       ? [require("path").resolve(process.cwd(), runtimeReference), "pulumi-emnify/runtime"]
       : [runtimeReference];

@@ -18,17 +18,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import type { ApiBillingConfig } from "pulumi-emnify/emulator";
 import { repoRoot } from "../../tools/repoRoot";
 import { type PulumiCli, describe as describeCli, ensurePulumiCli } from "../../tools/pulumi-cli/locate";
 import { type PulumiResult, PulumiRunner, type StateResource } from "../../tools/pulumi-cli/pulumiRunner";
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
-import { FIELDS, apiView, differences, stateView } from "../../tools/soak/model";
 import { type BenchOptions, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from "./options";
 import { ProcessTreeSampler, type RoleUsage, type SampledProcess, byRole } from "./procTree";
 import { type LoggedRequest, RemoteEmulator } from "./remoteEmulator";
 import { type BenchScenario, buildScenario } from "./scenario";
 import { FIRST_ORG_ID } from "./declarations";
+import * as steps from "./phaseSteps";
 import { AUTHENTICATE_PATH, BILLING_CONFIG_TYPE } from "../../tools/apiCalls";
 
 export const CLI_PROJECT = "emnify-bench";
@@ -116,9 +115,6 @@ export function engineSettings(): NodeJS.ProcessEnv {
   return passed;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const count = (n: number) => n.toLocaleString("en-US");
-
 function readSource(file: string): string {
   return fs.readFileSync(path.join(repoRoot(), "scripts", "bench", file), "utf8");
 }
@@ -145,6 +141,26 @@ function summaryOf(result: PulumiResult): string {
         .trim();
 }
 
+/** What every step of a real-CLI run shares. */
+interface CliRun extends steps.RunBase {
+  root: string;
+  keep: boolean;
+  runner: PulumiRunner;
+  checkpoint: string;
+  commands: CliCommandResult[];
+  agreement: CliBenchResult["agreement"];
+}
+
+/** One command to measure, and the fewest calls and authentications it can make. */
+interface CliStep {
+  name: CliCommandName;
+  args: string[];
+  minimum: number;
+  minimumAuthenticate: number;
+  /** Provider processes that read during the command (refresh: 2). */
+  passes?: number;
+}
+
 export async function runCliBench(
   options: BenchOptions,
   session: CliBenchSession,
@@ -157,215 +173,24 @@ export async function runCliBench(
   const authLimit = scaledLimit(EMNIFY_AUTH_LIMIT, options);
   const scenario = buildScenario(options.orgs, FIRST_ORG_ID);
   say(
-    `${count(options.orgs)} organisations through the real pulumi CLI (${count(scenario.counts.differing)} differ from the declaration, ` +
-      `${count(scenario.counts.matching)} already match, ${count(scenario.counts.restoring)} with restoreOnDelete), latency ${options.latencyMs} ms, ` +
-      `rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)`,
+    `${steps.count(options.orgs)} organisations through the real pulumi CLI (${steps.count(scenario.counts.differing)} differ from the declaration, ` +
+      `${steps.count(scenario.counts.matching)} already match, ${steps.count(scenario.counts.restoring)} with restoreOnDelete), latency ${options.latencyMs} ms, ` +
+      `${steps.rateLimitText(options, limit)}`,
   );
-
   const cli = ensurePulumiCli((line) => say(`pulumi-cli: ${line}`));
   say(describeCli(cli));
-
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-cli-bench-"));
   const keep = process.env.PULUMI_EMNIFY_KEEP_TEMP === "1";
   try {
-    say("packing the package and creating a user project that installs it (as pulumi new typescript lays it out) ...");
-    const projectDir = await createUserProject({
-      dir: path.join(root, "project"),
-      name: CLI_PROJECT,
-      program: readSource("cliProgram.ts"),
-      files: { "declarations.ts": readSource("declarations.ts") },
-    });
-
-    const applicationToken = `bench-token-${randomBytes(12).toString("hex")}`;
-    const emulator = await RemoteEmulator.forBench({
-      accounts: [{ applicationToken, organisationId: 1 }],
-      organisations: scenario.organisations.map((o) => o.seed),
-      latencyMs: options.latencyMs,
-      limit,
-      authLimit,
-    });
-    session.emulator = emulator;
-
-    // Each command's processes get a temp and runtime directory of their own (private, as the
-    // ledger requires), so the provider's machine-wide rate ledger starts empty as on a machine
-    // where nothing else calls emnify.
-    const tmp = path.join(root, "tmp");
-    fs.mkdirSync(tmp, { mode: 0o700 });
-    const runner = new PulumiRunner({
-      cli,
-      projectDir,
-      backendDir: path.join(root, "backend"),
-      passphrase: `bench-${randomBytes(8).toString("hex")}`,
-      env: { TMPDIR: tmp, XDG_RUNTIME_DIR: tmp, ...engineSettings() },
-    });
-    await runner.initStack(CLI_STACK);
-    await runner.setConfig(CLI_STACK, "emnify:endpoint", emulator.url);
-    await runner.setConfig(CLI_STACK, "emnify:applicationToken", applicationToken, { secret: true });
-    await runner.setConfig(CLI_STACK, "emnify:rateLimit", limit.setting);
-    await runner.setConfig(CLI_STACK, "bench:organisations", String(options.orgs));
-    await runner.setConfig(CLI_STACK, "bench:firstOrgId", String(FIRST_ORG_ID));
+    const run = await setUpCliRun({ options, say, limit, authLimit, scenario, cli, root, keep }, session);
     const setupMs = performance.now() - started;
-    say(`emulator ${emulator.url}; project ${projectDir}; set up in ${(setupMs / 1000).toFixed(1)} s`);
-
-    const checkpoint = runner.checkpointFile(CLI_PROJECT, CLI_STACK);
-    let seenRequests = 0;
-    /** Waits until the last request has left the rate window, so the next command starts clean. */
-    const drain = async () => {
-      const last = (await emulator.requestsSince(Math.max(0, seenRequests - 1))).at(-1)?.at;
-      if (last !== undefined) await sleep(Math.max(0, last + limit.windowSeconds * 1000 + 50 - Date.now()));
-    };
-
-    const commands: CliCommandResult[] = [];
-    const measure = async (
-      name: CliCommandName,
-      args: string[],
-      minimum: number,
-      minimumAuthenticate: number,
-      passes = 1,
-    ): Promise<CliCommandResult> => {
-      await drain();
-      const firstIndex = await emulator.requestCount();
-      const load0 = os.loadavg()[0];
-      let sampler: ProcessTreeSampler | undefined;
-      const t0 = performance.now();
-      const startedAt = Date.now();
-      const progress = setInterval(() => {
-        // A progress line is best effort: a failed read of the request log is skipped.
-        void (async () => {
-          const seen = await emulator.requestsSince(firstIndex);
-          say(
-            `  ${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${count(seen.filter((r) => r.path !== AUTHENTICATE_PATH).length)}/${count(minimum)} calls`,
-          );
-        })().catch(() => undefined);
-      }, 5000);
-      let result: PulumiResult;
-      let previewMs: number | undefined;
-      let printed = "";
-      try {
-        result = await runner.run([...args, "--stack", CLI_STACK], {
-          allowFailure: true,
-          onSpawn: (pid) => (sampler = new ProcessTreeSampler(pid).start()),
-          onStdout: (chunk) => {
-            if (previewMs !== undefined) return;
-            printed += chunk;
-            if (/^(Updating|Refreshing|Destroying) \(/m.test(printed)) previewMs = performance.now() - t0;
-          },
-        });
-      } finally {
-        clearInterval(progress);
-      }
-      const wallMs = performance.now() - t0;
-      const endedAt = Date.now();
-      const processes = sampler?.stop() ?? [];
-      const seen: LoggedRequest[] = await emulator.requestsSince(firstIndex);
-      seenRequests = firstIndex + seen.length;
-      const api = seen.filter((r) => r.path !== AUTHENTICATE_PATH);
-      const byMethod: Record<string, number> = {};
-      for (const r of api) byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
-      // Each provider process authenticates once before its first call: authentications split the log into passes.
-      const split: { calls: number; authenticate: number }[] = [];
-      for (const r of seen) {
-        if (r.path === AUTHENTICATE_PATH) split.push({ calls: 0, authenticate: 1 });
-        else if (split.length === 0) split.push({ calls: 1, authenticate: 0 });
-        else split.at(-1)!.calls += 1;
-      }
-      const stateText = fs.existsSync(checkpoint) ? fs.readFileSync(checkpoint, "utf8") : "";
-      if (keep) {
-        fs.writeFileSync(path.join(root, `state-after-${name.replace(/ /g, "-")}.json`), stateText);
-        fs.writeFileSync(path.join(root, `processes-${name.replace(/ /g, "-")}.json`), JSON.stringify(processes, null, 1));
-      }
-      const state = stateText ? (JSON.parse(stateText) as { checkpoint?: { latest?: { resources?: StateResource[] } } }) : {};
-      const resources = state.checkpoint?.latest?.resources ?? [];
-      const providerText = resources.map((r) => r.outputs?.__provider).find((p): p is string => typeof p === "string");
-      const command: CliCommandResult = {
-        name,
-        command: `pulumi ${args.join(" ")}`,
-        calls: api.length,
-        minimum,
-        byMethod,
-        authenticate: seen.length - api.length,
-        minimumAuthenticate,
-        passes: passes > 1 ? split : undefined,
-        throttled: seen.filter((r) => r.status === 429).length,
-        apiErrors: seen.filter((r) => r.status !== 429 && (r.status < 200 || r.status >= 300)).length,
-        code: result.code,
-        wallMs,
-        floorMs: (minimum / limit.perSecond) * 1000,
-        rateBound: minimum > 0,
-        previewMs,
-        beforeFirstCallMs: seen.length === 0 ? undefined : seen[0].at - startedAt,
-        afterLastAnswerMs: seen.length === 0 ? undefined : Math.max(0, endedAt - (Math.max(...seen.map((r) => r.at)) + options.latencyMs)),
-        apiSpanMs: seen.length === 0 ? 0 : Math.max(...seen.map((r) => r.at)) - seen[0].at + options.latencyMs,
-        stateBytes: Buffer.byteLength(stateText),
-        stateResources: resources.filter((r) => r.type === BILLING_CONFIG_TYPE).length,
-        providerBytes: providerText === undefined ? undefined : Buffer.byteLength(providerText),
-        roles: byRole(processes),
-        processes,
-        load: [load0, os.loadavg()[0]],
-        summary: summaryOf(result),
-      };
-      commands.push(command);
-      say(
-        `${command.command}: exit ${result.code}, ${count(command.calls)} calls (minimum ${count(minimum)}), ${command.authenticate} authenticate ` +
-          `(minimum ${minimumAuthenticate}), ${command.throttled} × 429, ${(wallMs / 1000).toFixed(1)} s` +
-          (command.rateBound ? ` (floor ${(command.floorMs / 1000).toFixed(1)} s, ${(wallMs / command.floorMs).toFixed(2)}×)` : "") +
-          `, state ${count(command.stateBytes)} B` +
-          (previewMs === undefined ? "" : `; operation started at ${(previewMs / 1000).toFixed(1)} s`) +
-          `; ${command.roles.map((r) => `${r.role} ${(r.cpuMs / 1000).toFixed(1)} s CPU`).join(", ")}`,
-      );
-      if (result.code !== 0)
-        throw new Error(`${command.command} failed (exit ${result.code}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
-      return command;
-    };
-
-    /** The independent read: how many resources' state equals what the emulator holds. */
-    const agreement: CliBenchResult["agreement"] = [];
-    const compare = async (after: CliCommandName) => {
-      if (!verifyState) return;
-      const exported = await runner.run(["stack", "export", "--show-secrets", "--stack", CLI_STACK]);
-      const resources = (
-        (JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? []
-      ).filter((r) => r.type === BILLING_CONFIG_TYPE);
-      const configs = await emulator.billingConfigs(resources.map((r) => Number(r.id)));
-      let agree = 0;
-      const differing: Record<string, number> = {};
-      for (const [i, resource] of resources.entries()) {
-        const api = configs[i];
-        const fields = api
-          ? differences(stateView(reveal(resource.outputs ?? {}) as Record<string, unknown>), apiView(api))
-          : ["organisation missing"];
-        if (fields.length === 0) agree += 1;
-        for (const field of fields) differing[field] = (differing[field] ?? 0) + 1;
-      }
-      agreement.push({ after, agree, of: options.orgs, differing });
-      say(
-        `  state = emulator for ${count(agree)}/${count(options.orgs)} after ${after}` +
-          (agree === options.orgs ? "" : ` (${JSON.stringify(differing)})`),
-      );
-    };
-
-    const { minimum } = scenario;
-    await measure("up", ["up", "--yes"], minimum.create, minimum.create > 0 ? 1 : 0);
-    await compare("up");
-    await measure("up again", ["up", "--yes"], 0, 0);
-    // The preview pass reads every organisation in a provider process of its own, then the refresh reads again.
-    await measure("refresh", ["refresh", "--yes"], 2 * minimum.refresh, minimum.refresh > 0 ? 2 : 0, 2);
-    await compare("refresh");
-    await measure("destroy", ["destroy", "--yes"], minimum.delete, minimum.delete > 0 ? 1 : 0);
-
-    const restoring = scenario.organisations.filter((o) => o.declared.args.restoreOnDelete === true);
-    const after = await emulator.billingConfigs(restoring.map((o) => o.id));
-    const declaredFields = (args: Record<string, unknown>) => FIELDS.filter((f) => args[f] !== undefined);
-    const restored = {
-      of: restoring.length,
-      ok: restoring.filter((o, i) => {
-        const now = after[i];
-        const was = apiView(o.seed.billingConfig as ApiBillingConfig);
-        return now !== null && now !== undefined && declaredFields(o.declared.args).every((f) => apiView(now)[f] === was[f]);
-      }).length,
-    };
+    say(`emulator ${run.emulator.url}; project ${run.projectDir}; set up in ${(setupMs / 1000).toFixed(1)} s`);
+    for (const step of cliSteps(scenario)) {
+      await measureCommand(run, step);
+      if (verifyState && (step.name === "up" || step.name === "refresh")) await compareState(run, step.name);
+    }
+    const restored = await steps.restoredOriginals(run.emulator, scenario.organisations, (o) => o.declared.args);
     say(`  restoreOnDelete: ${restored.ok}/${restored.of} organisations hold their original values again`);
-
     return {
       options,
       limit,
@@ -373,8 +198,8 @@ export async function runCliBench(
       scenario,
       cli: { version: cli.version, source: cli.source },
       engineSettings: engineSettings(),
-      commands,
-      agreement,
+      commands: run.commands,
+      agreement: run.agreement,
       restored,
       setupMs,
       totalMs: performance.now() - started,
@@ -383,4 +208,218 @@ export async function runCliBench(
     await session.emulator?.stop().catch(() => undefined);
     if (!keep) fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** up (adoption), up again (no changes), refresh (a preview pass and the refresh), destroy. */
+function cliSteps({ minimum }: BenchScenario): CliStep[] {
+  return [
+    { name: "up", args: ["up", "--yes"], minimum: minimum.create, minimumAuthenticate: minimum.create > 0 ? 1 : 0 },
+    { name: "up again", args: ["up", "--yes"], minimum: 0, minimumAuthenticate: 0 },
+    // The preview pass reads every organisation in a provider process of its own, then the refresh reads again.
+    {
+      name: "refresh",
+      args: ["refresh", "--yes"],
+      minimum: 2 * minimum.refresh,
+      minimumAuthenticate: minimum.refresh > 0 ? 2 : 0,
+      passes: 2,
+    },
+    { name: "destroy", args: ["destroy", "--yes"], minimum: minimum.delete, minimumAuthenticate: minimum.delete > 0 ? 1 : 0 },
+  ];
+}
+
+/** The user project with the packed package, the emulator, and a stack configured for both. */
+async function setUpCliRun(
+  setup: Pick<CliRun, "options" | "say" | "limit" | "root" | "keep"> & {
+    authLimit: ReturnType<typeof scaledLimit>;
+    scenario: BenchScenario;
+    cli: PulumiCli;
+  },
+  session: CliBenchSession,
+): Promise<CliRun> {
+  const { options, say, limit, root, cli } = setup;
+  say("packing the package and creating a user project that installs it (as pulumi new typescript lays it out) ...");
+  const projectDir = await createUserProject({
+    dir: path.join(root, "project"),
+    name: CLI_PROJECT,
+    program: readSource("cliProgram.ts"),
+    files: { "declarations.ts": readSource("declarations.ts") },
+  });
+  const applicationToken = `bench-token-${randomBytes(12).toString("hex")}`;
+  const emulator = await RemoteEmulator.forBench({
+    accounts: [{ applicationToken, organisationId: 1 }],
+    organisations: setup.scenario.organisations.map((o) => o.seed),
+    latencyMs: options.latencyMs,
+    limit,
+    authLimit: setup.authLimit,
+  });
+  session.emulator = emulator;
+  // Each command's processes get a temp and runtime directory of their own (private, as the
+  // ledger requires), so the provider's machine-wide rate ledger starts empty as on a machine
+  // where nothing else calls emnify.
+  const tmp = path.join(root, "tmp");
+  fs.mkdirSync(tmp, { mode: 0o700 });
+  const runner = new PulumiRunner({
+    cli,
+    projectDir,
+    backendDir: path.join(root, "backend"),
+    passphrase: `bench-${randomBytes(8).toString("hex")}`,
+    env: { TMPDIR: tmp, XDG_RUNTIME_DIR: tmp, ...engineSettings() },
+  });
+  await runner.initStack(CLI_STACK);
+  await runner.setConfig(CLI_STACK, "emnify:endpoint", emulator.url);
+  await runner.setConfig(CLI_STACK, "emnify:applicationToken", applicationToken, { secret: true });
+  await runner.setConfig(CLI_STACK, "emnify:rateLimit", limit.setting);
+  await runner.setConfig(CLI_STACK, "bench:organisations", String(options.orgs));
+  await runner.setConfig(CLI_STACK, "bench:firstOrgId", String(FIRST_ORG_ID));
+  const checkpoint = runner.checkpointFile(CLI_PROJECT, CLI_STACK);
+  return { ...setup, emulator, projectDir, runner, checkpoint, seenRequests: 0, commands: [], agreement: [] };
+}
+
+/** Runs one command as a user would (after the rate window drained) and records what it cost. */
+async function measureCommand(run: CliRun, step: CliStep): Promise<CliCommandResult> {
+  const { emulator } = run;
+  await steps.drainRateWindow(emulator, run.seenRequests, run.limit.windowSeconds);
+  const firstIndex = await emulator.requestCount();
+  const load0 = os.loadavg()[0];
+  const t0 = performance.now();
+  const startedAt = Date.now();
+  const stopProgress = steps.progressLine(
+    5000,
+    async () =>
+      `  ${step.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${steps.count(steps.callsIn(await emulator.requestsSince(firstIndex)))}/${steps.count(step.minimum)} calls`,
+    run.say,
+  );
+  let ran: Awaited<ReturnType<typeof runCommand>>;
+  try {
+    ran = await runCommand(run, step, t0);
+  } finally {
+    stopProgress();
+  }
+  const wallMs = performance.now() - t0;
+  const endedAt = Date.now();
+  const seen: LoggedRequest[] = await emulator.requestsSince(firstIndex);
+  run.seenRequests = firstIndex + seen.length;
+  const command = commandResult(run, step, ran, seen, { wallMs, startedAt, endedAt, load0 });
+  run.commands.push(command);
+  sayCommand(run, command);
+  if (ran.result.code !== 0)
+    throw new Error(
+      `${command.command} failed (exit ${ran.result.code}):\n${ran.result.stdout.slice(-4000)}\n${ran.result.stderr.slice(-4000)}`,
+    );
+  return command;
+}
+
+/** Runs the command, sampling its process tree and noting when the operation (after the preview) started. */
+async function runCommand(
+  run: CliRun,
+  step: CliStep,
+  t0: number,
+): Promise<{ result: PulumiResult; previewMs?: number; processes: SampledProcess[] }> {
+  let sampler: ProcessTreeSampler | undefined;
+  let previewMs: number | undefined;
+  let printed = "";
+  const result = await run.runner.run([...step.args, "--stack", CLI_STACK], {
+    allowFailure: true,
+    onSpawn: (pid) => (sampler = new ProcessTreeSampler(pid).start()),
+    onStdout: (chunk) => {
+      if (previewMs !== undefined) return;
+      printed += chunk;
+      if (/^(Updating|Refreshing|Destroying) \(/m.test(printed)) previewMs = performance.now() - t0;
+    },
+  });
+  return { result, previewMs, processes: sampler?.stop() ?? [] };
+}
+
+/** Each provider process authenticates once before its first call: authentications split the log into passes. */
+function passesOf(seen: LoggedRequest[]): { calls: number; authenticate: number }[] {
+  const split: { calls: number; authenticate: number }[] = [];
+  for (const r of seen) {
+    if (r.path === AUTHENTICATE_PATH) split.push({ calls: 0, authenticate: 1 });
+    else if (split.length === 0) split.push({ calls: 1, authenticate: 0 });
+    else split.at(-1)!.calls += 1;
+  }
+  return split;
+}
+
+/** The checkpoint after a command (kept with the process samples when PULUMI_EMNIFY_KEEP_TEMP=1). */
+function readCheckpoint(run: CliRun, name: CliCommandName, processes: SampledProcess[]): { text: string; resources: StateResource[] } {
+  const text = fs.existsSync(run.checkpoint) ? fs.readFileSync(run.checkpoint, "utf8") : "";
+  if (run.keep) {
+    fs.writeFileSync(path.join(run.root, `state-after-${name.replace(/ /g, "-")}.json`), text);
+    fs.writeFileSync(path.join(run.root, `processes-${name.replace(/ /g, "-")}.json`), JSON.stringify(processes, null, 1));
+  }
+  const state = text ? (JSON.parse(text) as { checkpoint?: { latest?: { resources?: StateResource[] } } }) : {};
+  return { text, resources: state.checkpoint?.latest?.resources ?? [] };
+}
+
+function commandResult(
+  run: CliRun,
+  step: CliStep,
+  ran: { result: PulumiResult; previewMs?: number; processes: SampledProcess[] },
+  seen: LoggedRequest[],
+  time: { wallMs: number; startedAt: number; endedAt: number; load0: number },
+): CliCommandResult {
+  const { latencyMs } = run.options;
+  const stats = steps.requestStats(seen, latencyMs);
+  const byMethod: Record<string, number> = {};
+  for (const r of stats.api) byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
+  const state = readCheckpoint(run, step.name, ran.processes);
+  const lastAnswer = seen.length === 0 ? undefined : Math.max(...seen.map((r) => r.at)) + latencyMs;
+  return {
+    name: step.name,
+    command: `pulumi ${step.args.join(" ")}`,
+    calls: stats.api.length,
+    minimum: step.minimum,
+    byMethod,
+    authenticate: stats.authenticate,
+    minimumAuthenticate: step.minimumAuthenticate,
+    passes: (step.passes ?? 1) > 1 ? passesOf(seen) : undefined,
+    throttled: stats.throttled,
+    apiErrors: stats.apiErrors,
+    code: ran.result.code,
+    wallMs: time.wallMs,
+    floorMs: (step.minimum / run.limit.perSecond) * 1000,
+    rateBound: step.minimum > 0,
+    previewMs: ran.previewMs,
+    beforeFirstCallMs: seen.length === 0 ? undefined : seen[0].at - time.startedAt,
+    afterLastAnswerMs: lastAnswer === undefined ? undefined : Math.max(0, time.endedAt - lastAnswer),
+    apiSpanMs: stats.apiSpanMs,
+    stateBytes: Buffer.byteLength(state.text),
+    stateResources: state.resources.filter((r) => r.type === BILLING_CONFIG_TYPE).length,
+    providerBytes: steps.providerBytes(state.resources.map((r) => r.outputs)),
+    roles: byRole(ran.processes),
+    processes: ran.processes,
+    load: [time.load0, os.loadavg()[0]],
+    summary: summaryOf(ran.result),
+  };
+}
+
+function sayCommand(run: CliRun, command: CliCommandResult): void {
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  run.say(
+    `${command.command}: exit ${command.code}, ${steps.count(command.calls)} calls (minimum ${steps.count(command.minimum)}), ${command.authenticate} authenticate ` +
+      `(minimum ${command.minimumAuthenticate}), ${command.throttled} × 429, ${seconds(command.wallMs)} s` +
+      (command.rateBound ? ` (floor ${seconds(command.floorMs)} s, ${(command.wallMs / command.floorMs).toFixed(2)}×)` : "") +
+      `, state ${steps.count(command.stateBytes)} B` +
+      (command.previewMs === undefined ? "" : `; operation started at ${seconds(command.previewMs)} s`) +
+      `; ${command.roles.map((r) => `${r.role} ${(r.cpuMs / 1000).toFixed(1)} s CPU`).join(", ")}`,
+  );
+}
+
+/** The independent read after a command: how many resources' state equals what the emulator holds. */
+async function compareState(run: CliRun, after: CliCommandName): Promise<void> {
+  const exported = await run.runner.run(["stack", "export", "--show-secrets", "--stack", CLI_STACK]);
+  const resources = ((JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? []).filter(
+    (r) => r.type === BILLING_CONFIG_TYPE,
+  );
+  const { agree, differing } = await steps.stateAgreement(
+    run.emulator,
+    resources.map((r) => ({ id: String(r.id), outputs: reveal(r.outputs ?? {}) as Record<string, unknown> })),
+  );
+  const orgs = run.options.orgs;
+  run.agreement.push({ after, agree, of: orgs, differing });
+  run.say(
+    `  state = emulator for ${steps.count(agree)}/${steps.count(orgs)} after ${after}` +
+      (agree === orgs ? "" : ` (${JSON.stringify(differing)})`),
+  );
 }

@@ -16,7 +16,6 @@ import {
   defaultParallelism,
   type OperationResult,
   type ProviderHost,
-  type RegisteredResource,
   makeTempDir,
   preparePackedProject,
   revealResource,
@@ -25,9 +24,9 @@ import {
 } from "../../tools/engine";
 import { type BenchOptions, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from "./options";
 import { MB, cpuMs, memory } from "./proc";
-import { RemoteEmulator } from "./remoteEmulator";
-import { FIELDS, apiView, differences, stateView } from "../../tools/soak/model";
+import { type LoggedRequest, RemoteEmulator } from "./remoteEmulator";
 import { type BenchDeclaration, type BenchScenario, buildScenario } from "./scenario";
+import * as steps from "./phaseSteps";
 import { AUTHENTICATE_PATH } from "../../tools/apiCalls";
 
 export const PROJECT = "bench";
@@ -97,11 +96,17 @@ export interface BenchSession {
   host?: ProviderHost;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function count(value: number): string {
-  return value.toLocaleString("en-US");
+/** What every step of a stand-in run shares. */
+interface BenchRun extends steps.RunBase {
+  scenario: BenchScenario;
+  declarationsFile: string;
+  config: Record<string, string>;
+  host: ProviderHost;
+  engine: EngineSimulator;
+  phases: PhaseResult[];
 }
+
+const SECRET_CONFIG_KEYS = ["emnify:applicationToken"];
 
 export async function runBench(options: BenchOptions, session: BenchSession, say: (line: string) => void): Promise<BenchResult> {
   const started = performance.now();
@@ -109,16 +114,43 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
   const authLimit = scaledLimit(EMNIFY_AUTH_LIMIT, options);
   const scenario = buildScenario(options.orgs);
   say(
-    `${count(options.orgs)} organisations (${count(scenario.counts.differing)} differ from the declaration, ${count(scenario.counts.matching)} already match), ` +
-      `latency ${options.latencyMs} ms, rate limit ${limit.setting} (${limit.perSecond.toFixed(1)}/s = ${options.rateScale} × emnify's 2,000 per 300 s)` +
+    `${steps.count(options.orgs)} organisations (${steps.count(scenario.counts.differing)} differ from the declaration, ${steps.count(scenario.counts.matching)} already match), ` +
+      `latency ${options.latencyMs} ms, ${steps.rateLimitText(options, limit)}` +
       `, at most ${options.parallel ?? defaultParallelism()} steps at once`,
   );
+  const { run, idleHost } = await startBench(options, session, say, limit, authLimit, scenario);
+  const { minimum } = scenario;
+  await upPhase(run, "create", "create all", minimum.create, (o) => o.declared);
+  await upPhase(run, "unchanged", "unchanged run", minimum.unchanged, (o) => o.declared);
+  await upPhase(run, "update", "update 10%", minimum.update, (o) => o.updated);
+  await measure(run, "refresh", "refresh all", minimum.refresh, () => run.engine.refresh());
+  await measure(run, "delete", "delete all", minimum.delete, () => run.engine.destroy());
+  run.phases.at(-1)!.restored = await steps.restoredOriginals(run.emulator, scenario.organisations, (o) => o.updated.args);
+  const log = await run.emulator.requestsSince(0);
+  return {
+    options,
+    limit,
+    authLimit,
+    scenario,
+    phases: run.phases,
+    idleHost,
+    totalAuthenticate: log.filter((r) => r.method === "POST" && r.path === AUTHENTICATE_PATH).length,
+    totalMs: performance.now() - started,
+  };
+}
 
+/** Packs the package into a project, starts the emulator and Pulumi's host, and configures it. */
+async function startBench(
+  options: BenchOptions,
+  session: BenchSession,
+  say: (line: string) => void,
+  limit: ReturnType<typeof scaledLimit>,
+  authLimit: ReturnType<typeof scaledLimit>,
+  scenario: BenchScenario,
+): Promise<{ run: BenchRun; idleHost?: { rss: number; peak: number } }> {
   say("packing the package and preparing a project that installs it ...");
   const projectDir = await preparePackedProject();
-  const workDir = makeTempDir("pulumi-emnify-bench-");
-  const declarationsFile = path.join(workDir, "declarations.json");
-
+  const declarationsFile = path.join(makeTempDir("pulumi-emnify-bench-"), "declarations.json");
   const emulator = await RemoteEmulator.forBench({
     organisations: scenario.organisations.map((o) => o.seed),
     latencyMs: options.latencyMs,
@@ -126,168 +158,130 @@ export async function runBench(options: BenchOptions, session: BenchSession, say
     authLimit,
   });
   session.emulator = emulator;
-
   const config: Record<string, string> = {
     "emnify:applicationToken": DEMO_APPLICATION_TOKEN,
     "emnify:endpoint": emulator.url,
     "emnify:rateLimit": limit.setting,
     "bench:declarations": declarationsFile,
   };
-  const secretConfigKeys = ["emnify:applicationToken"];
-
   const host = await startProviderHost({ cwd: projectDir, project: PROJECT, stack: STACK });
   session.host = host;
   const idleHost = memory(host.pid);
-  await host.configure(config, secretConfigKeys);
+  await host.configure(config, SECRET_CONFIG_KEYS);
   // Steps (Create, Update, Read, Delete) at most `parallel` at once, default 4 × CPUs as `pulumi`; Check and Diff one at a time.
   const engine = new EngineSimulator(host, { project: PROJECT, stack: STACK, parallel: options.parallel });
   say(
     `emulator ${emulator.url}, Pulumi's dynamic-provider host pid ${host.pid}` +
       (idleHost ? ` (${(idleHost.rss / MB).toFixed(0)} MB before any provider code ran)` : ""),
   );
+  const run = { options, say, limit, scenario, projectDir, declarationsFile, config, emulator, host, engine, seenRequests: 0, phases: [] };
+  return { run, idleHost };
+}
 
-  const program = async (declarations: BenchDeclaration[]): Promise<{ resources: RegisteredResource[]; ms: number }> => {
-    writeFileSync(declarationsFile, JSON.stringify(declarations));
-    const t0 = performance.now();
-    const resources = await runProgramUnderMocks({
-      projectDir,
-      program: { source: PROGRAM, filename: "index.js" },
-      config,
-      secretConfigKeys,
-      project: PROJECT,
-      stack: STACK,
-    });
-    return { resources, ms: performance.now() - t0 };
-  };
+/** Runs the user's program under mocks on `declarations`, then measures `pulumi up` of what it registered. */
+async function upPhase(
+  run: BenchRun,
+  name: PhaseName,
+  title: string,
+  minimum: number,
+  declaration: (o: BenchScenario["organisations"][number]) => BenchDeclaration,
+): Promise<void> {
+  run.say(`running the program under mocks (${name === "update" ? "update 10%" : name}) ...`);
+  writeFileSync(run.declarationsFile, JSON.stringify(run.scenario.organisations.map(declaration)));
+  const t0 = performance.now();
+  const resources = await runProgramUnderMocks({
+    projectDir: run.projectDir,
+    program: { source: PROGRAM, filename: "index.js" },
+    config: run.config,
+    secretConfigKeys: SECRET_CONFIG_KEYS,
+    project: PROJECT,
+    stack: STACK,
+  });
+  const programMs = performance.now() - t0;
+  await measure(run, name, title, minimum, () => run.engine.up(resources), programMs);
+}
 
-  /** Waits until the last request has left the rate window, so the next phase starts clean. */
-  let seenRequests = 0;
-  const drain = async () => {
-    const last = (await emulator.requestsSince(Math.max(0, seenRequests - 1))).at(-1)?.at;
-    if (last !== undefined) await sleep(Math.max(0, last + limit.windowSeconds * 1000 + 50 - Date.now()));
-  };
+/** Times one engine operation (after the rate window drained) and records what it cost. */
+async function measure(
+  run: BenchRun,
+  name: PhaseName,
+  title: string,
+  minimum: number,
+  operation: () => Promise<OperationResult>,
+  programMs?: number,
+): Promise<void> {
+  const { emulator, host } = run;
+  await steps.drainRateWindow(emulator, run.seenRequests, run.limit.windowSeconds);
+  const resources = run.engine.state().resources.length || run.options.orgs;
+  const firstIndex = await emulator.requestCount();
+  const cpu0 = cpuMs(host.pid);
+  const t0 = performance.now();
+  const stopProgress = steps.progressLine(2000, async () => progressText(run, name, minimum, firstIndex, t0), run.say);
+  let result: OperationResult;
+  try {
+    result = await operation();
+  } finally {
+    stopProgress();
+  }
+  const wallMs = performance.now() - t0;
+  const cpu1 = cpuMs(host.pid);
+  const seen = await emulator.requestsSince(firstIndex);
+  run.seenRequests = firstIndex + seen.length;
+  const phase = await phaseResult(run, { name, title, minimum, programMs }, resources, result, seen, wallMs, cpu0, cpu1);
+  run.phases.push(phase);
+  run.say(
+    `${title}: ${steps.count(phase.calls)} calls (minimum ${steps.count(minimum)}), ${phase.authenticate} authenticate, ${phase.throttled} × 429, ` +
+      `${phase.failures} failed, ${(wallMs / 1000).toFixed(1)} s (floor ${(phase.floorMs / 1000).toFixed(1)} s)` +
+      (phase.failures > 0 ? `\n  first failure: ${phase.firstFailure}` : ""),
+  );
+}
 
-  /** Does the independent read: how many resources' state equals what the emulator holds. */
-  const agreeing = async (): Promise<{ agree: number; differing: Record<string, number> }> => {
-    let agree = 0;
-    const differing: Record<string, number> = {};
-    const resources = engine.state().resources;
-    const configs = await emulator.billingConfigs(resources.map((r) => Number(r.id)));
-    for (const [i, resource] of resources.entries()) {
-      const api = configs[i];
-      const fields = api ? differences(stateView(revealResource(resource).outputs), apiView(api)) : ["organisation missing"];
-      if (fields.length === 0) agree += 1;
-      for (const field of fields) differing[field] = (differing[field] ?? 0) + 1;
-    }
-    return { agree, differing };
-  };
+async function progressText(run: BenchRun, name: PhaseName, minimum: number, firstIndex: number, t0: number): Promise<string> {
+  const seen = await run.emulator.requestsSince(firstIndex);
+  const mem = memory(run.host.pid);
+  return (
+    `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${steps.count(steps.callsIn(seen))}/${steps.count(minimum)} calls, ` +
+    `${seen.filter((r) => r.status === 429).length} × 429` +
+    (mem ? `, host RSS ${(mem.rss / MB).toFixed(0)} MB` : "")
+  );
+}
 
-  const phases: PhaseResult[] = [];
-  const measure = async (
-    name: PhaseName,
-    title: string,
-    minimum: number,
-    operation: () => Promise<OperationResult>,
-    programMs?: number,
-  ): Promise<void> => {
-    await drain();
-    const resources = engine.state().resources.length || options.orgs;
-    const firstIndex = await emulator.requestCount();
-    const cpu0 = cpuMs(host.pid);
-    const t0 = performance.now();
-    const progress = setInterval(() => {
-      // A progress line is best effort: a failed read of the request log is skipped.
-      void (async () => {
-        const seen = await emulator.requestsSince(firstIndex);
-        const calls = seen.filter((r) => r.path !== AUTHENTICATE_PATH).length;
-        const mem = memory(host.pid);
-        say(
-          `  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${count(calls)}/${count(minimum)} calls, ` +
-            `${seen.filter((r) => r.status === 429).length} × 429` +
-            (mem ? `, host RSS ${(mem.rss / MB).toFixed(0)} MB` : ""),
-        );
-      })().catch(() => undefined);
-    }, 2000);
-    let result: OperationResult;
-    try {
-      result = await operation();
-    } finally {
-      clearInterval(progress);
-    }
-    const wallMs = performance.now() - t0;
-    const cpu1 = cpuMs(host.pid);
-    const mem = memory(host.pid);
-    const seen = await emulator.requestsSince(firstIndex);
-    seenRequests = firstIndex + seen.length;
-    const api = seen.filter((r) => r.path !== AUTHENTICATE_PATH);
-    const state = engine.state();
-    const stateJson = JSON.stringify(state);
-    const providerText = state.resources.map((r) => r.outputs.__provider).find((p): p is string => typeof p === "string");
-    const phase: PhaseResult = {
-      name,
-      title,
-      resources,
-      calls: api.length,
-      minimum,
-      authenticate: seen.length - api.length,
-      throttled: seen.filter((r) => r.status === 429).length,
-      apiErrors: seen.filter((r) => r.status !== 429 && (r.status < 200 || r.status >= 300)).length,
-      failures: result.failed.length,
-      firstFailure: result.failed[0]?.error,
-      wallMs,
-      floorMs: (minimum / limit.perSecond) * 1000,
-      apiSpanMs: seen.length === 0 ? 0 : Math.max(...seen.map((r) => r.at)) - seen[0].at + options.latencyMs,
-      programMs,
-      hostCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
-      rss: mem?.rss,
-      peakRss: mem?.peak,
-      providerBytes: providerText === undefined ? undefined : Buffer.byteLength(providerText),
-      stateBytesPerResource: state.resources.length === 0 ? undefined : Buffer.byteLength(stateJson) / state.resources.length,
-      ...(await agreeing().then(({ agree, differing }) => ({ stateMatchesApi: agree, stateDiffers: differing }))),
-    };
-    phases.push(phase);
-    say(
-      `${title}: ${count(phase.calls)} calls (minimum ${count(minimum)}), ${phase.authenticate} authenticate, ${phase.throttled} × 429, ` +
-        `${phase.failures} failed, ${(wallMs / 1000).toFixed(1)} s (floor ${(phase.floorMs / 1000).toFixed(1)} s)` +
-        (phase.failures > 0 ? `\n  first failure: ${phase.firstFailure}` : ""),
-    );
-  };
-
-  say("running the program under mocks (create) ...");
-  let run = await program(scenario.organisations.map((o) => o.declared));
-  await measure("create", "create all", scenario.minimum.create, () => engine.up(run.resources), run.ms);
-
-  say("running the program under mocks (unchanged) ...");
-  run = await program(scenario.organisations.map((o) => o.declared));
-  await measure("unchanged", "unchanged run", scenario.minimum.unchanged, () => engine.up(run.resources), run.ms);
-
-  say("running the program under mocks (update 10%) ...");
-  run = await program(scenario.organisations.map((o) => o.updated));
-  await measure("update", "update 10%", scenario.minimum.update, () => engine.up(run.resources), run.ms);
-
-  await measure("refresh", "refresh all", scenario.minimum.refresh, () => engine.refresh());
-  await measure("delete", "delete all", scenario.minimum.delete, () => engine.destroy());
-  // The organisations with restoreOnDelete hold their seeded values again in every declared field.
-  const restoring = scenario.organisations.filter((o) => o.updated.args.restoreOnDelete === true);
-  const after = await emulator.billingConfigs(restoring.map((o) => o.id));
-  const declaredFields = (args: Record<string, unknown>) => FIELDS.filter((f) => args[f] !== undefined);
-  phases.at(-1)!.restored = {
-    of: restoring.length,
-    ok: restoring.filter((o, i) => {
-      const now = after[i];
-      const was = apiView(o.seed.billingConfig!);
-      return now !== null && now !== undefined && declaredFields(o.updated.args).every((f) => apiView(now)[f] === was[f]);
-    }).length,
-  };
-
+/** A phase's figures: the request log, the host's CPU and memory, the state and its agreement with the API. */
+async function phaseResult(
+  run: BenchRun,
+  phase: { name: PhaseName; title: string; minimum: number; programMs?: number },
+  resources: number,
+  result: OperationResult,
+  seen: LoggedRequest[],
+  wallMs: number,
+  cpu0: number | undefined,
+  cpu1: number | undefined,
+): Promise<PhaseResult> {
+  const mem = memory(run.host.pid);
+  const stats = steps.requestStats(seen, run.options.latencyMs);
+  const state = run.engine.state();
+  const { agree, differing } = await steps.stateAgreement(
+    run.emulator,
+    state.resources.map((r) => ({ id: r.id, outputs: revealResource(r).outputs })),
+  );
   return {
-    options,
-    limit,
-    authLimit,
-    scenario,
-    phases,
-    idleHost,
-    totalAuthenticate: (await emulator.requestsSince(0)).filter((r) => r.method === "POST" && r.path === AUTHENTICATE_PATH).length,
-    totalMs: performance.now() - started,
+    ...phase,
+    resources,
+    calls: stats.api.length,
+    authenticate: stats.authenticate,
+    throttled: stats.throttled,
+    apiErrors: stats.apiErrors,
+    failures: result.failed.length,
+    firstFailure: result.failed[0]?.error,
+    wallMs,
+    floorMs: (phase.minimum / run.limit.perSecond) * 1000,
+    apiSpanMs: stats.apiSpanMs,
+    hostCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+    rss: mem?.rss,
+    peakRss: mem?.peak,
+    providerBytes: steps.providerBytes(state.resources.map((r) => r.outputs)),
+    stateBytesPerResource: state.resources.length === 0 ? undefined : Buffer.byteLength(JSON.stringify(state)) / state.resources.length,
+    stateMatchesApi: agree,
+    stateDiffers: differing,
   };
 }

@@ -10,7 +10,11 @@
  * Authentication is counted separately.
  */
 import type { ApiBillingConfig, SeedOrganisation } from "pulumi-emnify/emulator";
+import { FIELDS } from "../../provider/billing/fields";
 import { FIRST_ORG_ID, benchDeclaration } from "./declarations";
+
+const REFERENCE_API_NAMES: ReadonlySet<string> = new Set(FIELDS.filter((f) => f.kind === "reference").map((f) => f.apiName));
+const NULLABLE_API_NAMES: ReadonlySet<string> = new Set(FIELDS.filter((f) => f.kind === "nullableString").map((f) => f.apiName));
 
 export interface BenchDeclaration {
   name: string;
@@ -32,15 +36,13 @@ export interface BenchScenario {
   counts: { differing: number; matching: number; updated: number; restoring: number };
 }
 
-/** The API's view of declared args (snake_case, references as { id }). */
+/** The API's view of declared args (snake_case, references as { id }), field by field from the table. */
 function asApi(args: Record<string, unknown>): ApiBillingConfig {
-  const api: ApiBillingConfig = {};
-  if (args.vatin !== undefined) api.vatin = args.vatin as string;
-  if (args.invoiceIssuerInfo !== undefined) api.invoice_issuer_info = args.invoiceIssuerInfo as string | null;
-  if (args.chargingModel !== undefined) api.charging_model = args.chargingModel as { id: number };
-  if (args.paymentTerm !== undefined) api.payment_term = args.paymentTerm as { id: number };
-  if (args.vatRate !== undefined) api.vat_rate = args.vatRate as { id: number };
-  if (args.paymentData !== undefined) api.payment_data = args.paymentData;
+  const api: Record<string, unknown> = {};
+  for (const field of FIELDS) {
+    const value = args[field.name];
+    if (value !== undefined) api[field.apiName] = field.kind === "reference" ? { id: (value as { id: number }).id } : value;
+  }
   return api;
 }
 
@@ -66,7 +68,7 @@ function matches(seed: ApiBillingConfig, args: Record<string, unknown>): boolean
   return (Object.keys(declared) as (keyof ApiBillingConfig)[]).every((key) => {
     const want = declared[key];
     const have = seed[key];
-    if (key === "charging_model" || key === "payment_term" || key === "vat_rate") return sameReference(want, have);
+    if (REFERENCE_API_NAMES.has(key)) return sameReference(want, have);
     return JSON.stringify(want) === JSON.stringify(have ?? null);
   });
 }
@@ -75,9 +77,9 @@ function matches(seed: ApiBillingConfig, args: Record<string, unknown>): boolean
 function restoresSomething(seed: ApiBillingConfig, args: Record<string, unknown>): boolean {
   if (args.restoreOnDelete !== true) return false;
   const declared = asApi(args);
-  // invoice_issuer_info can be set back to null; every other field needs a value to put back.
+  // A nullable field (invoice_issuer_info) can be set back to null; every other one needs a value to put back.
   return (Object.keys(declared) as (keyof ApiBillingConfig)[]).some(
-    (key) => key === "invoice_issuer_info" || (seed[key] !== null && seed[key] !== undefined),
+    (key) => NULLABLE_API_NAMES.has(key) || (seed[key] !== null && seed[key] !== undefined),
   );
 }
 

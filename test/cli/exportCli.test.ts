@@ -9,7 +9,16 @@ import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
 import { exportHelp, mainHelp } from "../../provider/cli/help";
 import { parseOrganisationsFile } from "../../provider/billing/organisationsFile";
 import { makeTempDir } from "../../tools/engine/tempDirs";
-import { BILLING_CONFIG_PATH, CliRun, LEFT_OUT_OWN, emulatorEnv, expectedArgs, runCli, variedOrganisations } from "./helpers";
+import {
+  assertFailedWith,
+  BILLING_CONFIG_PATH,
+  CliRun,
+  emulatorEnv,
+  expectedArgs,
+  LEFT_OUT_OWN,
+  runCli,
+  variedOrganisations,
+} from "./helpers";
 
 const ORG_COUNT = 30;
 const ALL_IDS = Array.from({ length: ORG_COUNT }, (_, i) => 1001 + i);
@@ -326,22 +335,16 @@ describe("pulumi-emnify export, run as a command against the emulator", function
 
     it("says how to set a missing token, without calling the API", async () => {
       const run = await runCli(["export", "--children"], { EMNIFY_API_URL: emulator.url });
-      assert.deepEqual(run, {
-        status: 1,
-        stdout: "",
-        stderr: "error: no emnify application token is set: set the EMNIFY_APPLICATION_TOKEN environment variable\n",
-      });
+      assertFailedWith(run, "error: no emnify application token is set: set the EMNIFY_APPLICATION_TOKEN environment variable\n");
       assert.equal(emulator.requests.length, 0);
     });
 
     it("refuses a plain-http endpoint that is not loopback", async () => {
       const run = await runCli(["export", "--children"], emulatorEnv(emulator, { EMNIFY_API_URL: "http://api.example.com" }));
-      assert.deepEqual(run, {
-        status: 1,
-        stdout: "",
-        stderr:
-          "error: EMNIFY_API_URL uses plain http:// to api.example.com; only https:// is allowed, except for a loopback emulator (127.0.0.1, localhost, [::1])\n",
-      });
+      assertFailedWith(
+        run,
+        "error: EMNIFY_API_URL uses plain http:// to api.example.com; only https:// is allowed, except for a loopback emulator (127.0.0.1, localhost, [::1])\n",
+      );
     });
 
     it("reports an endpoint that does not answer once, not once per organisation", async () => {
@@ -362,11 +365,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
     it("refuses to start when the --out directory does not exist, before any API call", async () => {
       const file = path.join(dir, "missing", "orgs.yaml");
       const run = await runCli(["export", "--children", "--out", file], emulatorEnv(emulator));
-      assert.deepEqual(run, {
-        status: 1,
-        stdout: "",
-        stderr: `error: cannot write ${file}: its directory ${path.join(dir, "missing")} is not writable (ENOENT)\n`,
-      });
+      assertFailedWith(run, `error: cannot write ${file}: its directory ${path.join(dir, "missing")} is not writable (ENOENT)\n`);
       assert.equal(emulator.requests.length, 0);
     });
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { EmnifyEmulator, type EmulatorOptions } from "pulumi-emnify/emulator";
 import { parseOrganisationsFile } from "../../provider/billing/organisationsFile";
-import { BILLING_CONFIG_PATH, LEFT_OUT_OWN, emulatorEnv, runCli } from "./helpers";
+import { assertFailedWith, BILLING_CONFIG_PATH, emulatorEnv, LEFT_OUT_OWN, runCli } from "./helpers";
 
 const LIST = "/api/v1/organisation";
 
@@ -44,24 +44,20 @@ describe("pulumi-emnify export --children across pages, locks, quotas and undocu
   it("fails clearly and writes nothing when a page repeats the one before", async () => {
     const emu = await start(80, { pagingFault: { kind: "repeat-page", page: 3 } });
     const run = await runCli(["export", "--children"], emulatorEnv(emu));
-    assert.deepEqual(run, {
-      status: 1,
-      stdout: "",
-      stderr:
-        "error: listing organisations failed: GET /api/v1/organisation paged inconsistently: page 3 of 4 repeats page 2 (the same 25 organisations)\n",
-    });
+    assertFailedWith(
+      run,
+      "error: listing organisations failed: GET /api/v1/organisation paged inconsistently: page 3 of 4 repeats page 2 (the same 25 organisations)\n",
+    );
     assert.equal(emu.count({ method: "GET", path: BILLING_CONFIG_PATH }), 0);
   });
 
   it("fails naming both numbers when X-Total-Count disagrees with the pages", async () => {
     const emu = await start(80, { pagingFault: { kind: "wrong-total-count", offset: -2 } });
     const run = await runCli(["export", "--children"], emulatorEnv(emu));
-    assert.deepEqual(run, {
-      status: 1,
-      stdout: "",
-      stderr:
-        "error: listing organisations failed: GET /api/v1/organisation paged inconsistently: the 4 pages (X-Total-Pages) held 81 organisations, but X-Total-Count says 79\n",
-    });
+    assertFailedWith(
+      run,
+      "error: listing organisations failed: GET /api/v1/organisation paged inconsistently: the 4 pages (X-Total-Pages) held 81 organisations, but X-Total-Count says 79\n",
+    );
   });
 
   it("says the account is locked and until about when, not that the token is wrong, and sends it once", async () => {

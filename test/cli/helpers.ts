@@ -1,4 +1,5 @@
 /** Shared by the export tests: seeded organisations, running the built CLI, and the expected values. */
+import assert from "node:assert/strict";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type ApiBillingConfig, type SeedOrganisation } from "pulumi-emnify/emulator";
 import { runNodeScript, type ScriptRun } from "../../tools/engine/nodeScript";
@@ -11,6 +12,11 @@ export type CliRun = ScriptRun;
 /** Runs `node dist/provider/cli/main.js ...args` with only the given EMNIFY_* variables set. */
 export function runCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<CliRun> {
   return runNodeScript(CLI(), args, { cwd: options.cwd ?? repoRoot(), env });
+}
+
+/** The command failed (status 1), wrote nothing to stdout, and said exactly `stderr`. */
+export function assertFailedWith(run: CliRun, stderr: string): void {
+  assert.deepEqual(run, { status: 1, stdout: "", stderr });
 }
 
 /** The environment that points the CLI at an emulator with its demo token. */

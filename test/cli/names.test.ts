@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { resourceNames, slugify } from "../../provider/cli/names";
 import { RESOURCE_NAME_PATTERN } from "../../provider/billing/organisationsFile";
 
+/** The names in order, as "id=name" pairs. */
+const listed = (names: Map<number, string>) => [...names].map(([id, name]) => `${id}=${name}`).join(" ");
+
 describe("export: resource names from organisation names", () => {
   const slugs: Array<[string, string]> = [
     ["Acme", "acme"],
@@ -28,26 +31,12 @@ describe("export: resource names from organisation names", () => {
       { id: 101, name: "ACME" },
       { id: 150, name: "acme!" },
     ]);
-    assert.deepEqual(
-      [...names.entries()],
-      [
-        [101, "acme"],
-        [150, "acme-150"],
-        [205, "acme-205"],
-      ],
-    );
+    assert.equal(listed(names), "101=acme 150=acme-150 205=acme-205");
   });
 
   it("falls back to org-<id> for an organisation without a usable name", () => {
     const names = resourceNames([{ id: 7 }, { id: 8, name: "株式会社" }, { id: 9, name: "" }]);
-    assert.deepEqual(
-      [...names.entries()],
-      [
-        [7, "org-7"],
-        [8, "org-8"],
-        [9, "org-9"],
-      ],
-    );
+    assert.equal(listed(names), "7=org-7 8=org-8 9=org-9");
   });
 
   it("keeps names unique even when a name is literally another organisation's fallback or suffixed name", () => {
@@ -59,17 +48,7 @@ describe("export: resource names from organisation names", () => {
       { id: 5, name: "acme" },
       { id: 6, name: "ACME-5" },
     ]);
-    assert.deepEqual(
-      [...names.entries()],
-      [
-        [1, "org-3"],
-        [2, "acme-4"],
-        [3, "org-3-2"],
-        [4, "acme"],
-        [5, "acme-5"],
-        [6, "acme-5-6"],
-      ],
-    );
+    assert.equal(listed(names), "1=org-3 2=acme-4 3=org-3-2 4=acme 5=acme-5 6=acme-5-6");
   });
 
   it("only makes names the organisations file accepts", () => {

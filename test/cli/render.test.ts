@@ -6,6 +6,7 @@ import { renderTs, tsLiteral } from "../../provider/cli/tsRenderer";
 import { renderYaml } from "../../provider/cli/yamlRenderer";
 import { FieldValues } from "../../provider/billing/fields";
 import { parseOrganisationsFile } from "../../provider/billing/organisationsFile";
+import { references } from "../references";
 
 function live(values: Partial<FieldValues>): FieldValues {
   return { vatin: null, invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null, ...values };
@@ -51,9 +52,7 @@ describe("export: the document and its renderers", () => {
     assert.deepEqual(heldValues(FETCHED[1].live, true), {
       vatin: "DE111",
       invoiceIssuerInfo: null,
-      chargingModel: { id: 1 },
-      paymentTerm: { id: 1 },
-      vatRate: { id: 0 },
+      ...references(1, 1, 0),
     });
   });
 
@@ -156,9 +155,7 @@ describe("export: the document and its renderers", () => {
             orgId: 101,
             vatin: "DE111",
             invoiceIssuerInfo: null,
-            chargingModel: { id: 1 },
-            paymentTerm: { id: 1 },
-            vatRate: { id: 0 },
+            ...references(1, 1, 0),
             restoreOnDelete: false,
           },
         },
@@ -172,9 +169,7 @@ describe("export: the document and its renderers", () => {
             orgId: 103,
             vatin: "0123456789",
             invoiceIssuerInfo: "Acme Invoicing\nMain Street 1",
-            chargingModel: { id: 2 },
-            paymentTerm: { id: 1 },
-            vatRate: { id: 0 },
+            ...references(2, 1, 0),
             paymentData: { iban: "DE02120300000000202051", holder: "Acme" },
             restoreOnDelete: false,
           },

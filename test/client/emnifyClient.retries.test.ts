@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EmnifyApiError, EmnifyNetworkError, EmnifyResponseError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
-import { BILLING_101, clientFor, read101 } from "./helpers";
+import { BILLING_101, clientFor, failure, read101 } from "./helpers";
 import { VirtualClock } from "./virtualClock";
 import { EmnifyEmulator, type FaultRule } from "../../provider/emulator";
 
@@ -83,19 +83,16 @@ describe("EmnifyClient retries (against the emulator)", () => {
   it("gives up after maxAttempts with an API error that says how often it tried", async () => {
     emu.injectFault({ method: "GET", path: BILLING_101, kind: "status", status: 503, times: Infinity });
     const client = clientFor(emu, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
-    await assert.rejects(client.request(read101), (error: unknown) => {
-      assert.ok(error instanceof EmnifyApiError);
-      assert.equal(
-        error.message,
-        "reading billing config for organisation 101 failed: GET /api/v1/organisation/101/billing_config " +
-          "answered 503: Service Unavailable [gave up after 3 attempts]",
-      );
-      assert.deepEqual(
-        [error.status, error.attempts, error.operation, error.orgId, error.method, error.path],
-        [503, 3, "reading billing config", 101, "GET", BILLING_101],
-      );
-      return true;
-    });
+    const error = await failure(
+      client.request(read101),
+      EmnifyApiError,
+      "reading billing config for organisation 101 failed: GET /api/v1/organisation/101/billing_config " +
+        "answered 503: Service Unavailable [gave up after 3 attempts]",
+    );
+    assert.deepEqual(
+      [error.status, error.attempts, error.operation, error.orgId, error.method, error.path],
+      [503, 3, "reading billing config", 101, "GET", BILLING_101],
+    );
     assert.equal(emu.count({ method: "GET", path: BILLING_101 }), 3);
     assert.equal(client.stats.retries, 2);
   });
@@ -121,31 +118,25 @@ describe("EmnifyClient retries (against the emulator)", () => {
   it("limits each attempt to timeoutMs and reports a timeout that persists", async () => {
     emu.injectFault({ method: "GET", path: BILLING_101, kind: "timeout", times: Infinity });
     const client = clientFor(emu, { timeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
-    await assert.rejects(client.request(read101), (error: unknown) => {
-      assert.ok(error instanceof EmnifyNetworkError);
-      assert.equal(
-        error.message,
-        "reading billing config for organisation 101 failed: GET /api/v1/organisation/101/billing_config " +
-          "got no answer: no complete answer within 300 ms [gave up after 2 attempts]",
-      );
-      assert.equal(error.code, "ETIMEDOUT");
-      return true;
-    });
+    const error = await failure(
+      client.request(read101),
+      EmnifyNetworkError,
+      "reading billing config for organisation 101 failed: GET /api/v1/organisation/101/billing_config " +
+        "got no answer: no complete answer within 300 ms [gave up after 2 attempts]",
+    );
+    assert.equal(error.code, "ETIMEDOUT");
     assert.equal(emu.count({ method: "GET", path: BILLING_101 }), 2);
   });
 
   it("reports a body that stays malformed as a response error", async () => {
     emu.injectFault({ method: "GET", path: BILLING_101, kind: "malformed", times: Infinity });
     const client = clientFor(emu, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
-    await assert.rejects(client.request(read101), (error: unknown) => {
-      assert.ok(error instanceof EmnifyResponseError);
-      assert.equal(
-        error.message,
-        "reading billing config for organisation 101 failed: GET /api/v1/organisation/101/billing_config " +
-          "answered 200 with an unexpected body: the body is not valid JSON (17 characters) [gave up after 2 attempts]",
-      );
-      return true;
-    });
+    await failure(
+      client.request(read101),
+      EmnifyResponseError,
+      "reading billing config for organisation 101 failed: GET /api/v1/organisation/101/billing_config " +
+        "answered 200 with an unexpected body: the body is not valid JSON (17 characters) [gave up after 2 attempts]",
+    );
   });
 
   it("stops retrying when the time budget is spent, with full-jitter waits drawn from the injected random source", async () => {
@@ -161,21 +152,19 @@ describe("EmnifyClient retries (against the emulator)", () => {
     assert.deepEqual(clock.slept, [399, 601]);
   });
 
-  it("waits as long as Retry-After says instead of its own backoff", async () => {
-    emu.injectFault({ method: "GET", path: BILLING_101, kind: "status", status: 503, retryAfterSeconds: 7, times: 1 });
-    const clock = steppingClock();
-    const client = clientFor(emu, { clock, retry: { maxDelayMs: 20_000 } });
-    await client.request(read101);
-    assert.deepEqual(clock.slept, [7000]);
-  });
-
-  it("caps a Retry-After longer than maxDelayMs", async () => {
-    emu.injectFault({ method: "GET", path: BILLING_101, kind: "status", status: 503, retryAfterSeconds: 600, times: 1 });
-    const clock = steppingClock();
-    const client = clientFor(emu, { clock, retry: { maxDelayMs: 3000 } });
-    await client.request(read101);
-    assert.deepEqual(clock.slept, [3000]);
-  });
+  const retryAfterCases = [
+    { title: "waits as long as Retry-After says instead of its own backoff", retryAfterSeconds: 7, maxDelayMs: 20_000, slept: 7000 },
+    { title: "caps a Retry-After longer than maxDelayMs", retryAfterSeconds: 600, maxDelayMs: 3000, slept: 3000 },
+  ];
+  for (const { title, retryAfterSeconds, maxDelayMs, slept } of retryAfterCases) {
+    it(title, async () => {
+      emu.injectFault({ method: "GET", path: BILLING_101, kind: "status", status: 503, retryAfterSeconds, times: 1 });
+      const clock = steppingClock();
+      const client = clientFor(emu, { clock, retry: { maxDelayMs } });
+      await client.request(read101);
+      assert.deepEqual(clock.slept, [slept]);
+    });
+  }
 
   it("pauses the pacer for the Retry-After of a 429", async () => {
     emu.injectFault({ method: "GET", path: BILLING_101, kind: "status", status: 429, retryAfterSeconds: 1, times: 1 });

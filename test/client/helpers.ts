@@ -1,4 +1,5 @@
 /** What the client's HTTP tests share: a client that waits for nothing but the emulator. */
+import assert from "node:assert/strict";
 import { EmnifyClient, type EmnifyClientOptions } from "../../provider/client/emnifyClient";
 import { RequestPacer } from "../../provider/client/pacer";
 import { DEMO_APPLICATION_TOKEN } from "../../provider/emulator";
@@ -15,4 +16,15 @@ export function clientFor(target: { url: string } | string, options: Partial<Emn
     retry: { baseDelayMs: 5, maxDelayMs: 50 },
     ...options,
   });
+}
+
+/** The error a request fails with: of class `type`, saying exactly `message`. */
+export async function failure<E extends Error>(request: Promise<unknown>, type: new (...args: never[]) => E, message: string): Promise<E> {
+  const error: unknown = await request.then(
+    () => assert.fail("the request succeeded"),
+    (caught: unknown) => caught,
+  );
+  assert.ok(error instanceof type, `failed with ${String(error)}`);
+  assert.equal(error.message, message);
+  return error;
 }

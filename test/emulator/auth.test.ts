@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
-import { authenticate, call, jwtPayload, sleep, useEmulator } from "./helpers";
+import { assertApiError, authenticate, call, jwtPayload, sleep, useEmulator } from "./helpers";
 
 const AUTH = "/api/v1/authenticate";
 const MY = "/api/v1/organisation/my";
@@ -124,12 +124,7 @@ describe("emulator authentication with short lifetimes", () => {
     try {
       for (let i = 0; i < 3; i++) await call(emulator, "POST", AUTH, { body: { application_token: "wrong" } });
       const locked = await call(emulator, "POST", AUTH, { body: { application_token: DEMO_APPLICATION_TOKEN } });
-      assert.equal(locked.status, 401);
-      assert.deepEqual(locked.json, {
-        error_code: 1105,
-        error_token: "TooManyRequests",
-        message: "Too many failed authentication attempts (3): locked for 1 seconds",
-      });
+      assertApiError(locked, 401, 1105, "TooManyRequests", "Too many failed authentication attempts (3): locked for 1 seconds");
       assert.equal(locked.headers.get("retry-after"), "1");
       await sleep(1050);
       await authenticate(emulator);

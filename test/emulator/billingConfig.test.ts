@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { EmnifyEmulator, type ApiBillingConfig } from "pulumi-emnify/emulator";
-import { authenticate, BILLING_CONFIG, call, useEmulator } from "./helpers";
+import { assertApiError, authenticate, BILLING_CONFIG, call, useEmulator } from "./helpers";
+import { apiDescribedReferences, apiReferences } from "../references";
 
 const STORED: ApiBillingConfig = {
   id: 77,
   vatin: "DE123456789",
   invoice_issuer_info: "Acme GmbH, Berlin",
-  charging_model: { id: 1 },
-  payment_term: { id: 1 },
-  vat_rate: { id: 3 },
+  ...apiReferences(1, 1, 3),
   payment_data: { iban: "DE02120300000000202051" },
 };
 
@@ -16,9 +15,7 @@ const NESTED = {
   id: 77,
   vatin: "DE123456789",
   invoice_issuer_info: "Acme GmbH, Berlin",
-  charging_model: { id: 1, description: "Charging model 1" },
-  payment_term: { id: 1, description: "Payment term 1" },
-  vat_rate: { id: 3, description: "VAT rate 3" },
+  ...apiDescribedReferences(1, 1, 3),
   payment_data: { iban: "DE02120300000000202051" },
   currency: { id: 1, code: "EUR" },
 };
@@ -57,9 +54,7 @@ describe("emulator billing config", () => {
         id: 9,
         vatin: "DE100000009",
         invoice_issuer_info: null,
-        charging_model: { id: 0, description: "Charging model 0" },
-        payment_term: { id: 0, description: "Payment term 0" },
-        vat_rate: { id: 0, description: "VAT rate 0" },
+        ...apiDescribedReferences(0, 0, 0),
         payment_data: {},
         currency: { id: 1, code: "EUR" },
       });
@@ -240,12 +235,7 @@ describe("emulator billing config", () => {
     ]) {
       it(`answers a body that is ${name} with 400 BadRequest`, async () => {
         const answer = await call(ctx.emulator, "PATCH", BILLING_CONFIG(42), { jwt, rawBody });
-        assert.equal(answer.status, 400);
-        assert.deepEqual(answer.json, {
-          error_code: 1000,
-          error_token: "BadRequest",
-          message: "Request body must be a JSON object",
-        });
+        assertApiError(answer, 400, 1000, "BadRequest", "Request body must be a JSON object");
       });
     }
 
@@ -334,12 +324,7 @@ describe("emulator billing config", () => {
 
       it(`answers ${method} for an organisation that is not the caller's child with 403 Forbidden`, async () => {
         const answer = await call(ctx.emulator, method, BILLING_CONFIG(7), { jwt, body });
-        assert.equal(answer.status, 403);
-        assert.deepEqual(answer.json, {
-          error_code: 1104,
-          error_token: "Forbidden",
-          message: "Organisation 7 is not managed by organisation 1",
-        });
+        assertApiError(answer, 403, 1104, "Forbidden", "Organisation 7 is not managed by organisation 1");
       });
 
       it(`answers ${method} with a non-numeric org_id with 400 BadRequest, as recorded traffic shows`, async () => {
@@ -359,12 +344,7 @@ describe("emulator billing config", () => {
 
     it("refuses a PATCH of the caller's own organisation with 409 1406 NotAllowed, in the documented words", async () => {
       const answer = await call(ctx.emulator, "PATCH", BILLING_CONFIG(1), { jwt, body: { vatin: "x" } });
-      assert.equal(answer.status, 409);
-      assert.deepEqual(answer.json, {
-        error_code: 1406,
-        error_token: "NotAllowed",
-        message: "Updating of own organisation not allowed.",
-      });
+      assertApiError(answer, 409, 1406, "NotAllowed", "Updating of own organisation not allowed.");
     });
 
     it("answers a fractional or oversized org_id with 400, since it is not a whole number the API can parse", async () => {

@@ -1,4 +1,5 @@
 /** Shared helpers for the emulator tests: plain HTTP calls with Node's global fetch. */
+import assert from "node:assert/strict";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator, type EmulatorOptions } from "pulumi-emnify/emulator";
 
 export interface HttpAnswer {
@@ -33,6 +34,12 @@ export async function call(emulator: EmnifyEmulator, method: string, path: strin
     json = undefined;
   }
   return { status: response.status, headers: response.headers, text, json };
+}
+
+/** An answer is the API's error: its status and the documented body (`error_code`, `error_token`, `message`). */
+export function assertApiError(answer: HttpAnswer, status: number, code: number, token: string, message: string): void {
+  assert.equal(answer.status, status);
+  assert.deepEqual(answer.json, { error_code: code, error_token: token, message });
 }
 
 export async function authenticate(emulator: EmnifyEmulator, token = DEMO_APPLICATION_TOKEN): Promise<string> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { authenticate, call, useEmulator } from "./helpers";
+import { assertApiError, authenticate, call, useEmulator } from "./helpers";
 
 const VOLUMES = [{ id: 11, volume: 1024, unit: "MB" }];
 
@@ -50,22 +50,12 @@ describe("emulator organisation routes", () => {
 
   it("refuses the inclusive volumes of a grandchild with 403, since only direct children are managed", async () => {
     const answer = await call(ctx.emulator, "GET", "/api/v1/organisation/99/inclusive_volume/active", { jwt });
-    assert.equal(answer.status, 403);
-    assert.deepEqual(answer.json, {
-      error_code: 1104,
-      error_token: "Forbidden",
-      message: "Organisation 99 is not managed by organisation 1",
-    });
+    assertApiError(answer, 403, 1104, "Forbidden", "Organisation 99 is not managed by organisation 1");
   });
 
   it("answers an unknown route with 404 NotFound, even without a token", async () => {
     const answer = await call(ctx.emulator, "GET", "/api/v1/organisation/10/stats?x=1");
-    assert.equal(answer.status, 404);
-    assert.deepEqual(answer.json, {
-      error_code: 1201,
-      error_token: "NotFound",
-      message: "No route for GET /api/v1/organisation/10/stats",
-    });
+    assertApiError(answer, 404, 1201, "NotFound", "No route for GET /api/v1/organisation/10/stats");
   });
 
   it("answers a wrong method on a known route with 405 and an Allow header", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EmnifyEmulator } from "pulumi-emnify/emulator";
-import { authenticate, call, useEmulator, type HttpAnswer } from "./helpers";
+import { assertApiError, authenticate, call, type HttpAnswer, useEmulator } from "./helpers";
 
 const LIST = "/api/v1/organisation";
 
@@ -91,11 +91,12 @@ describe("emulator monthly quota", () => {
     const refused = await call(ctx.emulator, "GET", "/api/v1/organisation/my", { jwt });
     const now = new Date();
     const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
-    assert.equal(refused.status, 429);
-    assert.deepEqual(refused.json, {
-      error_code: 1105,
-      error_token: "TooManyRequests",
-      message: `Monthly request quota of 3 requests exceeded for organisation 1; requests are refused until ${next}`,
-    });
+    assertApiError(
+      refused,
+      429,
+      1105,
+      "TooManyRequests",
+      `Monthly request quota of 3 requests exceeded for organisation 1; requests are refused until ${next}`,
+    );
   });
 });

@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
 import { ProgramRunError, isStateSecret, revealResource, runProgramUnderMocks } from "../../tools/engine";
 import { ExampleStack, REPO_ROOT, startExampleStack } from "../../tools/examples/exampleStack";
+import { apiReferences, describedReferences } from "../references";
 
 const PROGRAM = "dist/examples/basic/index.js";
 const BILLING = "/api/v1/organisation/2/billing_config";
@@ -17,9 +18,7 @@ const BEFORE = {
   id: 42,
   vatin: "DE000000000",
   invoice_issuer_info: null,
-  charging_model: { id: 0 },
-  payment_term: { id: 0 },
-  vat_rate: { id: 0 },
+  ...apiReferences(0, 0, 0),
   payment_data: {},
 };
 
@@ -98,9 +97,7 @@ describe("examples/basic through Pulumi's dynamic-provider host", () => {
       billingConfigId: 42,
       vatin: "DE811234567",
       invoiceIssuerInfo: null,
-      chargingModel: { id: 1, description: "Charging model 1" },
-      paymentTerm: { id: 0, description: "Payment term 0" },
-      vatRate: { id: 0, description: "VAT rate 0" },
+      ...describedReferences(1, 0, 0),
       restoreOnDelete: false,
       managedFields: ["vatin", "chargingModel", "paymentData"],
     });

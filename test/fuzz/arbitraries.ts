@@ -9,8 +9,18 @@
  */
 import { mulberry32 } from "../../provider/emulator/faults";
 import fc from "fast-check";
-import { FIELDS, FIELD_NAMES, FieldName, FieldValues, Reference, UNKNOWN_VALUE } from "../../provider/billing/fields";
-import { MAX_INVOICE_ISSUER_INFO_LENGTH, MAX_PAYMENT_DATA_JSON_LENGTH, MAX_VATIN_LENGTH } from "../../provider/billing/inputChecks";
+import {
+  FIELDS,
+  FIELD_NAMES,
+  FieldName,
+  FieldSpec,
+  FieldValues,
+  Reference,
+  UNKNOWN_VALUE,
+  fieldSpec,
+  isFieldName,
+} from "../../provider/billing/fields";
+import { MAX_PAYMENT_DATA_JSON_LENGTH } from "../../provider/billing/inputChecks";
 
 export const HUGE_LENGTH = 100_000;
 
@@ -325,24 +335,23 @@ export function paymentDataArb(unknowns: boolean): fc.Arbitrary<Record<string, u
     .filter((data) => JSON.stringify(data).length <= MAX_PAYMENT_DATA_JSON_LENGTH);
 }
 
-/** A valid declared value for one field. */
+/** A valid declared value for one field, by its kind and limits in the field table. */
 export function declaredValueArb(name: FieldName, unknowns: boolean): fc.Arbitrary<unknown> {
+  const spec = fieldSpec(name);
   let valid: fc.Arbitrary<unknown>;
-  switch (name) {
-    case "vatin":
-      valid = stringUpTo(MAX_VATIN_LENGTH);
+  switch (spec.kind) {
+    case "string":
+      valid = stringUpTo(spec.maxLength!);
       break;
-    case "invoiceIssuerInfo":
-      valid = fc.oneof(fc.constant(null), stringUpTo(MAX_INVOICE_ISSUER_INFO_LENGTH));
+    case "nullableString":
+      valid = fc.oneof(fc.constant(null), stringUpTo(spec.maxLength!));
       break;
-    case "chargingModel":
-    case "paymentTerm":
-    case "vatRate":
+    case "reference":
       valid = unknowns
         ? fc.oneof({ arbitrary: referenceArb, weight: 5 }, { arbitrary: referenceArb.map((r) => ({ ...r, id: UNKNOWN_VALUE })), weight: 1 })
         : referenceArb;
       break;
-    case "paymentData":
+    case "object":
       valid = paymentDataArb(unknowns);
       break;
   }
@@ -351,15 +360,13 @@ export function declaredValueArb(name: FieldName, unknowns: boolean): fc.Arbitra
 
 /** A valid live value for one field (as the API or the state holds it): `null` when empty. */
 export function liveValueArb(name: FieldName): fc.Arbitrary<unknown> {
-  switch (name) {
-    case "vatin":
-    case "invoiceIssuerInfo":
+  switch (fieldSpec(name).kind) {
+    case "string":
+    case "nullableString":
       return fc.option(stringUpTo(40));
-    case "chargingModel":
-    case "paymentTerm":
-    case "vatRate":
+    case "reference":
       return fc.option(referenceArb);
-    case "paymentData":
+    case "object":
       return fc.option(paymentDataArb(false));
   }
 }
@@ -481,11 +488,11 @@ function paymentDataOfJsonLength(length: number): Record<string, unknown> {
  * property is exercised on odd values such as -0 or a JSON-droppable symbol.
  */
 export function nearlyValidValue(name: string): fc.Arbitrary<unknown> {
-  const common = [null, undefined, UNKNOWN_VALUE, `${UNKNOWN_VALUE} `, "", 0, -0, Number.NaN, true, "1"];
+  if (isFieldName(name)) return nearlyValidFieldValue(fieldSpec(name));
   switch (name) {
     case "orgId":
       return fc.constantFrom<unknown>(
-        ...common,
+        ...NEARLY_VALID_COMMON,
         1,
         -1,
         0.5,
@@ -497,13 +504,26 @@ export function nearlyValidValue(name: string): fc.Arbitrary<unknown> {
         [1],
         { id: 1 },
       );
-    case "vatin":
-      return fc.constantFrom<unknown>(...common, "x".repeat(63), "x".repeat(64), "x".repeat(65), "é".repeat(64), "a\nb", 64, ["x"]);
-    case "invoiceIssuerInfo":
-      return fc.constantFrom<unknown>(...common, "x".repeat(999), "x".repeat(1000), "x".repeat(1001), "line\nbreak", 1000, {});
-    case "chargingModel":
-    case "paymentTerm":
-    case "vatRate":
+    case "restoreOnDelete":
+      return fc.constantFrom<unknown>(...NEARLY_VALID_COMMON, false, 1, "true", "false", [true], new Boolean(true));
+    default:
+      return hostileLeaf;
+  }
+}
+
+const NEARLY_VALID_COMMON = [null, undefined, UNKNOWN_VALUE, `${UNKNOWN_VALUE} `, "", 0, -0, Number.NaN, true, "1"];
+
+/** Edge values for a billing field, by its kind and limits in the field table. */
+function nearlyValidFieldValue(spec: FieldSpec): fc.Arbitrary<unknown> {
+  const common = NEARLY_VALID_COMMON;
+  switch (spec.kind) {
+    case "string":
+    case "nullableString": {
+      const max = spec.maxLength!;
+      const x = (n: number) => "x".repeat(n);
+      return fc.constantFrom<unknown>(...common, x(max - 1), x(max), x(max + 1), "é".repeat(max), "a\nb", max, ["x"], {});
+    }
+    case "reference":
       return fc.constantFrom<unknown>(
         ...common,
         { id: 0 },
@@ -525,7 +545,7 @@ export function nearlyValidValue(name: string): fc.Arbitrary<unknown> {
         [{ id: 1 }],
         1,
       );
-    case "paymentData":
+    case "object":
       return fc.constantFrom<unknown>(
         ...common,
         {},
@@ -542,10 +562,6 @@ export function nearlyValidValue(name: string): fc.Arbitrary<unknown> {
         new Date(0),
         new Map([["a", 1]]),
       );
-    case "restoreOnDelete":
-      return fc.constantFrom<unknown>(...common, false, 1, "true", "false", [true], new Boolean(true));
-    default:
-      return hostileLeaf;
   }
 }
 

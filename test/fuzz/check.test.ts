@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
-import { FIELDS, UNKNOWN_VALUE } from "../../provider/billing/fields";
+import { FIELDS, FieldSpec, UNKNOWN_VALUE } from "../../provider/billing/fields";
 import {
   CheckFailure,
   MAX_INVOICE_ISSUER_INFO_LENGTH,
@@ -32,11 +31,9 @@ import {
   objectWithOwnKeys,
   paymentDataArb,
 } from "./arbitraries";
-import { FUZZ_TIMEOUT_MS, assertNoPrototypePollution, assertNoPrototypePollutionAtAll, countCase, holds, holdsAsync } from "./harness";
+import { assertNoPrototypePollution, countCase, describeFuzz, holds, holdsAsync, providerWithoutApi } from "./harness";
 
-const provider = new BillingConfigProvider(() => {
-  throw new Error("no API in fuzz tests");
-});
+const provider = providerWithoutApi();
 
 const KNOWN_ARGUMENTS = new Set(["orgId", ...FIELDS.map((f) => f.name), "restoreOnDelete"]);
 const MAX_REASON_LENGTH = 300;
@@ -119,42 +116,46 @@ function assertCheckedTypes(inputs: Record<string, unknown>, complete: boolean):
       `orgId ${String(orgId)} is not a positive safe integer`,
     );
   }
-  if (has("vatin")) {
-    const v = inputs.vatin;
-    assert.ok(unknown(v) || (typeof v === "string" && v.length <= MAX_VATIN_LENGTH), "vatin is not a string of at most 64 characters");
-  }
-  if (has("invoiceIssuerInfo")) {
-    const v = inputs.invoiceIssuerInfo;
-    assert.ok(
-      unknown(v) || v === null || (typeof v === "string" && v.length <= MAX_INVOICE_ISSUER_INFO_LENGTH),
-      "invoiceIssuerInfo is not null or a short string",
-    );
-  }
-  for (const name of ["chargingModel", "paymentTerm", "vatRate"]) {
-    if (!has(name)) continue;
-    const ref = inputs[name];
-    if (unknown(ref)) continue;
-    assert.ok(isPlainObject(ref), `${name} is not an object`);
-    assert.deepEqual(Object.keys(ref), ["id"], `${name} has keys other than id`);
-    const id = ref.id;
-    assert.ok(
-      unknown(id) || (typeof id === "number" && Number.isSafeInteger(id) && id >= 0),
-      `${name}.id ${String(id)} is not a whole number >= 0`,
-    );
-  }
-  if (has("paymentData")) {
-    const data = inputs.paymentData;
-    if (!unknown(data)) {
-      assert.ok(isPlainObject(data), `paymentData is ${data === null ? "null" : typeof data}, not an object`);
-      assert.ok(isSafeJson(data, MAX_PAYMENT_DATA_JSON_LENGTH), "paymentData is not JSON within the size limit");
-      const depth = nestingDepth(data);
-      assert.ok(depth <= MAX_PAYMENT_DATA_DEPTH, `paymentData nests ${depth} levels deep, more than ${MAX_PAYMENT_DATA_DEPTH}`);
-    }
+  for (const field of FIELDS) {
+    if (!has(field.name) || unknown(inputs[field.name])) continue;
+    assertCheckedField(field, inputs[field.name], unknown);
   }
   if (complete) assert.ok(has("restoreOnDelete"), "no failure but no restoreOnDelete");
   if (has("restoreOnDelete")) {
     const v = inputs.restoreOnDelete;
     assert.ok(unknown(v) || typeof v === "boolean", "restoreOnDelete is not a boolean");
+  }
+}
+
+/** The documented type of one checked field, by its kind and limits in the field table. */
+function assertCheckedField(field: FieldSpec, value: unknown, unknown: (value: unknown) => boolean): void {
+  const name = field.name;
+  switch (field.kind) {
+    case "nullableString":
+    case "string":
+      if (value === null && field.kind === "nullableString") return;
+      assert.ok(
+        typeof value === "string" && value.length <= field.maxLength!,
+        `${name} is not a string of at most ${field.maxLength} characters`,
+      );
+      return;
+    case "reference": {
+      assert.ok(isPlainObject(value), `${name} is not an object`);
+      assert.deepEqual(Object.keys(value), ["id"], `${name} has keys other than id`);
+      const id = value.id;
+      assert.ok(
+        unknown(id) || (typeof id === "number" && Number.isSafeInteger(id) && id >= 0),
+        `${name}.id ${String(id)} is not a whole number >= 0`,
+      );
+      return;
+    }
+    case "object": {
+      assert.ok(isPlainObject(value), `${name} is ${value === null ? "null" : typeof value}, not an object`);
+      assert.ok(isSafeJson(value, MAX_PAYMENT_DATA_JSON_LENGTH), `${name} is not JSON within the size limit`);
+      const depth = nestingDepth(value);
+      assert.ok(depth <= MAX_PAYMENT_DATA_DEPTH, `${name} nests ${depth} levels deep, more than ${MAX_PAYMENT_DATA_DEPTH}`);
+      return;
+    }
   }
 }
 
@@ -253,18 +254,14 @@ const prototypeKeyedDeclaration: fc.Arbitrary<unknown> = fc
     return JSON.parse(`{${parts.join(",")}}`) as unknown;
   });
 
-describe("check under property-based fuzzing", function () {
-  this.timeout(FUZZ_TIMEOUT_MS);
-
-  afterEach(() => assertNoPrototypePollutionAtAll());
-
+describeFuzz("check under property-based fuzzing", () => {
   it("never throws on hostile declarations and always answers inputs and well-formed failures", async () => {
     await holdsAsync(
       "check on hostile declarations",
       1400,
       fc.asyncProperty(hostileValue, hostileDeclaration, async (olds, news) => {
         countCase();
-        const result = await provider.check(olds as Record<string, unknown>, news as Record<string, unknown>);
+        const result = await provider.check(olds, news);
         assertWellFormedResult(result, news);
         assertNoPrototypePollution();
       }),
@@ -280,7 +277,7 @@ describe("check under property-based fuzzing", function () {
         const direct = checkInputs(news);
         assertNoPrototypePollution();
         assertWellFormedResult(direct, news);
-        const viaProvider = await provider.check({}, news as Record<string, unknown>);
+        const viaProvider = await provider.check({}, news);
         assert.deepStrictEqual(viaProvider, direct);
         assertNoPrototypePollution();
         assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -322,7 +319,8 @@ describe("check under property-based fuzzing", function () {
           "junk was not reported at its own argument",
         );
         const expected = expectedCheckedInputs(declaration);
-        for (const key of Object.keys(expected)) if (key !== spoiled) assert.deepStrictEqual(inputs[key], expected[key], `${key} was lost`);
+        for (const key of Object.keys(expected))
+          if (key !== spoiled) assert.deepStrictEqual((inputs as Record<string, unknown>)[key], expected[key], `${key} was lost`);
       }),
     );
   });

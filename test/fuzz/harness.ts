@@ -17,6 +17,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
 
 function readMultiplier(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === "") return 1;
@@ -74,37 +75,50 @@ function withReproduction(name: string, numRuns: number, error: unknown): never 
   throw new Error(`${header}\n${String(error)}`);
 }
 
-/** Checks a synchronous property with the suite's seed and run count. */
-export async function holds<Ts extends [unknown, ...unknown[]]>(
+/** Checks a property with the suite's seed and run count, timed, its failure saying how to reproduce it. */
+async function assertProperty(
   name: string,
   defaultRuns: number,
-  property: fc.IProperty<Ts>,
+  check: (params: fc.Parameters<unknown>) => void | Promise<void>,
 ): Promise<void> {
   const numRuns = runsFor(defaultRuns);
   planned.push([name, numRuns]);
-  await timed(name, numRuns, () => {
+  await timed(name, numRuns, async () => {
     try {
-      fc.assert(property, { seed: FUZZ_SEED, numRuns });
+      await check({ seed: FUZZ_SEED, numRuns });
     } catch (error) {
       withReproduction(name, numRuns, error);
     }
   });
 }
 
+/** Checks a synchronous property with the suite's seed and run count. */
+export function holds<Ts extends [unknown, ...unknown[]]>(name: string, defaultRuns: number, property: fc.IProperty<Ts>): Promise<void> {
+  return assertProperty(name, defaultRuns, (params) => fc.assert(property, params as fc.Parameters<Ts>));
+}
+
 /** Checks an asynchronous property with the suite's seed and run count. */
-export async function holdsAsync<Ts extends [unknown, ...unknown[]]>(
+export function holdsAsync<Ts extends [unknown, ...unknown[]]>(
   name: string,
   defaultRuns: number,
   property: fc.IAsyncProperty<Ts>,
 ): Promise<void> {
-  const numRuns = runsFor(defaultRuns);
-  planned.push([name, numRuns]);
-  await timed(name, numRuns, async () => {
-    try {
-      await fc.assert(property, { seed: FUZZ_SEED, numRuns });
-    } catch (error) {
-      withReproduction(name, numRuns, error);
-    }
+  return assertProperty(name, defaultRuns, (params) => fc.assert(property, params as fc.Parameters<Ts>));
+}
+
+/** The provider for check and diff, which never call the API: any call to it fails the property. */
+export function providerWithoutApi(): BillingConfigProvider {
+  return new BillingConfigProvider(() => {
+    throw new Error("no API in fuzz tests");
+  });
+}
+
+/** A fuzz suite: the fuzz timeout, and no prototype polluted after any of its properties. */
+export function describeFuzz(title: string, body: () => void): void {
+  describe(title, function () {
+    this.timeout(FUZZ_TIMEOUT_MS);
+    afterEach(() => assertNoPrototypePollutionAtAll());
+    body();
   });
 }
 

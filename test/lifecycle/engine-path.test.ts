@@ -23,6 +23,7 @@ import {
   startProviderHost,
 } from "../../tools/engine";
 import { PROJECT_MODES, ProjectLayout } from "./projectModes";
+import { apiReferences } from "../references";
 
 const PROJECT = "lifecycle";
 const STACK = "dev";
@@ -110,16 +111,12 @@ for (const mode of PROJECT_MODES) {
       const original101 = {
         vatin: "DE000000101",
         invoice_issuer_info: null,
-        charging_model: { id: 0 },
-        payment_term: { id: 0 },
-        vat_rate: { id: 0 },
+        ...apiReferences(0, 0, 0),
       };
       const original102 = {
         vatin: "DE000000102",
         invoice_issuer_info: null,
-        charging_model: { id: 1 },
-        payment_term: { id: 0 },
-        vat_rate: { id: 0 },
+        ...apiReferences(1, 0, 0),
       };
 
       interface Stack {
@@ -377,9 +374,7 @@ for (const mode of PROJECT_MODES) {
         id: 21,
         vatin: "DE000000121",
         invoice_issuer_info: null,
-        charging_model: { id: 0 },
-        payment_term: { id: 0 },
-        vat_rate: { id: 0 },
+        ...apiReferences(0, 0, 0),
         payment_data: { method: "invoice" },
       };
       const settingsFor = (emu: EmnifyEmulator) => ({ "emnify:applicationToken": DEMO_APPLICATION_TOKEN, "emnify:endpoint": emu.url });

@@ -12,6 +12,8 @@ import { RequestPacer } from "../../provider/client/pacer";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "../../provider/emulator";
 import { SECRET_SIG, SECRET_SIG_KEY, isRpcSecret } from "../../provider/resource/secretValue";
 import type { EmulatorOptions } from "../../provider/emulator";
+import type { ProviderInputs, StoredOutputs } from "../../provider/resource/providerTypes";
+import { apiReferences, describedReferences } from "../references";
 
 const PATH = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;
 
@@ -19,9 +21,7 @@ const ORIGINAL = {
   id: 8,
   vatin: "DE000000001",
   invoice_issuer_info: "Old issuer",
-  charging_model: { id: 0 },
-  payment_term: { id: 1 },
-  vat_rate: { id: 1 },
+  ...apiReferences(0, 1, 1),
   payment_data: { method: "invoice" },
 };
 
@@ -38,6 +38,17 @@ function clientFor(emu: EmnifyEmulator, applicationToken = DEMO_APPLICATION_TOKE
 /** Inputs as the engine sends them back to a host that refuses secrets: secret marks removed. */
 function plainInputs(inputs: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key, isRpcSecret(value) ? value.value : value]));
+}
+
+/** A refresh of an organisation that exists: the read answers its props and inputs. */
+async function found(
+  provider: BillingConfigProvider,
+  id: string,
+  props: StoredOutputs,
+): Promise<{ props: StoredOutputs; inputs: StoredOutputs }> {
+  const { props: refreshed, inputs } = await provider.read(id, props);
+  assert.ok(refreshed !== undefined && inputs !== undefined, "the read found the organisation");
+  return { props: refreshed, inputs };
 }
 
 describe("BillingConfigProvider against the emulator", () => {
@@ -95,9 +106,7 @@ describe("BillingConfigProvider against the emulator", () => {
         billingConfigId: 8,
         vatin: "DE999",
         invoiceIssuerInfo: "Old issuer",
-        chargingModel: { id: 1, description: "Charging model 1" },
-        paymentTerm: { id: 1, description: "Payment term 1" },
-        vatRate: { id: 1, description: "VAT rate 1" },
+        ...describedReferences(1, 1, 1),
         paymentData: { method: "invoice" },
         restoreOnDelete: false,
         managedFields: ["vatin", "chargingModel", "paymentTerm"],
@@ -108,7 +117,7 @@ describe("BillingConfigProvider against the emulator", () => {
         },
         adoptionId: result.outs.adoptionId,
       });
-      assert.match(result.outs.adoptionId, /^[0-9a-f-]{36}$/);
+      assert.match(result.outs.adoptionId ?? "", /^[0-9a-f-]{36}$/);
     });
 
     it("adopts an organisation that already matches with a single GET and no PATCH", async () => {
@@ -275,7 +284,7 @@ describe("BillingConfigProvider against the emulator", () => {
       await start();
       const olds = await adopted({ orgId: 101, vatin: "A" });
       emu.setBillingConfig(101, { vatin: "CHANGED BY HAND" });
-      const refreshed = await provider.read("101", olds);
+      const refreshed = await found(provider, "101", olds);
       assert.equal(refreshed.props.vatin, "CHANGED BY HAND");
       assert.deepEqual(refreshed.inputs, { orgId: 101, restoreOnDelete: false, vatin: "CHANGED BY HAND" });
       const { inputs } = await provider.check({}, { orgId: 101, vatin: "A" });
@@ -327,7 +336,7 @@ describe("BillingConfigProvider against the emulator", () => {
     it("returns every managed field in the inputs of a refresh: references as { id }, payment data as a secret", async () => {
       await start();
       const { result } = await created({ orgId: 101, chargingModel: { id: 1 }, paymentData: { method: "card" } });
-      const refreshed = await provider.read("101", result.outs);
+      const refreshed = await found(provider, "101", result.outs);
       assert.deepEqual(refreshed.inputs, {
         orgId: 101,
         restoreOnDelete: false,
@@ -341,16 +350,16 @@ describe("BillingConfigProvider against the emulator", () => {
       await start();
       const { checked, result } = await created({ orgId: 101, vatin: "A", chargingModel: { id: 1 }, paymentData: { method: "card" } });
       // The engine's refresh: Read, then Diff(olds = refreshed outputs, news = the inputs stored before).
-      const first = await provider.read("101", result.outs);
+      const first = await found(provider, "101", result.outs);
       assert.deepEqual(await provider.diff("101", first.props, checked), { changes: false });
-      const second = await provider.read("101", first.props);
-      assert.deepEqual(await provider.diff("101", second.props, plainInputs(first.inputs)), { changes: false });
+      const second = await found(provider, "101", first.props);
+      assert.deepEqual(await provider.diff("101", second.props, plainInputs(first.inputs) as ProviderInputs), { changes: false });
       emu.setBillingConfig(101, { vatin: "DRIFTED" });
-      const third = await provider.read("101", second.props);
-      assert.deepEqual(await provider.diff("101", third.props, plainInputs(second.inputs)), { changes: true });
-      const fourth = await provider.read("101", third.props);
-      assert.deepEqual(await provider.diff("101", fourth.props, plainInputs(third.inputs)), { changes: false });
-      assert.equal(fourth.inputs!.vatin, "DRIFTED");
+      const third = await found(provider, "101", second.props);
+      assert.deepEqual(await provider.diff("101", third.props, plainInputs(second.inputs) as ProviderInputs), { changes: true });
+      const fourth = await found(provider, "101", third.props);
+      assert.deepEqual(await provider.diff("101", fourth.props, plainInputs(third.inputs) as ProviderInputs), { changes: false });
+      assert.equal(fourth.inputs.vatin, "DRIFTED");
     });
 
     it("keeps the adoption id through updates and refreshes", async () => {
@@ -358,7 +367,7 @@ describe("BillingConfigProvider against the emulator", () => {
       const { result } = await created({ orgId: 101, vatin: "A" });
       const { inputs } = await provider.check({}, { orgId: 101, vatin: "B" });
       const { outs } = await provider.update("101", result.outs, inputs);
-      const refreshed = await provider.read("101", outs);
+      const refreshed = await found(provider, "101", outs);
       assert.equal(outs.adoptionId, result.outs.adoptionId);
       assert.equal(refreshed.props.adoptionId, result.outs.adoptionId);
     });
@@ -422,7 +431,7 @@ describe("BillingConfigProvider against the emulator", () => {
         emu.setBillingConfig(101, { payment_data: held });
         const { result } = await created({ orgId: 101, vatin: "A" });
         assert.deepEqual(result.outs.paymentData, held);
-        const refreshed = await provider.read("101", result.outs);
+        const refreshed = await found(provider, "101", result.outs);
         assert.deepEqual(refreshed.props.paymentData, held);
         assert.equal(refreshed.props.vatin, "A");
       });

@@ -2,14 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { findCredentials } from "./secretScan";
 import { CliStack, PROJECT } from "./world";
+import { apiReferences, references } from "../references";
 
 const ALL_FIELDS = {
   orgId: 2,
   vatin: "DE200000002",
   invoiceIssuerInfo: "Acme GmbH",
-  chargingModel: { id: 1 },
-  paymentTerm: { id: 2 },
-  vatRate: { id: 1 },
+  ...references(1, 2, 1),
   paymentData: { iban: "DE02120300000000202051" },
   restoreOnDelete: true,
 };
@@ -29,9 +28,7 @@ describe("real CLI: refresh, drift and secrets with every field managed", functi
           billingConfig: {
             vatin: "DE-OLD",
             invoice_issuer_info: "Old",
-            charging_model: { id: 0 },
-            payment_term: { id: 0 },
-            vat_rate: { id: 0 },
+            ...apiReferences(0, 0, 0),
           },
         },
       ],
@@ -99,9 +96,7 @@ describe("real CLI: refresh, drift and secrets with every field managed", functi
       vatin: "DE-OLD",
       invoice_issuer_info: "Old",
       payment_data: {},
-      charging_model: { id: 0 },
-      payment_term: { id: 0 },
-      vat_rate: { id: 0 },
+      ...apiReferences(0, 0, 0),
     });
     assert.equal(stack.emulator.billingConfig(2).vatin, "DE-OLD");
   });

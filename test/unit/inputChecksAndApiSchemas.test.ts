@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { UNKNOWN_VALUE } from "../../provider/billing/fields";
 import { checkInputs } from "../../provider/billing/inputChecks";
+import { references } from "../references";
 
 describe("checkInputs (the provider's check)", () => {
   it("accepts a full, valid declaration and applies the restoreOnDelete default", () => {
@@ -19,9 +20,7 @@ describe("checkInputs (the provider's check)", () => {
       orgId: 101,
       vatin: "DE123456789",
       invoiceIssuerInfo: null,
-      chargingModel: { id: 1 },
-      paymentTerm: { id: 0 },
-      vatRate: { id: 2 },
+      ...references(1, 0, 2),
       paymentData: { iban: "DE89370400440532013000" },
       restoreOnDelete: false,
     });

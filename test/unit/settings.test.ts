@@ -70,6 +70,7 @@ describe("provider settings", () => {
     ["http://10.0.0.1", /uses plain http:\/\//],
     ["https://user:pw@cdn.emnify.net", /must not contain credentials/],
     ["ftp://cdn.emnify.net", /must be an https:\/\/ URL, got ftp:/],
+    ["cdn.emnify.net", /emnify:endpoint \/ EMNIFY_API_URL must be a URL such as https:\/\/cdn\.emnify\.net, got "cdn\.emnify\.net"/],
     ["not a url", /emnify:endpoint \/ EMNIFY_API_URL must be a URL such as https:\/\/cdn\.emnify\.net, got "not a url"/],
   ];
   for (const [input, expected] of endpoints) {

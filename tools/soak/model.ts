@@ -17,11 +17,16 @@
  *   held earlier that differs from the declared one, so that the next `pulumi up` sends the
  *   declared value again. A state claiming a value the API never held, or claiming the declared
  *   value while the API holds another, is a violation.
+ *
+ * Which fields there are, their API names and kinds come from the provider's field table (so a
+ * new field is in every view at once); how a value of each kind is read and compared is this
+ * file's own.
  */
+import { FIELDS as FIELD_TABLE, type FieldName, fieldSpec } from "../../provider/billing/fields";
 import type { ApiBillingConfig } from "../../provider/emulator";
 
-export const FIELDS = ["vatin", "invoiceIssuerInfo", "chargingModel", "paymentTerm", "vatRate", "paymentData"] as const;
-export type Field = (typeof FIELDS)[number];
+export const FIELDS: readonly FieldName[] = FIELD_TABLE.map((f) => f.name);
+export type Field = FieldName;
 
 /** A billing config as comparable text per field; "∅" for nothing. */
 export type View = Record<Field, string> & { billingConfigId: string };
@@ -49,46 +54,32 @@ function referenceId(value: unknown): string {
   return typeof id === "number" || typeof id === "string" ? String(id) : NOTHING;
 }
 
+/** One value of a field, in either shape, as comparable text: a reference by its id. */
+export function fieldText(field: Field, value: unknown): string {
+  return fieldSpec(field).kind === "reference" ? referenceId(value) : text(value);
+}
+
+function view(valueOf: (field: (typeof FIELD_TABLE)[number]) => unknown, billingConfigId: unknown): View {
+  const fields = Object.fromEntries(FIELD_TABLE.map((f) => [f.name, fieldText(f.name, valueOf(f))])) as Record<Field, string>;
+  return { ...fields, billingConfigId: text(billingConfigId) };
+}
+
 /** What the API holds (snake_case, nested references). */
 export function apiView(api: ApiBillingConfig): View {
-  return {
-    vatin: text(api.vatin),
-    invoiceIssuerInfo: text(api.invoice_issuer_info),
-    chargingModel: referenceId(api.charging_model),
-    paymentTerm: referenceId(api.payment_term),
-    vatRate: referenceId(api.vat_rate),
-    paymentData: text(api.payment_data),
-    billingConfigId: text(api.id),
-  };
+  const body: Record<string, unknown> = { ...api };
+  return view((f) => body[f.apiName], api.id);
 }
 
 /** What a resource's state outputs say (camelCase, references with a description). */
 export function stateView(outputs: Record<string, unknown>): View {
-  return {
-    vatin: text(outputs.vatin),
-    invoiceIssuerInfo: text(outputs.invoiceIssuerInfo),
-    chargingModel: referenceId(outputs.chargingModel),
-    paymentTerm: referenceId(outputs.paymentTerm),
-    vatRate: referenceId(outputs.vatRate),
-    paymentData: text(outputs.paymentData),
-    billingConfigId: text(outputs.billingConfigId),
-  };
+  return view((f) => outputs[f.name], outputs.billingConfigId);
 }
 
 /** The declared values, for the fields the declaration names. */
 export function declaredView(args: Record<string, unknown>): Partial<Record<Field, string>> {
-  const view: Partial<Record<Field, string>> = {};
-  for (const field of FIELDS) {
-    if (args[field] === undefined) continue;
-    view[field] =
-      field === "chargingModel" || field === "paymentTerm" || field === "vatRate" ? referenceId(args[field]) : text(args[field]);
-  }
-  return view;
-}
-
-/** One value of a field (the adopted original in the state's shape) as comparable text. */
-export function fieldText(field: Field, value: unknown): string {
-  return field === "chargingModel" || field === "paymentTerm" || field === "vatRate" ? referenceId(value) : text(value);
+  const declared: Partial<Record<Field, string>> = {};
+  for (const field of FIELDS) if (args[field] !== undefined) declared[field] = fieldText(field, args[field]);
+  return declared;
 }
 
 export function isNothing(value: string): boolean {
