@@ -2,8 +2,9 @@
  * The billing-config fields this package manages: the one table every other module reads. Each
  * entry gives the resource (camelCase) and API (snake_case) names, the kind of value (which says
  * how it is checked, read from either API shape, compared, written in a PATCH and exported) and
- * the field's own limits. Adding a field is one entry here; the compiler then points at the public
- * argument and output documentation in ./billingConfig (see the assertions there).
+ * the field's own limits. Adding a field starts with an entry here, but does not end there:
+ * ARCHITECTURE.md lists the other places; the compiler points at the public argument and output
+ * documentation in ../resource/billingConfig (see the assertions there).
  */
 
 /** A reference to one of emnify's catalogue entries (charging model, payment term, VAT rate). */
