@@ -1,14 +1,15 @@
 /**
  * pulumi-emnify: emnify organisation billing settings as a Pulumi resource.
  *
- * What a Pulumi program can use: the resource, its argument and output types, and the
- * organisations-file loader. The emulator is a separate entry point:
+ * What a Pulumi program can use: the resource, its argument and output types, the check of its
+ * arguments (for a program's own unit tests), and the organisations-file loader. The emulator is a separate entry point:
  * `import { EmnifyEmulator } from "pulumi-emnify/emulator"`.
  *
  * The provider's errors are not exported: they are thrown inside Pulumi's dynamic-provider host,
  * another process, and reach a program (or the CLI) only as the text of a failed operation.
  */
 export { BillingConfig, BillingConfigArgs, BillingConfigOutputs, ReferenceArgs, ReferenceOutput } from "./resource/billingConfig";
+export { BillingConfigArgsFailure, checkBillingConfigArgs } from "./resource/argsCheck";
 export {
   OrganisationEntry,
   OrganisationsDocument,

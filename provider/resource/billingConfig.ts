@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "../billing/fields";
+import { argsFailureMessage, checkBillingConfigArgs } from "./argsCheck";
 import { serializableProvider } from "./serializedProvider";
 import type { BillingConfigResourceProvider } from "./providerTypes";
 // The module object itself (not a copy made by an import helper): Pulumi's serializer recognises it.
@@ -194,6 +195,10 @@ function providerForThisInstall(): BillingConfigResourceProvider {
  * differ), `update` changes it, `refresh` reads it, and `delete` releases it untouched unless
  * `restoreOnDelete` is set. Fields that are not declared are never sent.
  *
+ * Arguments already known when it is constructed are checked there, as the provider's `check` does
+ * (see `checkBillingConfigArgs`): a refused one throws a `pulumi.RunError` whose one-line message
+ * names the resource, the property and the reason. Values not known yet are checked by the provider.
+ *
  * @example
  * new BillingConfig("acme", { orgId: 101, vatin: "DE123456789", chargingModel: { id: 1 } });
  */
@@ -203,6 +208,8 @@ export interface BillingConfig extends OutputProperties {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class BillingConfig extends pulumi.dynamic.Resource {
   constructor(name: string, args: BillingConfigArgs, opts?: pulumi.CustomResourceOptions) {
+    const failures = checkBillingConfigArgs(args);
+    if (failures.length > 0) throw new pulumi.RunError(argsFailureMessage(name, failures));
     provider ??= providerForThisInstall();
     const props: Record<string, unknown> = { orgId: args.orgId };
     for (const field of FIELDS) {

@@ -1,7 +1,7 @@
 /**
  * The README and the examples' READMEs against the code: the commands they give exist, the files
  * they link exist, the settings table and the troubleshooting messages say what the code does, and
- * the emulator sample type-checks and runs.
+ * the samples (a test under Pulumi's mocks, a test against the emulator) type-check and run.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -18,7 +18,7 @@ import {
   validateEndpoint,
 } from "../../provider/config/settings";
 import { REPO_ROOT } from "../../tools/examples/exampleStack";
-import { runSample, testedSample, typeErrors } from "./readmeSample";
+import { runSample, testedSamples, typeErrors } from "./readmeSample";
 
 const README = path.join(REPO_ROOT, "README.md");
 const DOCUMENTS = [README, path.join(REPO_ROOT, "examples/basic/README.md"), path.join(REPO_ROOT, "examples/multi-org/README.md")];
@@ -110,13 +110,17 @@ describe("the README", () => {
     });
   }
 
-  it("has an emulator sample that type-checks against the package's types", function () {
-    this.timeout(60_000);
-    assert.deepEqual(typeErrors(testedSample(README)), []);
+  it("has two tested samples, a mocks test and an emulator test, that type-check against the package's types", function () {
+    this.timeout(120_000);
+    const samples = testedSamples(README);
+    assert.equal(samples.length, 2);
+    assert.match(samples[0], /pulumi\.runtime\.setMocks/);
+    assert.match(samples[1], /EmnifyEmulator\.start/);
+    for (const sample of samples) assert.deepEqual(typeErrors(sample), []);
   });
 });
 
-describe("the README's emulator sample, run as written", () => {
+describe("the README's samples, run as written", () => {
   // The sample points the provider at the emulator through the environment; the rest of the test
   // run must not inherit that.
   const saved = { url: process.env.EMNIFY_API_URL, token: process.env.EMNIFY_APPLICATION_TOKEN };
@@ -130,5 +134,5 @@ describe("the README's emulator sample, run as written", () => {
     }
   });
 
-  runSample(testedSample(README));
+  for (const sample of testedSamples(README)) runSample(sample);
 });

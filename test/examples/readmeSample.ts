@@ -1,6 +1,6 @@
 /**
  * The README's code samples, taken from the Markdown itself so that the documentation cannot drift
- * from what works: a sample marked `<!-- tested by test/examples/readme.test.ts -->` is
+ * from what works: each sample marked `<!-- tested by test/examples/readme.test.ts -->` is
  * type-checked against this repository's sources and then run as part of the test suite.
  */
 import * as fs from "node:fs";
@@ -11,14 +11,15 @@ import { REPO_ROOT } from "../../tools/examples/exampleStack";
 
 export const TESTED_MARKER = "<!-- tested by test/examples/readme.test.ts -->";
 
-/** The fenced ```ts block that follows the marker in a Markdown file. */
-export function testedSample(markdownFile: string): string {
-  const text = fs.readFileSync(markdownFile, "utf8");
-  const at = text.indexOf(TESTED_MARKER);
-  if (at < 0) throw new Error(`${markdownFile} has no ${TESTED_MARKER}`);
-  const match = /```ts\n([\s\S]*?)\n```/.exec(text.slice(at));
-  if (!match) throw new Error(`no \`\`\`ts block after ${TESTED_MARKER} in ${markdownFile}`);
-  return match[1];
+/** The fenced ```ts block that follows each marker in a Markdown file, in the file's order. */
+export function testedSamples(markdownFile: string): string[] {
+  const parts = fs.readFileSync(markdownFile, "utf8").split(TESTED_MARKER).slice(1);
+  if (parts.length === 0) throw new Error(`${markdownFile} has no ${TESTED_MARKER}`);
+  return parts.map((part) => {
+    const match = /^\s*```ts\n([\s\S]*?)\n```/.exec(part);
+    if (!match) throw new Error(`no \`\`\`ts block right after a ${TESTED_MARKER} in ${markdownFile}`);
+    return match[1];
+  });
 }
 
 /**

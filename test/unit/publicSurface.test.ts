@@ -7,10 +7,11 @@ import * as emulator from "../../provider/emulator/index";
 const repoRoot = path.resolve(__dirname, "../../..");
 
 describe("the package's public surface", () => {
-  it("exports from the root only what a program can use: the resource and the organisations-file loader", () => {
+  it("exports from the root only what a program can use: the resource, the check of its arguments and the organisations-file loader", () => {
     assert.deepEqual(Object.keys(root).sort(), [
       "BillingConfig",
       "OrganisationsFileError",
+      "checkBillingConfigArgs",
       "loadOrganisationsFile",
       "parseOrganisationsFile",
     ]);
