@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi, billingConfigApi } from "../billing/billingConfigApi";
 import { BillingConfigProvider } from "./billingConfigProvider";
+import { BillingOriginalsProvider } from "./billingOriginalsProvider";
 import { clientFromSettings } from "../config/clientFromSettings";
 import { logToHost } from "./hostLog";
 import { ConfigLookup, TokenSource, resolveSettings } from "../config/settings";
@@ -35,17 +36,24 @@ function currentApi(): BillingConfigApi {
 /** The token's source is that of the API in use: a rejected token is always met through it. */
 const provider = new BillingConfigProvider(currentApi, { log: logToHost, tokenSource: () => cached?.tokenSource });
 
-/** The object the serialized shim delegates every call to. */
-export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">> & {
+const originalsProvider = new BillingOriginalsProvider(currentApi);
+
+type RuntimeProvider = Required<Pick<dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">> & {
   configure(req: { config: { get(key: string): string | undefined } }): Promise<void>;
-} = {
-  async configure(req) {
-    const config = req.config;
-    configLookup = (key) => {
-      const value = config.get(key);
-      return typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value);
-    };
-  },
+};
+
+/** Both providers share the stack config (one host serves every dynamic resource of a stack). */
+async function configure(req: { config: { get(key: string): string | undefined } }): Promise<void> {
+  const config = req.config;
+  configLookup = (key) => {
+    const value = config.get(key);
+    return typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value);
+  };
+}
+
+/** The object the serialized shim delegates every BillingConfig call to. */
+export const billingConfigRuntime: RuntimeProvider = {
+  configure,
   // Pulumi's ResourceProvider types these arguments `any`; the provider's own methods take records.
   /* eslint-disable @typescript-eslint/no-unsafe-argument */
   check: (olds, news) => provider.check(olds, news),
@@ -54,5 +62,18 @@ export const billingConfigRuntime: Required<Pick<dynamic.ResourceProvider, "chec
   read: (id, props) => provider.read(id, props),
   update: (id, olds, news) => provider.update(id, olds, news),
   delete: (id, props) => provider.delete(id, props),
+  /* eslint-enable @typescript-eslint/no-unsafe-argument */
+};
+
+/** The object the serialized shim delegates every BillingOriginals call to. */
+export const billingOriginalsRuntime: RuntimeProvider = {
+  configure,
+  /* eslint-disable @typescript-eslint/no-unsafe-argument */
+  check: (olds, news) => originalsProvider.check(olds, news),
+  diff: (id, olds, news) => originalsProvider.diff(id, olds, news),
+  create: (inputs) => originalsProvider.create(inputs),
+  read: (id, props) => originalsProvider.read(id, props),
+  update: (id, olds) => originalsProvider.update(id, olds),
+  delete: () => originalsProvider.delete(),
   /* eslint-enable @typescript-eslint/no-unsafe-argument */
 };
