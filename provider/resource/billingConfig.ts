@@ -206,7 +206,9 @@ export interface BillingConfig extends OutputProperties {}
 export class BillingConfig extends pulumi.dynamic.Resource {
   constructor(name: string, args: BillingConfigArgs, opts?: pulumi.CustomResourceOptions) {
     provider ??= providerForThisInstall();
-    const originals = args.restoreOnDelete === undefined || args.restoreOnDelete === false ? undefined : recordOriginals(name, args.orgId);
+    // Recorded only when a restore may be asked for, and not for a resource read by id (opts.id).
+    const restoreAsked = args.restoreOnDelete !== undefined && args.restoreOnDelete !== false;
+    const originals = restoreAsked && opts?.id === undefined ? recordOriginals(name, args.orgId) : undefined;
     const props: Record<string, unknown> = { orgId: args.orgId };
     for (const field of FIELDS) {
       const value = args[field.name];
