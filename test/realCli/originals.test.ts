@@ -45,7 +45,9 @@ describe("real CLI: the originals recorded before the first change (BillingOrigi
     assert.equal(JSON.stringify(record).includes('ORIGINAL-2"'), false, "the recorded payment data is stored encrypted");
     stack.emulator.clearRequests();
     await stack.refresh(["--expect-no-changes"]);
-    assert.deepEqual(stack.billingCalls(), ["GET 2"], "the record is history: refresh reads only the BillingConfig");
+    // The refresh's preview and the refresh itself each read the BillingConfig; the record is history, never read.
+    assert.deepEqual(stack.billingCalls(), ["GET 2", "GET 2"]);
+    assert.ok((await originalsResources())[0].outputs?.originals, "the record survives the refresh");
     await stack.up(["--expect-no-changes"]);
     await stack.destroy();
     assertOriginal(2);

@@ -303,7 +303,7 @@ export class EngineSimulator {
   private async decide(old: StateResource, plain: PlainResource, checked: JsonObject, r: RegisteredResource): Promise<Decision> {
     const diff = await this.generator.run(() => this.host.diff(old.id, r.urn, plain.outputs, checked, plain.inputs));
     const hasChanges = diff.changes === "unknown" ? legacyInputsDiffer(plain.inputs, checked) : diff.changes === "some";
-    const changed = changedDeclaredKeys(plain.outputs, checked);
+    const changed = changedDeclaredKeys(plain.outputs, checked, plain.inputs);
     if (hasChanges && diff.replaces.length > 0) {
       return {
         op: "replace",
