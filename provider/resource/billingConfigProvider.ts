@@ -6,7 +6,7 @@
  * API calls per operation: create 1 (already matches) or 3 (GET, PATCH, GET); update 0 or 2
  * (PATCH, GET); read 1; delete 0 (release) or 1 (restore); check and diff 0. With
  * `restoreOnDelete`, the organisation's BillingOriginals (./billingOriginalsProvider) adds one GET
- * when it is first recorded, and its values are the ones adopted (DECISIONS D41).
+ * when it is first recorded, and its values are the ones adopted (DECISIONS D32).
  */
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";

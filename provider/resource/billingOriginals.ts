@@ -4,7 +4,7 @@
  * exported: programs never construct it). Its URN depends only on the organisation id (name
  * `org-<orgId>`, no parent), so renaming or moving the BillingConfig leaves it untouched; the
  * BillingConfig takes its values as an input, so the engine creates and checkpoints it before the
- * BillingConfig's first PATCH. See ./billingOriginalsProvider and DECISIONS D41.
+ * BillingConfig's first PATCH. See ./billingOriginalsProvider and DECISIONS D32.
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";

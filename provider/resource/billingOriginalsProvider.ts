@@ -1,7 +1,7 @@
 /**
  * The lifecycle of a BillingOriginals: the record of an organisation's billing settings as they
  * were before this stack first changed them, kept as a resource of its own so that the engine
- * checkpoints it before the BillingConfig's first PATCH (DECISIONS D41).
+ * checkpoints it before the BillingConfig's first PATCH (DECISIONS D32).
  *
  * API calls per operation: create 1 (GET); read, update, delete, check and diff 0. Read never
  * re-reads the API: the record is history, and a refresh must not replace it with values this
