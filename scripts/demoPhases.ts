@@ -11,6 +11,7 @@ import { apiBillingConfigSchema } from "../provider/billing/apiSchemas";
 import { summarise } from "../examples/multi-org/summary";
 import type { OperationResult, PlanStep, StateResource } from "../tools/engine";
 import { revealResource } from "../tools/engine";
+import { BILLING_ORIGINALS_TYPE } from "../tools/apiCalls";
 import type { ExampleStack } from "../tools/examples/exampleStack";
 import {
   FieldChange,
@@ -138,6 +139,12 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
     term.line(resourceRow("+", organisation.entry.name, width, "create", info));
     for (const line of detailLines(changes)) term.line(line);
   }
+  const records = recordCount(ctx);
+  if (records > 0) {
+    term.line(
+      style.dim(`    and ${records} records of originals (emnify:BillingOriginals), one per organisation with restoreOnDelete, made first`),
+    );
+  }
   term.line();
   for (const line of resourceCounts([["+", plan.length, "to create"]])) term.line(line);
   term.line(style.dim('    Pulumi\'s own preview says only "create": what adoption will find was read from the emulator for this demo.'));
@@ -150,7 +157,9 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
   term.line(tableHeader(width, "Status", "API calls"));
   for (const organisation of organisations) {
     const orgCalls = callsFor(calls, organisation.entry.args.orgId);
-    const expected = organisation.differs ? "GET PATCH GET" : "GET";
+    // With restoreOnDelete, the organisation's record of originals makes the first GET.
+    const recorded = organisation.entry.args.restoreOnDelete === true ? "GET " : "";
+    const expected = recorded + (organisation.differs ? "GET PATCH GET" : "GET");
     expect(
       orgCalls.map((c) => c.method).join(" ") === expected,
       `${organisation.entry.name}: expected ${expected}, the API saw ${describeCalls(orgCalls)}`,
@@ -178,7 +187,7 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
   }
   term.line("    }");
   term.line();
-  for (const line of resourceCounts([["+", organisations.length, "created"]])) term.line(line);
+  for (const line of resourceCounts([["+", result.steps.length, "created"]])) term.line(line);
   footer(ctx, calls, ms);
   return { title, apiCalls: calls.length, ms };
 }
@@ -255,7 +264,7 @@ export async function refresh(ctx: DemoContext, drift: DemoDrift): Promise<Phase
   term.line();
   for (const line of resourceCounts([
     ["~", changed, "updated"],
-    [" ", organisations.length - changed, "unchanged"],
+    [" ", organisations.length + recordCount(ctx) - changed, "unchanged"],
   ]))
     term.line(line);
   footer(ctx, calls, ms);
@@ -285,7 +294,7 @@ export async function previewFix(ctx: DemoContext, drift: DemoDrift): Promise<Ph
   term.line();
   for (const line of resourceCounts([
     ["~", 1, "to update"],
-    [" ", organisations.length - 1, "unchanged"],
+    [" ", organisations.length + recordCount(ctx) - 1, "unchanged"],
   ]))
     term.line(line);
   footer(ctx, calls, ms);
@@ -318,9 +327,14 @@ export async function applyFix(ctx: DemoContext, drift: DemoDrift): Promise<Phas
   term.line();
   for (const line of resourceCounts([
     ["~", 1, "updated"],
-    [" ", organisations.length - 1, "unchanged"],
+    [" ", organisations.length + recordCount(ctx) - 1, "unchanged"],
   ]))
     term.line(line);
   footer(ctx, calls, ms);
   return { title, apiCalls: calls.length, ms };
+}
+
+/** The records of originals (BillingOriginals) the program declares beside its BillingConfigs. */
+function recordCount(ctx: DemoContext): number {
+  return ctx.stack.resources.filter((r) => r.type === BILLING_ORIGINALS_TYPE).length;
 }

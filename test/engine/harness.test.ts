@@ -168,7 +168,7 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
       const engine = newEngine();
       const result = await engine.up(
         await runEcho([
-          { name: "f1", kind: "k", value: 42 as unknown as string },
+          { name: "f1", kind: "k", value: 42 },
           { name: "f2", kind: "k", value: "v", tokenOf: "f1" },
         ]),
       );
