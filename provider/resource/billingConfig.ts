@@ -251,7 +251,8 @@ function claimOrganisation(name: string, orgId: number): void {
   const other = orgs.get(orgId);
   if (other !== undefined && other !== name) {
     throw new Error(
-      `BillingConfig "${name}" and BillingConfig "${other}" both declare emnify organisation ${orgId}; declare each organisation once per stack`,
+      `BillingConfig "${name}" and BillingConfig "${other}" both declare emnify organisation ${orgId} with restoreOnDelete ` +
+        `(they would share its record of originals); declare it once per stack, and rename with aliases`,
     );
   }
   orgs.set(orgId, name);

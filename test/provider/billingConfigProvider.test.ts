@@ -378,7 +378,10 @@ describe("BillingConfigProvider against the emulator", () => {
         "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)",
       );
       // Without the organisation's record (BillingOriginals) the successor adopted "A": said, not hidden.
-      assert.match(logs.at(-1) ?? "", /^warning: organisation 101: the resource that now manages it will restore vatin to different values/);
+      assert.match(
+        logs.at(-1) ?? "",
+        /^warning: organisation 101: the resource that now manages it will restore vatin to different values/,
+      );
     });
 
     it("does not restore an organisation that another resource adopted in an earlier run and diffs in this one", async () => {

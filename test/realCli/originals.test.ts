@@ -110,6 +110,20 @@ describe("real CLI: the originals recorded before the first change (BillingOrigi
     assert.deepEqual(stack.billingCalls(), []);
   });
 
+  it("an orgId given as an Output gets its record before the BillingConfig's PATCH too", async function () {
+    await stack.declare([{ ...declared("a", 2), options: { orgIdAsOutput: true } }]);
+    stack.emulator.clearRequests();
+    const result = await stack.up();
+    assert.deepEqual(stack.billingCalls(), ["GET 2", "GET 2", "PATCH 2", "GET 2"]);
+    assert.doesNotMatch(result.stdout + result.stderr, /no recorded originals/);
+    assert.equal((await originalsResources()).length, 1);
+    const bc = await stack.billingResource("a");
+    await stack.pulumi(["state", "delete", bc.urn, "--yes"]);
+    await stack.up();
+    await stack.destroy();
+    assertOriginal(2);
+  });
+
   it("restoreOnDelete false records nothing", async function () {
     await stack.declare([{ name: "a", args: { orgId: 2, vatin: "DE-SET-2" } }]);
     stack.emulator.clearRequests();
