@@ -11,6 +11,7 @@
  *   dynamic-provider host driven over gRPC (scripts/demoPhases.ts).
  * `--engine pulumi` or `--engine stand-in` chooses. Exit status 0 only if every step did what it says.
  */
+import { BILLING_ORIGINALS_TYPE } from "../tools/apiCalls";
 import { parseArgs } from "node:util";
 import { loadOrganisationsFile } from "pulumi-emnify";
 import { DEMO_APPLICATION_TOKEN, EmnifyEmulator } from "pulumi-emnify/emulator";
@@ -121,7 +122,10 @@ async function standInStory(term: Terminal, session: DemoSession, organisations:
         config,
         secretConfigKeys: ["emnify:applicationToken"],
       })),
-    (s) => `${s.resources.length} BillingConfig resources, host pid ${s.host.pid}`,
+    (s) => {
+      const records = s.resources.filter((r) => r.type === BILLING_ORIGINALS_TYPE).length;
+      return `${s.resources.length - records} BillingConfig resources and ${records} records of originals, host pid ${s.host.pid}`;
+    },
   );
   const ctx: DemoContext = { term, emulator, stack, organisations, stackName: STACK };
   const drift = demoDrift(organisations);

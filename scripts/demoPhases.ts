@@ -11,6 +11,7 @@ import { apiBillingConfigSchema } from "../provider/billing/apiSchemas";
 import { summarise } from "../examples/multi-org/summary";
 import type { OperationResult, PlanStep, StateResource } from "../tools/engine";
 import { revealResource } from "../tools/engine";
+import { BILLING_ORIGINALS_TYPE } from "../tools/apiCalls";
 import type { ExampleStack } from "../tools/examples/exampleStack";
 import {
   FieldChange,
@@ -157,6 +158,12 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
     term.line(resourceRow("+", organisation.entry.name, width, "create", info));
     for (const line of detailLines(changes)) term.line(line);
   }
+  const records = recordCount(ctx);
+  if (records > 0) {
+    term.line(
+      style.dim(`    and ${records} records of originals (emnify:BillingOriginals), one per organisation with restoreOnDelete, made first`),
+    );
+  }
   term.line();
   for (const line of resourceCounts([["+", plan.length, "to create"]])) term.line(line);
   term.line(style.dim('    Pulumi\'s own preview says only "create": what adoption will find was read from the emulator for this demo.'));
@@ -169,7 +176,9 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
   term.line(tableHeader(width, "Status", "API calls"));
   for (const organisation of organisations) {
     const orgCalls = callsFor(calls, organisation.entry.args.orgId);
-    const expected = organisation.differs ? "GET PATCH GET" : "GET";
+    // With restoreOnDelete, the organisation's record of originals makes the first GET.
+    const recorded = organisation.entry.args.restoreOnDelete === true ? "GET " : "";
+    const expected = recorded + (organisation.differs ? "GET PATCH GET" : "GET");
     expect(
       orgCalls.map((c) => c.method).join(" ") === expected,
       `${organisation.entry.name}: expected ${expected}, the API saw ${describeCalls(orgCalls)}`,
@@ -196,7 +205,7 @@ export async function firstUp(ctx: DemoContext): Promise<PhaseResult> {
     term.line(`        ${pad(organisation.entry.name, width)}: { ${shown} }`);
   }
   term.line("    }");
-  return closePhase(ctx, title, calls, ms, ["+", organisations.length, "created"]);
+  return closePhase(ctx, title, calls, ms, ["+", result.steps.length, "created"]);
 }
 
 /** `pulumi up` again with nothing changed: every resource is unchanged and the API is not called. */
@@ -266,7 +275,14 @@ export async function refresh(ctx: DemoContext, drift: DemoDrift): Promise<Phase
     calls.filter((c) => c.method === "GET").length === organisations.length,
     `expected one GET per organisation, the emulator saw ${callTotals(calls)}`,
   );
-  return closePhase(ctx, title, calls, ms, ["~", changed, "updated"], [" ", organisations.length - changed, "unchanged"]);
+  return closePhase(
+    ctx,
+    title,
+    calls,
+    ms,
+    ["~", changed, "updated"],
+    [" ", organisations.length + recordCount(ctx) - changed, "unchanged"],
+  );
 }
 
 /** `pulumi preview` after the refresh: the update that would put the declared values back. */
@@ -287,7 +303,7 @@ export async function previewFix(ctx: DemoContext, drift: DemoDrift): Promise<Ph
     for (const line of detailLines(changes)) term.line(line);
   }
   expect(calls.length === 0, `a preview must not call the API, the emulator saw ${callTotals(calls)}`);
-  return closePhase(ctx, title, calls, ms, ["~", 1, "to update"], [" ", organisations.length - 1, "unchanged"]);
+  return closePhase(ctx, title, calls, ms, ["~", 1, "to update"], [" ", organisations.length + recordCount(ctx) - 1, "unchanged"]);
 }
 
 /** `pulumi up`: the drifted organisation is updated back, with one PATCH and one GET. */
@@ -311,5 +327,10 @@ export async function applyFix(ctx: DemoContext, drift: DemoDrift): Promise<Phas
   term.line();
   term.line(tableHeader(width, "Status", "API calls"));
   term.line(resourceRow("~", drift.entry.name, width, "updated", `${describeCalls(orgCalls)}  ${diffTag(changes)}`));
-  return closePhase(ctx, title, calls, ms, ["~", 1, "updated"], [" ", organisations.length - 1, "unchanged"]);
+  return closePhase(ctx, title, calls, ms, ["~", 1, "updated"], [" ", organisations.length + recordCount(ctx) - 1, "unchanged"]);
+}
+
+/** The records of originals (BillingOriginals) the program declares beside its BillingConfigs. */
+function recordCount(ctx: DemoContext): number {
+  return ctx.stack.resources.filter((r) => r.type === BILLING_ORIGINALS_TYPE).length;
 }

@@ -8,6 +8,8 @@ import { AUTHENTICATE_PATH } from "../provider/client/auth";
 
 /** The resource type token of `BillingConfig` in a stack's state. */
 export const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
+/** The type token of the record of an organisation's originals that `BillingConfig` creates with `restoreOnDelete`. */
+export const BILLING_ORIGINALS_TYPE = "pulumi-nodejs:dynamic/emnify:BillingOriginals";
 
 /** The part of a request-log entry these helpers read. */
 interface LoggedCall {

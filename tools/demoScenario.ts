@@ -93,7 +93,9 @@ export function adoptionCalls(organisations: DemoOrganisation[]): string[] {
   return organisations
     .flatMap(({ entry, differs }) => {
       const id = entry.args.orgId;
-      return differs ? [`GET ${id}`, `PATCH ${id}`, `GET ${id}`] : [`GET ${id}`];
+      // restoreOnDelete: the organisation's record (BillingOriginals) is one GET before the adoption.
+      const record = entry.args.restoreOnDelete === true ? [`GET ${id}`] : [];
+      return [...record, ...(differs ? [`GET ${id}`, `PATCH ${id}`, `GET ${id}`] : [`GET ${id}`])];
     })
     .sort();
 }

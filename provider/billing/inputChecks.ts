@@ -130,9 +130,11 @@ function checkField(field: FieldSpec, value: unknown): FieldCheck {
   }
 }
 
+/** The input that carries the organisation's recorded originals (not a documented argument). */
+export const ORIGINALS_INPUT = "originals";
 const KNOWN_ARGUMENTS = ["orgId", ...FIELDS.map((f) => f.name), "restoreOnDelete"];
 /** Keys the Pulumi runtime adds to every dynamic resource's inputs. */
-const RUNTIME_KEYS = new Set(["__provider"]);
+const RUNTIME_KEYS = new Set(["__provider", ORIGINALS_INPUT]);
 
 /**
  * Validates and normalises a program's declared inputs. Never throws, never calls the API.
@@ -176,6 +178,13 @@ export function checkInputs(news: unknown): { inputs: CheckedInputs; failures: C
     inputs.restoreOnDelete = news.restoreOnDelete;
   } else {
     failures.push({ property: "restoreOnDelete", reason: `must be true or false, got ${describeValue(news.restoreOnDelete)}` });
+  }
+
+  // The organisation's recorded originals, which BillingConfig wires in from its BillingOriginals.
+  if (has(ORIGINALS_INPUT)) {
+    const recorded = news[ORIGINALS_INPUT];
+    if (recorded === UNKNOWN_VALUE || isPlainObject(recorded)) inputs[ORIGINALS_INPUT] = recorded;
+    else failures.push({ property: ORIGINALS_INPUT, reason: "is set by pulumi-emnify and must be an object" });
   }
 
   for (const key of Object.keys(news)) {

@@ -8,6 +8,7 @@ import { FIELDS, FieldName, FieldValues, SECRET_FIELDS } from "../billing/fields
 import { argsFailureMessage, checkBillingConfigArgs } from "./argsCheck";
 import { serializableProvider } from "./serializedProvider";
 import type { BillingConfigResourceProvider } from "./providerTypes";
+import { BillingOriginals } from "./billingOriginals";
 // The module object itself (not a copy made by an import helper): Pulumi's serializer recognises it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import dynamicProviderModule = require("../dynamicProvider");
@@ -211,6 +212,9 @@ export class BillingConfig extends pulumi.dynamic.Resource {
     const failures = checkBillingConfigArgs(args);
     if (failures.length > 0) throw new pulumi.RunError(argsFailureMessage(name, failures));
     provider ??= providerForThisInstall();
+    // Recorded only when a restore may be asked for, and not for a resource read by id (opts.id).
+    const restoreAsked = args.restoreOnDelete !== undefined && args.restoreOnDelete !== false;
+    const originals = restoreAsked && opts?.id === undefined ? recordOriginals(name, args.orgId) : undefined;
     const props: Record<string, unknown> = { orgId: args.orgId };
     for (const field of FIELDS) {
       const value = args[field.name];
@@ -218,6 +222,8 @@ export class BillingConfig extends pulumi.dynamic.Resource {
       props[field.name] = value !== undefined && SECRET_FIELDS.includes(field.name) ? pulumi.secret(value) : value;
     }
     props.restoreOnDelete = args.restoreOnDelete;
+    // The recorded originals: an input, so the engine creates (and checkpoints) the record first.
+    if (originals) props.originals = originals.values;
     // Output-only properties are registered as undefined so the engine fills them in.
     props.billingConfigId = undefined;
     for (const name of INTERNAL_OUTPUTS) props[name] = undefined;
@@ -226,11 +232,57 @@ export class BillingConfig extends pulumi.dynamic.Resource {
       name,
       props,
       {
-        ...opts,
+        ...(originals?.resource ? pulumi.mergeOptions(opts, { dependsOn: [originals.resource] }) : opts),
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_FIELDS, "adoptedOriginal"],
       },
       "emnify",
       "BillingConfig",
     );
   }
+}
+
+/** Which BillingConfig declared each organisation, per program run (keyed by its Stack resource). */
+const declaredOrgs = new WeakMap<object, Map<number, string>>();
+
+/**
+ * Two BillingConfigs for one organisation in one stack would share its record (same URN), and
+ * each restore would undo the other: stop the program with both names. Only a plain orgId can be
+ * checked at construction; an Output one is checked when it resolves.
+ */
+function claimOrganisation(name: string, orgId: number): void {
+  const run = pulumi.runtime.getStackResource();
+  if (run === undefined) return;
+  let orgs = declaredOrgs.get(run);
+  if (!orgs) declaredOrgs.set(run, (orgs = new Map<number, string>()));
+  const other = orgs.get(orgId);
+  if (other !== undefined && other !== name) {
+    throw new Error(
+      `BillingConfig "${name}" and BillingConfig "${other}" both declare emnify organisation ${orgId} with restoreOnDelete ` +
+        `(they would share its record of originals); declare it once per stack, and rename with aliases`,
+    );
+  }
+  orgs.set(orgId, name);
+}
+
+/**
+ * The organisation's BillingOriginals (./billingOriginals) and its recorded values. A plain orgId
+ * gets its record at once, and the BillingConfig depends on it. An Output orgId gets it when the id
+ * is known (inside an apply, so `pulumi preview` does not list it); the values input still orders
+ * the create.
+ */
+function recordOriginals(
+  name: string,
+  orgId: pulumi.Input<number>,
+): { values: pulumi.Output<Partial<FieldValues>>; resource?: BillingOriginals } {
+  if (typeof orgId === "number") {
+    claimOrganisation(name, orgId);
+    const resource = new BillingOriginals(orgId);
+    return { values: resource.originals, resource };
+  }
+  return {
+    values: pulumi.output(orgId).apply((id) => {
+      claimOrganisation(name, id);
+      return new BillingOriginals(id).originals;
+    }),
+  };
 }

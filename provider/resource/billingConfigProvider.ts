@@ -4,7 +4,9 @@
  * goes through {@link BillingConfigApi}; all field logic is in ./mapping.
  *
  * API calls per operation: create 1 (already matches) or 3 (GET, PATCH, GET); update 0 or 2
- * (PATCH, GET); read 1; delete 0 (release) or 1 (restore); check and diff 0.
+ * (PATCH, GET); read 1; delete 0 (release) or 1 (restore); check and diff 0. With
+ * `restoreOnDelete`, the organisation's BillingOriginals (./billingOriginalsProvider) adds one GET
+ * when it is first recorded, and its values are the ones adopted (DECISIONS D36).
  */
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -23,13 +25,13 @@ import {
   liveFromState,
   patchBody,
   pickDeclared,
-  pickValues,
   readStoredState,
   restoreBody,
   sameValue,
 } from "../billing/mapping";
-import { CheckedInputs, checkInputs } from "../billing/inputChecks";
+import { CheckedInputs, ORIGINALS_INPUT, checkInputs } from "../billing/inputChecks";
 import type { BillingConfigResourceProvider, ProviderInputs, StoredOutputs } from "./providerTypes";
+import { recordedValues } from "./billingOriginalsProvider";
 import { asRpcSecret } from "./secretValue";
 
 /**
@@ -102,6 +104,31 @@ export class EmnifyStoredTokenRejectedError extends EmnifyAuthenticationError {
 /** Marks an organisation claimed by a resource whose state predates adoption ids. */
 const UNNAMED_ADOPTION = "(a resource without an adoption id)";
 
+/** Who manages an organisation in this process, and (when it adopted it here) from which originals. */
+interface Claim {
+  adoptionId: string;
+  adoptedOriginal?: Partial<FieldValues>;
+}
+
+/**
+ * The original of each managed field: the resource's own when it has one (first wins: states of
+ * earlier versions hold them), else the organisation's record, else the given fallback.
+ */
+function originalsFor(
+  managedFields: FieldName[],
+  own: Partial<FieldValues>,
+  recorded: Partial<FieldValues> | undefined,
+  fallback: Partial<FieldValues>,
+): Partial<FieldValues> {
+  const originals: Partial<FieldValues> = {};
+  const has = (values: object | undefined, name: string) => values !== undefined && Object.prototype.hasOwnProperty.call(values, name);
+  for (const name of managedFields) {
+    const source = has(own, name) ? own : has(recorded, name) ? recorded : fallback;
+    (originals as Record<string, unknown>)[name] = (source as Record<string, unknown>)[name] ?? null;
+  }
+  return originals;
+}
+
 export class BillingConfigProvider implements BillingConfigResourceProvider {
   /**
    * Which adoption manages each organisation, as seen by this process. In a `pulumi up` the engine
@@ -110,7 +137,7 @@ export class BillingConfigProvider implements BillingConfigResourceProvider {
    * another adoption is the old half of a rename or move (possibly across two runs), and restoring
    * would undo what the other resource manages.
    */
-  private readonly claims = new Map<number, string>();
+  private readonly claims = new Map<number, Claim>();
   private readonly log: Logger;
   private readonly tokenSource: () => TokenSource | undefined;
 
@@ -152,7 +179,7 @@ export class BillingConfigProvider implements BillingConfigResourceProvider {
     const live = liveFromState(olds).values;
     const stored = readStoredState(olds);
     // This resource keeps managing the organisation: claim it for its adoption.
-    if (typeof declared.orgId === "number") this.claims.set(declared.orgId, stored.adoptionId ?? UNNAMED_ADOPTION);
+    if (typeof declared.orgId === "number") this.claims.set(declared.orgId, { adoptionId: stored.adoptionId ?? UNNAMED_ADOPTION });
     const declaredNow = declaredFields(declared);
     const changedValues = fieldsToPatch(declared, live);
     const managedSetChanged =
@@ -168,8 +195,24 @@ export class BillingConfigProvider implements BillingConfigResourceProvider {
     const managedFields = declaredFields(declared);
     const original = await this.api().get(orgId, "reading billing config to adopt it");
     const adoptionId = randomUUID();
-    this.claims.set(orgId, adoptionId);
-    const adoptedOriginal = pickValues(original.values, managedFields);
+    // The originals are those recorded before this stack's first PATCH to the organisation (its
+    // BillingOriginals), not what emnify holds now: a run stopped after a PATCH, or the other half
+    // of a rename, may already have changed them.
+    const recorded = recordedValues(inputs[ORIGINALS_INPUT]);
+    const adoptedOriginal = originalsFor(managedFields, {}, recorded, original.values);
+    if (recorded === undefined && declared.restoreOnDelete) {
+      this.log(`organisation ${orgId}: no recorded originals given; adopting what emnify holds now as the values to restore`);
+    }
+    const differing = managedFields.filter(
+      (name) => recorded !== undefined && !sameValue(name, adoptedOriginal[name], original.values[name]),
+    );
+    if (differing.length > 0) {
+      this.log(
+        `organisation ${orgId}: adopting the originals recorded before this stack first changed it; ${differing.join(", ")} ` +
+          `already differ from them (an earlier run that stopped after changing them, or a change made outside this stack)`,
+      );
+    }
+    this.claims.set(orgId, { adoptionId, adoptedOriginal });
     const state = await this.apply(declared, original, { managedFields, adoptedOriginal, adoptionId }, "creating", inputs.__provider);
     return { id: resourceId(orgId), outs: state };
   }
@@ -180,18 +223,15 @@ export class BillingConfigProvider implements BillingConfigResourceProvider {
     const last = liveFromState(olds);
     const stored = readStoredState(olds);
     const managedFields = declaredFields(declared);
-    // A field managed for the first time: its original is its last known live value. A field no
+    // A field still managed keeps its original (first wins). A field managed for the first time
+    // takes the organisation's recorded original, else its last known live value. A field no
     // longer declared is released: it keeps its value and is forgotten.
-    const adoptedOriginal: Partial<FieldValues> = {};
-    for (const name of managedFields) {
-      (adoptedOriginal as Record<string, unknown>)[name] = stored.managedFields.includes(name)
-        ? (stored.adoptedOriginal[name] ?? null)
-        : last.values[name];
-    }
+    const own = pickOwn(stored.adoptedOriginal, stored.managedFields);
+    const adoptedOriginal = originalsFor(managedFields, own, recordedValues(news[ORIGINALS_INPUT]), last.values);
     for (const released of stored.managedFields.filter((f) => !managedFields.includes(f))) {
       this.log(`organisation ${declared.orgId}: ${released} is no longer declared; released at its current value`);
     }
-    this.claims.set(declared.orgId, stored.adoptionId ?? UNNAMED_ADOPTION);
+    this.claims.set(declared.orgId, { adoptionId: stored.adoptionId ?? UNNAMED_ADOPTION });
     const state = await this.apply(
       declared,
       last,
@@ -228,10 +268,22 @@ export class BillingConfigProvider implements BillingConfigResourceProvider {
       return;
     }
     const claimedBy = this.claims.get(orgId);
-    if (claimedBy !== undefined && claimedBy !== stored.adoptionId) {
+    if (claimedBy !== undefined && claimedBy.adoptionId !== stored.adoptionId) {
       this.log(
         `organisation ${orgId}: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)`,
       );
+      const theirs = claimedBy.adoptedOriginal;
+      const lost =
+        theirs === undefined
+          ? []
+          : stored.managedFields.filter((name) => name in theirs && !sameValue(name, stored.adoptedOriginal[name], theirs[name]));
+      if (lost.length > 0) {
+        this.log(
+          `warning: organisation ${orgId}: the resource that now manages it will restore ${lost.join(", ")} to different values than this one ` +
+            `held (its originals were recorded after this stack had changed them, as after an upgrade from a version without ` +
+            `BillingOriginals); see "When a run dies" in pulumi-emnify's README to put the older ones back`,
+        );
+      }
       return;
     }
     const { body, skipped } = restoreBody(stored.managedFields, stored.adoptedOriginal);
@@ -367,4 +419,11 @@ export function inputsFromLive(
     else inputs[name] = asDeclared(name, value);
   }
   return inputs;
+}
+
+/** The stored originals of the fields that were managed (what {@link readStoredState} kept). */
+function pickOwn(adoptedOriginal: Partial<FieldValues>, managedFields: FieldName[]): Partial<FieldValues> {
+  const own: Partial<FieldValues> = {};
+  for (const name of managedFields) (own as Record<string, unknown>)[name] = adoptedOriginal[name] ?? null;
+  return own;
 }

@@ -9,9 +9,10 @@ import type { CheckedInputs } from "../billing/inputChecks";
 
 /**
  * What diff, create and update receive: `check`'s result, with the `__provider` text the host
- * adds. During a preview any value may still be Pulumi's unknown marker (see `containsUnknown`).
+ * adds, and the organisation's recorded originals (`originals`, from its BillingOriginals) when
+ * the program declares them. During a preview any value may still be Pulumi's unknown marker (see `containsUnknown`).
  */
-export type ProviderInputs = CheckedInputs & { __provider?: unknown };
+export type ProviderInputs = CheckedInputs & { __provider?: unknown; originals?: unknown };
 
 /**
  * What the state holds for a resource, as diff, read, update and delete receive it: the outputs

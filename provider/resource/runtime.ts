@@ -12,8 +12,10 @@
 import { createHash } from "node:crypto";
 import { BillingConfigApi, billingConfigApi } from "../billing/billingConfigApi";
 import { BillingConfigProvider } from "./billingConfigProvider";
+import { BillingOriginalsProvider } from "./billingOriginalsProvider";
 import { clientFromSettings } from "../config/clientFromSettings";
 import { logToHost } from "./hostLog";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { BillingConfigResourceProvider } from "./providerTypes";
 import { ConfigLookup, TokenSource, resolveSettings } from "../config/settings";
 
@@ -36,23 +38,43 @@ function currentApi(): BillingConfigApi {
 /** The token's source is that of the API in use: a rejected token is always met through it. */
 const provider = new BillingConfigProvider(currentApi, { log: logToHost, tokenSource: () => cached?.tokenSource });
 
-/** The object the serialized shim delegates every call to. */
-export const billingConfigRuntime: Required<
-  Pick<BillingConfigResourceProvider, "check" | "diff" | "create" | "read" | "update" | "delete">
-> & {
-  configure(req: { config: { get(key: string): string | undefined } }): Promise<void>;
-} = {
-  async configure(req) {
-    const config = req.config;
-    configLookup = (key) => {
-      const value = config.get(key);
-      return typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value);
-    };
-  },
+const originalsProvider = new BillingOriginalsProvider(currentApi);
+
+type Configure = (req: { config: { get(key: string): string | undefined } }) => Promise<void>;
+type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
+type RuntimeOf<P extends Partial<Record<Method, unknown>>> = Required<Pick<P, Method>> & {
+  configure: Configure;
+};
+
+/** Both providers share the stack config (one host serves every dynamic resource of a stack). */
+const configure: Configure = async (req) => {
+  const config = req.config;
+  configLookup = (key) => {
+    const value = config.get(key);
+    return typeof value === "string" ? value : value === undefined || value === null ? undefined : String(value);
+  };
+};
+
+/** The object the serialized shim delegates every BillingConfig call to. */
+export const billingConfigRuntime: RuntimeOf<BillingConfigResourceProvider> = {
+  configure,
   check: (olds, news) => provider.check(olds, news),
   diff: (id, olds, news) => provider.diff(id, olds, news),
   create: (inputs) => provider.create(inputs),
   read: (id, props) => provider.read(id, props),
   update: (id, olds, news) => provider.update(id, olds, news),
   delete: (id, props) => provider.delete(id, props),
+};
+
+/** The object the serialized shim delegates every BillingOriginals call to. */
+export const billingOriginalsRuntime: RuntimeOf<dynamic.ResourceProvider> = {
+  configure,
+  /* eslint-disable @typescript-eslint/no-unsafe-argument */
+  check: (olds, news) => originalsProvider.check(olds, news),
+  diff: (id, olds, news) => originalsProvider.diff(id, olds, news),
+  create: (inputs) => originalsProvider.create(inputs),
+  read: (id, props) => originalsProvider.read(id, props),
+  update: (id, olds) => originalsProvider.update(id, olds),
+  delete: () => originalsProvider.delete(),
+  /* eslint-enable @typescript-eslint/no-unsafe-argument */
 };

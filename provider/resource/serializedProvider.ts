@@ -12,20 +12,24 @@
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
    This code is serialized by Pulumi and runs in the provider host: it must load the runtime with
    the host's own untyped require(), and an import would be captured as a value instead. */
-import type { BillingConfigResourceProvider } from "./providerTypes";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
 
 /**
  * @param runtimeReference  "pulumi-emnify/runtime" when the package was loaded from node_modules;
  *   otherwise the runtime file's path relative to the program's working directory ("./dist/...").
+ * @param runtimeExport  which resource's runtime object (./runtime) the methods delegate to.
  */
-export function serializableProvider(runtimeReference: string): BillingConfigResourceProvider {
-  const load = (): Required<BillingConfigResourceProvider> => {
+export function serializableProvider(
+  runtimeReference: string,
+  runtimeExport: "billingConfigRuntime" | "billingOriginalsRuntime" = "billingConfigRuntime",
+): dynamic.ResourceProvider {
+  const load = (): Required<dynamic.ResourceProvider> => {
     const candidates = runtimeReference.startsWith(".")
       ? [require("path").resolve(process.cwd(), runtimeReference), "pulumi-emnify/runtime"]
       : [runtimeReference];
     for (const candidate of candidates) {
       try {
-        return require(candidate).billingConfigRuntime;
+        return require(candidate)[runtimeExport];
       } catch (error) {
         const e = error as { code?: string; message?: string };
         if (e.code !== "MODULE_NOT_FOUND" || !String(e.message).includes(candidate)) throw error;

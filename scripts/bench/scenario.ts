@@ -108,6 +108,8 @@ export function buildScenario(count: number, firstOrgId: number = FIRST_ORG_ID):
       minimum.create += 3;
       counts.differing += 1;
     }
+    // restoreOnDelete: the organisation's record (BillingOriginals) costs one GET before the adoption.
+    if (args.restoreOnDelete === true) minimum.create += 1;
     if (changes) {
       minimum.update += 2;
       counts.updated += 1;

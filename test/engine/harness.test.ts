@@ -33,6 +33,8 @@ interface EchoObject {
   barrier?: number;
   withPassword?: boolean;
   ignoreChanges?: string[];
+  /** Take this other object's secret output `secretToken` as an input, and depend on it. */
+  tokenOf?: string;
 }
 
 function runEcho(objects: EchoObject[]): Promise<RegisteredResource[]> {
@@ -145,6 +147,40 @@ describe("engine harness, driving Pulumi's dynamic-provider host with a throwawa
         assert.equal(outputs.value, "padded");
         assert.equal(stored(`k-${name}`).value, "padded");
       }
+    });
+
+    it("runs a resource after those it depends on and passes their outputs it lacks as inputs, sealed when secret", async function () {
+      const engine = newEngine();
+      const result = await engine.up(
+        await runEcho([
+          { name: "d1", kind: "k", value: "v" },
+          { name: "d2", kind: "k", value: "v", tokenOf: "d1" },
+        ]),
+      );
+      assert.deepEqual(result.failed, []);
+      const d2 = resourceIn(engine, "d2")!;
+      assert.equal((d2.inputs.secretToken as Record<string, unknown>)[SIG_KEY], SECRET_SIG);
+      assert.equal(revealResource(d2).inputs.secretToken, "token-for-k-d1");
+      // (d2 holds d1's output, so it was created after d1's create returned.)
+      assert.equal(JSON.stringify(engine.state()).includes("token-for-k-d1"), false);
+    });
+
+    it("fails a resource whose dependency failed, without calling its provider", async function () {
+      const engine = newEngine();
+      const result = await engine.up(
+        await runEcho([
+          { name: "f1", kind: "k", value: 42 },
+          { name: "f2", kind: "k", value: "v", tokenOf: "f1" },
+        ]),
+      );
+      assert.deepEqual(
+        result.failed.map((s) => [s.urn, s.error]),
+        [
+          [urnOf("f1"), "value: must be a string"],
+          [urnOf("f2"), `${urnOf("f1")}, which it depends on, failed`],
+        ],
+      );
+      assert.equal(fs.existsSync(path.join(storeDir, "k-f2.json")), false);
     });
 
     it("stores outputs named in additionalSecretOutputs and outputs of secret inputs sealed, never verbatim", async function () {

@@ -3,6 +3,7 @@
  * organisations of orgs.yaml: most already as declared, every third one differing (the demo's
  * starting point, tools/demoScenario.ts). Each test starts from that point itself.
  */
+import { BILLING_CONFIG_TYPE, BILLING_ORIGINALS_TYPE } from "../../tools/apiCalls";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -97,7 +98,13 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
   it("declares one BillingConfig per entry of orgs.yaml, named as the file names them", async function () {
     this.timeout(60_000);
     const { stack } = await freshStack();
-    assert.deepEqual(stack.resources.map((r) => r.name).sort(), organisations.map((o) => o.entry.name).sort());
+    const billing = stack.resources.filter((r) => r.type === BILLING_CONFIG_TYPE);
+    assert.deepEqual(billing.map((r) => r.name).sort(), organisations.map((o) => o.entry.name).sort());
+    // Beside them, a record of originals for each organisation with restoreOnDelete: agrisense-fr (6), telematics-es (9).
+    assert.deepEqual(
+      stack.resources.filter((r) => r.type === BILLING_ORIGINALS_TYPE).map((r) => r.name),
+      ["org-6", "org-9"],
+    );
     assert.equal(organisations.length, 8);
     assert.deepEqual(
       organisations.filter((o) => o.differs).map((o) => o.entry.name),
@@ -113,14 +120,15 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
     assert.deepEqual(new Set(result.steps.map((s) => s.op)), new Set(["create"]));
     for (const organisation of organisations) {
       const methods = emulator.requests.filter((r) => r.path === billingPath(organisation.entry.args.orgId)).map((r) => r.method);
-      assert.deepEqual(methods, organisation.differs ? ["GET", "PATCH", "GET"] : ["GET"], organisation.entry.name);
+      const recorded = organisation.entry.args.restoreOnDelete === true ? ["GET"] : [];
+      assert.deepEqual(methods, [...recorded, ...(organisation.differs ? ["GET", "PATCH", "GET"] : ["GET"])], organisation.entry.name);
       assert.deepEqual(emulator.billingConfig(organisation.entry.args.orgId), {
         ...emulator.billingConfig(organisation.entry.args.orgId),
         ...declaredInApi(organisation),
       });
     }
     assert.equal(emulator.count({ path: "/api/v1/authenticate" }), 1);
-    assert.equal(emulator.requests.length, 1 + 5 * 1 + 3 * 3);
+    assert.equal(emulator.requests.length, 1 + 5 * 1 + 3 * 3 + 2);
   });
 
   it("a second `pulumi up`, with a fresh program run and a fresh provider host, changes nothing and makes no API call", async function () {
@@ -162,7 +170,7 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
       config: stackConfig(emulator, withoutTwo),
       secretConfigKeys: SECRET_KEYS,
     });
-    assert.equal(resources.length, 6);
+    assert.equal(resources.length, 7, "6 BillingConfigs and the record of telematics-es");
     emulator.clearRequests();
     const result = await stack.engine.up(resources);
     assert.deepEqual(result.failed, []);
@@ -171,7 +179,7 @@ describe("examples/multi-org through Pulumi's dynamic-provider host", () => {
         .filter((s) => s.op === "delete")
         .map((s) => s.urn.split("::").pop())
         .sort(),
-      ["acme-logistics", "agrisense-fr"],
+      ["acme-logistics", "agrisense-fr", "org-6"],
     );
     // Every managed field goes back to the value it had when adopted (the seed), in one PATCH.
     const { vatin, charging_model, payment_term, vat_rate } = agrisense.seed.billingConfig!;

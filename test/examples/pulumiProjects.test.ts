@@ -85,6 +85,7 @@ describe("the Pulumi projects (root, examples/basic, examples/multi-org)", () =>
       stack: "dev",
       config: { [SETTINGS.applicationToken.key]: "", [SETTINGS.endpoint.key]: "" },
     });
+    // The BillingConfigs, and the records of originals of the two with restoreOnDelete.
     assert.deepEqual(resources.map((r) => r.name).sort(), [
       "acme-logistics",
       "agrisense-fr",
@@ -92,6 +93,8 @@ describe("the Pulumi projects (root, examples/basic, examples/multi-org)", () =>
       "coldchain-pl",
       "fleetline-uk",
       "nordwind-energie",
+      "org-6",
+      "org-9",
       "smartmeter-nl",
       "telematics-es",
     ]);
@@ -100,7 +103,7 @@ describe("the Pulumi projects (root, examples/basic, examples/multi-org)", () =>
   });
 
   for (const [dir, config, expectedCount] of [
-    ["examples/multi-org", { "multi-org:orgsFile": "orgs.yaml" }, 8],
+    ["examples/multi-org", { "multi-org:orgsFile": "orgs.yaml" }, 10],
     ["examples/basic", { "basic:orgId": "2", "basic:vatin": "DE811234567" }, 1],
   ] as const) {
     it(`pulumi up in ${dir} would run its index.ts as a project of its own, and the provider host finds the package from there`, async function () {

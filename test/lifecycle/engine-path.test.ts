@@ -28,6 +28,7 @@ import { apiReferences } from "../references";
 const PROJECT = "lifecycle";
 const STACK = "dev";
 const TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
+const ORIGINALS_TYPE = "pulumi-nodejs:dynamic/emnify:BillingOriginals";
 const AUTHENTICATE = { method: "POST", path: "/api/v1/authenticate" };
 
 interface Declared {
@@ -37,6 +38,8 @@ interface Declared {
 }
 
 const urnOf = (name: string): string => `urn:pulumi:${STACK}::${PROJECT}::${TYPE}::${name}`;
+/** The record of an organisation's originals that a BillingConfig with restoreOnDelete creates. */
+const originalsUrnOf = (orgId: number): string => `urn:pulumi:${STACK}::${PROJECT}::${ORIGINALS_TYPE}::org-${orgId}`;
 const billingPath = (orgId: number): string => `/api/v1/organisation/${orgId}/billing_config`;
 
 /** Stack config as `pulumi config` would hold it; the same map goes to the program and to configure. */
@@ -168,16 +171,22 @@ for (const mode of PROJECT_MODES) {
             LIFECYCLE_MARKER: "marker-7f3c9a",
           };
           const resources = await run(layout, stackConfig([released, restored], settings), programEnv);
-          assert.deepEqual(resources.map((r) => r.urn).sort(), [urnOf("released"), urnOf("restored")]);
-          const texts = new Set(resources.map((r) => String(r.inputs.__provider)));
+          assert.deepEqual(resources.map((r) => r.urn).sort(), [urnOf("released"), urnOf("restored"), originalsUrnOf(102)]);
+          const billing = resources.filter((r) => r.type === TYPE);
+          const texts = new Set(billing.map((r) => String(r.inputs.__provider)));
           assert.equal(texts.size, 1, "both resources carry the same provider text");
           const [text] = texts;
-          assert.ok(Buffer.byteLength(text) < 4096, `__provider is ${Buffer.byteLength(text)} bytes`);
+          const [record] = resources.filter((r) => r.type === ORIGINALS_TYPE);
+          const recordText = String(record.inputs.__provider);
+          for (const t of [text, recordText]) assert.ok(Buffer.byteLength(t) < 4096, `__provider is ${Buffer.byteLength(t)} bytes`);
           if (mode.installed) {
             // The serializer stores the installed module by name (stored twice per resource: keep the state small).
             assert.match(text, /require\("pulumi-emnify\/dist\/provider\/dynamicProvider\.js"\)/);
-            assert.ok(Buffer.byteLength(text) < 400, `__provider is ${Buffer.byteLength(text)} bytes`);
+            assert.match(recordText, /require\("pulumi-emnify\/dist\/provider\/originalsProvider\.js"\)/);
+            for (const t of [text, recordText]) assert.ok(Buffer.byteLength(t) < 400, `__provider is ${Buffer.byteLength(t)} bytes`);
           }
+          assert.deepEqual(record.additionalSecretOutputs, ["originals"]);
+          assert.deepEqual(billing.find((r) => r.name === "restored")?.options.dependencies, [originalsUrnOf(102)]);
           const forbidden = [
             DEMO_APPLICATION_TOKEN,
             emu.url,
@@ -189,8 +198,9 @@ for (const mode of PROJECT_MODES) {
           ].filter((s) => s.length > 1);
           for (const value of forbidden) {
             assert.equal(text.includes(value), false, `__provider contains ${JSON.stringify(value)}`);
+            assert.equal(recordText.includes(value), false, `__provider contains ${JSON.stringify(value)}`);
           }
-          for (const r of resources) {
+          for (const r of billing) {
             assert.equal(r.type, TYPE);
             assert.deepEqual(r.additionalSecretOutputs, ["paymentData", "adoptedOriginal"]);
           }
@@ -206,12 +216,14 @@ for (const mode of PROJECT_MODES) {
         assert.deepEqual(result.steps.map((s) => [s.urn, s.op]).sort(), [
           [urnOf("released"), "create"],
           [urnOf("restored"), "create"],
+          [originalsUrnOf(102), "create"],
         ]);
         assert.deepEqual(methodsFor(emu, 101), ["GET", "PATCH", "GET"]);
-        assert.deepEqual(methodsFor(emu, 102), ["GET"]);
+        // restoreOnDelete: the organisation's record first (one GET), then the adoption's own GET.
+        assert.deepEqual(methodsFor(emu, 102), ["GET", "GET"]);
         assert.deepEqual(bodiesOf(emu, "PATCH", 101), [{ vatin: "DE123", charging_model: { id: 1 } }]);
         assert.equal(emu.count(AUTHENTICATE), 1, "one session shared by concurrent creates");
-        assert.equal(emu.requests.length, 5);
+        assert.equal(emu.requests.length, 6);
 
         const out101 = outputsOf(engine, "released");
         assert.equal(out101.orgId, 101);
@@ -250,6 +262,7 @@ for (const mode of PROJECT_MODES) {
         const byUrn = new Map(refreshed.steps.map((s) => [s.urn, s]));
         assert.deepEqual(byUrn.get(urnOf("released")), { urn: urnOf("released"), op: "refresh", changed: ["vatin"] });
         assert.deepEqual(byUrn.get(urnOf("restored")), { urn: urnOf("restored"), op: "refresh", changed: [] });
+        assert.deepEqual(byUrn.get(originalsUrnOf(102)), { urn: originalsUrnOf(102), op: "refresh", changed: [] });
         assert.equal(outputsOf(engine, "released").vatin, "DRIFTED");
         assert.deepEqual(emu.requests.map((r) => r.method + " " + r.path).sort(), [`GET ${billingPath(101)}`, `GET ${billingPath(102)}`]);
 
@@ -258,7 +271,8 @@ for (const mode of PROJECT_MODES) {
         const planned = new Map(plan.map((s) => [s.urn, s]));
         assert.deepEqual(planned.get(urnOf("released")), { urn: urnOf("released"), op: "update", changed: ["vatin"] });
         assert.deepEqual(planned.get(urnOf("restored")), { urn: urnOf("restored"), op: "same", changed: [] });
-        assert.equal(plan.length, 2);
+        assert.deepEqual(planned.get(originalsUrnOf(102)), { urn: originalsUrnOf(102), op: "same", changed: [] });
+        assert.equal(plan.length, 3);
         assert.deepEqual(emu.requests, [], "preview calls only check and diff");
       });
     });
@@ -445,13 +459,14 @@ for (const mode of PROJECT_MODES) {
           const half = await command(emu, renamed, state, (engine, resources) => engine.up(resources));
           emu.clearFaults();
           assert.equal(half.value.failed.length, 1);
-          assert.deepEqual(half.state.resources.map((r) => r.urn).sort(), [urnOf("after"), urnOf("before")]);
+          assert.deepEqual(half.state.resources.map((r) => r.urn).sort(), [urnOf("after"), urnOf("before"), originalsUrnOf(123)]);
           emu.clearRequests();
           const finished = await command(emu, renamed, half.state, (engine, resources) => engine.up(resources));
           assert.deepEqual(finished.value.failed, []);
           assert.deepEqual(
             finished.value.steps.map((s) => [s.urn, s.op]),
             [
+              [originalsUrnOf(123), "same"],
               [urnOf("after"), "update"],
               [urnOf("before"), "delete"],
             ],
@@ -465,8 +480,11 @@ for (const mode of PROJECT_MODES) {
           state = finished.state;
           assert.deepEqual(
             state.resources.map((r) => r.urn),
-            [urnOf("after")],
+            [originalsUrnOf(123), urnOf("after")],
           );
+          // The successor adopted the organisation's record, not the value the old one had set.
+          await command(emu, renamed, state, (engine) => engine.destroy());
+          assert.equal(emu.billingConfig(123).vatin, original.vatin);
         } finally {
           await emu.stop();
         }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { BillingConfigApi, billingConfigApi } from "../../provider/billing/billingConfigApi";
 import { BillingConfigPartialFailure, BillingConfigProvider } from "../../provider/resource/billingConfigProvider";
+import { BillingOriginalsProvider } from "../../provider/resource/billingOriginalsProvider";
 import { EmnifyClient } from "../../provider/client/emnifyClient";
 import { EmnifyApiError, EmnifyNetworkError } from "../../provider/client/errors";
 import { RequestPacer } from "../../provider/client/pacer";
@@ -382,8 +383,13 @@ describe("BillingConfigProvider against the emulator", () => {
       assert.deepEqual(calls(), []);
       assert.equal(emu.billingConfig(101).vatin, "A");
       assert.equal(
-        logs.at(-1),
+        logs.at(-2),
         "organisation 101: billing config released unchanged, not restored: another resource of this stack manages it (a rename or move)",
+      );
+      // Without the organisation's record (BillingOriginals) the successor adopted "A": said, not hidden.
+      assert.match(
+        logs.at(-1) ?? "",
+        /^warning: organisation 101: the resource that now manages it will restore vatin to different values/,
       );
     });
 
@@ -618,5 +624,120 @@ describe("BillingConfigProvider with a rejected application token", () => {
 
   it("adds nothing when the token came from the environment, which is always current", async () => {
     assert.equal((await plainRejection()).includes("Note:"), false);
+  });
+});
+
+describe("BillingOriginals and the BillingConfig that takes them", () => {
+  let emu: EmnifyEmulator;
+  let provider: BillingConfigProvider;
+  let originals: BillingOriginalsProvider;
+  let logs: string[];
+
+  beforeEach(async () => {
+    emu = await EmnifyEmulator.start({ organisations: [{ id: 101, billingConfig: { ...ORIGINAL } }] });
+    const client = clientFor(emu);
+    logs = [];
+    provider = new BillingConfigProvider(
+      () => billingConfigApi(client),
+      (line) => logs.push(line),
+    );
+    originals = new BillingOriginalsProvider(() => billingConfigApi(client));
+    await client.request({ method: "GET", path: PATH(101), operation: "warming up" });
+    emu.clearRequests();
+  });
+  afterEach(() => emu?.stop());
+
+  const calls = () => emu.requests.filter((r) => r.path !== "/api/v1/authenticate").map((r) => `${r.method} ${r.status}`);
+  const patches = () => emu.requests.filter((r) => r.method === "PATCH").map((r) => r.body);
+
+  async function record(): Promise<Record<string, unknown>> {
+    const { inputs, failures } = await originals.check({}, { orgId: 101 });
+    assert.deepEqual(failures, []);
+    const { id, outs } = await originals.create(inputs);
+    assert.equal(id, "101");
+    return outs as Record<string, unknown>;
+  }
+
+  async function adopt(declared: Record<string, unknown>, recorded: unknown) {
+    const { inputs, failures } = await provider.check({}, { ...declared, originals: recorded });
+    assert.deepEqual(failures, []);
+    return { inputs, result: await provider.create(inputs) };
+  }
+
+  it("records every field with one GET; read, diff, update and delete make no call and keep the record", async () => {
+    const outs = await record();
+    assert.deepEqual(calls(), ["GET 200"]);
+    assert.deepEqual(Object.keys(outs.originals as object).sort(), [
+      "chargingModel",
+      "invoiceIssuerInfo",
+      "paymentData",
+      "paymentTerm",
+      "vatRate",
+      "vatin",
+    ]);
+    emu.setBillingConfig(101, { ...ORIGINAL, vatin: "CHANGED" });
+    emu.clearRequests();
+    assert.deepEqual(await originals.read("101", outs), { id: "101", props: outs, inputs: { orgId: 101 } });
+    assert.deepEqual(await originals.diff("101", outs, { orgId: 101 }), { changes: false });
+    assert.deepEqual(await originals.diff("101", outs, { orgId: 102 }), { changes: true, replaces: ["orgId"], deleteBeforeReplace: false });
+    assert.deepEqual((await originals.update("101", outs)).outs, outs);
+    await originals.delete();
+    assert.deepEqual(calls(), []);
+  });
+
+  it("refuses an organisation id that is not a positive whole number", async () => {
+    const { failures } = await originals.check({}, { orgId: "101" });
+    assert.deepEqual(failures, [{ property: "orgId", reason: "must be a positive whole number (the emnify organisation id)" }]);
+  });
+
+  it("create adopts the recorded originals, not what emnify holds after an earlier run's PATCH, and says which differ", async () => {
+    const recorded = (await record()).originals;
+    // An earlier run changed the organisation, then died before the engine recorded its BillingConfig.
+    emu.setBillingConfig(101, { ...ORIGINAL, vatin: "SET", payment_term: { id: 2 } });
+    emu.clearRequests();
+    const { result } = await adopt({ orgId: 101, vatin: "SET", paymentTerm: { id: 2 }, restoreOnDelete: true }, recorded);
+    assert.deepEqual(calls(), ["GET 200"]);
+    assert.deepEqual(result.outs.adoptedOriginal, { vatin: "DE000000001", paymentTerm: { id: 1, description: "Payment term 1" } });
+    assert.deepEqual(logs, [
+      "organisation 101: adopting the originals recorded before this stack first changed it; vatin, paymentTerm already differ from them " +
+        "(an earlier run that stopped after changing them, or a change made outside this stack)",
+    ]);
+    await provider.delete("101", result.outs);
+    assert.deepEqual(patches(), [{ vatin: "DE000000001", payment_term: { id: 1 } }]);
+  });
+
+  it("update keeps the resource's own originals (first wins) and takes the record's only for a newly declared field", async () => {
+    const recorded = { ...((await record()).originals as object), vatin: "RECORDED-LATER", invoiceIssuerInfo: "Recorded issuer" };
+    // A state of an earlier version: its own adoptedOriginal, no record.
+    const { result } = await adopt({ orgId: 101, vatin: "A", restoreOnDelete: true }, undefined);
+    assert.deepEqual(logs, ["organisation 101: no recorded originals given; adopting what emnify holds now as the values to restore"]);
+    const { inputs } = await provider.check(
+      {},
+      { orgId: 101, vatin: "A", invoiceIssuerInfo: "New issuer", restoreOnDelete: true, originals: recorded },
+    );
+    const { outs } = await provider.update("101", result.outs, inputs);
+    assert.deepEqual(outs.adoptedOriginal, { vatin: "DE000000001", invoiceIssuerInfo: "Recorded issuer" });
+  });
+
+  it("a rename's old half warns, naming the fields, when its successor adopted different originals", async () => {
+    const { result: old } = await adopt({ orgId: 101, vatin: "A", restoreOnDelete: true }, undefined);
+    // An upgrade recorded the organisation after this stack had changed it; the renamed resource adopts that.
+    const recorded = (await record()).originals;
+    await adopt({ orgId: 101, vatin: "A", restoreOnDelete: true }, recorded);
+    emu.clearRequests();
+    await provider.delete("101", old.outs);
+    assert.deepEqual(calls(), []);
+    assert.match(
+      logs.at(-1) ?? "",
+      /^warning: organisation 101: the resource that now manages it will restore vatin to different values than this one held/,
+    );
+  });
+
+  it("the originals input is checked as an object and is not a diff", async () => {
+    const { failures } = await provider.check({}, { orgId: 101, originals: "x" });
+    assert.deepEqual(failures, [{ property: "originals", reason: "is set by pulumi-emnify and must be an object" }]);
+    const { result } = await adopt({ orgId: 101, vatin: "A", restoreOnDelete: true }, { vatin: "X" });
+    const { inputs } = await provider.check({}, { orgId: 101, vatin: "A", restoreOnDelete: true, originals: { vatin: "Y" } });
+    assert.deepEqual(await provider.diff("101", result.outs, inputs), { changes: false });
   });
 });

@@ -18,7 +18,8 @@ describe("real CLI: replacement, renames and resource options", function () {
     stack.emulator.clearRequests();
     const result = await stack.up();
     assert.match(result.stdout, /\+-1 replaced/);
-    assert.deepEqual(stack.billingCalls(), ["GET 3", "PATCH 3", "GET 3", "PATCH 2"]);
+    // Organisation 3's record of originals (one GET), its adoption, then organisation 2's restore.
+    assert.deepEqual(stack.billingCalls(), ["GET 3", "GET 3", "PATCH 3", "GET 3", "PATCH 2"]);
     assert.equal(stack.emulator.billingConfig(2).vatin, "DE-ORIGINAL-2");
     assert.equal(stack.emulator.billingConfig(3).vatin, "DE-NEW");
   });
@@ -45,9 +46,11 @@ describe("real CLI: replacement, renames and resource options", function () {
   it("a successor added in one up and the old resource removed in a later up does not restore underneath the successor", async function () {
     await stack.declare([{ name: "old", args: { orgId: 2, vatin: "DE-NEW", restoreOnDelete: true } }]);
     await stack.up();
+    // Two BillingConfigs that both restore one organisation are refused (they would share its
+    // record of originals), so the successor arrives without restoreOnDelete and gets it later.
     await stack.declare([
       { name: "old", args: { orgId: 2, vatin: "DE-NEW", restoreOnDelete: true } },
-      { name: "new", args: { orgId: 2, vatin: "DE-NEW", restoreOnDelete: true } },
+      { name: "new", args: { orgId: 2, vatin: "DE-NEW" } },
     ]);
     await stack.up();
     await stack.declare([{ name: "new", args: { orgId: 2, vatin: "DE-NEW", restoreOnDelete: true } }]);

@@ -23,13 +23,23 @@ describe("the package's public surface", () => {
 
   it("lets the serialized provider load pulumi-emnify/runtime and the provider module, without offering them types as an API", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-    assert.deepEqual(Object.keys(pkg.exports), [".", "./runtime", "./dist/provider/dynamicProvider.js", "./emulator", "./package.json"]);
+    assert.deepEqual(Object.keys(pkg.exports), [
+      ".",
+      "./runtime",
+      "./dist/provider/dynamicProvider.js",
+      "./dist/provider/originalsProvider.js",
+      "./emulator",
+      "./package.json",
+    ]);
     assert.equal(pkg.exports["./runtime"], "./dist/provider/resource/runtime.js");
-    // Stored in states as require("pulumi-emnify/dist/provider/dynamicProvider.js"): the path is the export.
-    assert.equal(pkg.exports["./dist/provider/dynamicProvider.js"], "./dist/provider/dynamicProvider.js");
-    const dynamicProvider = require(path.join(repoRoot, "dist/provider/dynamicProvider.js")) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(dynamicProvider).sort(), ["check", "configure", "create", "delete", "diff", "read", "update"]);
+    // Stored in states as require("pulumi-emnify/dist/provider/dynamicProvider.js") (BillingConfig) and
+    // require("pulumi-emnify/dist/provider/originalsProvider.js") (BillingOriginals): the path is the export.
+    for (const file of ["dynamicProvider.js", "originalsProvider.js"]) {
+      assert.equal(pkg.exports[`./dist/provider/${file}`], `./dist/provider/${file}`);
+      const provider = require(path.join(repoRoot, "dist/provider", file)) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(provider).sort(), ["check", "configure", "create", "delete", "diff", "read", "update"]);
+    }
     const runtime = require(path.join(repoRoot, "dist/provider/resource/runtime.js")) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(runtime), ["billingConfigRuntime"]);
+    assert.deepEqual(Object.keys(runtime), ["billingConfigRuntime", "billingOriginalsRuntime"]);
   });
 });

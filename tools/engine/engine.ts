@@ -94,8 +94,9 @@ class CheckFailed extends Error {}
 /**
  * A small simulation of the Pulumi engine's resource lifecycle for dynamic resources, driving a
  * real dynamic-provider host. It implements the step decisions of `pulumi up`, `preview`,
- * `refresh` and `destroy` for independent resources (no dependency graph, no component
- * resources), with the state kept in memory in the shape of `pulumi stack export`.
+ * `refresh` and `destroy` for dynamic resources (in `up`, a resource waits for those it depends
+ * on and takes their outputs it lacks as inputs; no component resources, deletes in no order),
+ * with the state kept in memory in the shape of `pulumi stack export`.
  *
  * Resources without dependencies between them are processed concurrently, as the engine does:
  * Check and Diff one at a time (the step generator), at most `parallel` steps (Create, Update,
@@ -158,7 +159,13 @@ export class EngineSimulator {
       return result(pending);
     }
     this.replacedInThisRun = [];
-    const steps = await Promise.all(resources.map((r) => this.apply(r)));
+    // A resource waits for the resources it depends on, as the program waits for their outputs.
+    const started = new Map<string, Promise<StepResult>>();
+    for (const r of resources) {
+      const dependencies = (r.options.dependencies ?? []).flatMap((urn) => started.get(urn) ?? []);
+      started.set(r.urn, this.afterDependencies(r, dependencies));
+    }
+    const steps = await Promise.all(resources.map((r) => started.get(r.urn) as Promise<StepResult>));
     const replaced = this.replacedInThisRun;
     this.replacedInThisRun = [];
     if (steps.some((s) => s.error !== undefined)) {
@@ -204,6 +211,38 @@ export class EngineSimulator {
   }
 
   // ---- per-resource steps ----
+
+  /**
+   * Runs a resource's step once the steps of the resources it depends on finished. Under mocks an
+   * output of another resource that is not among its inputs reaches the program as undefined, so
+   * the program could not send it: an input missing here is taken from the output of the same name
+   * of a resource it depends on (secret if that output is), as the real program would have sent it.
+   */
+  private async afterDependencies(r: RegisteredResource, dependencies: Promise<StepResult>[]): Promise<StepResult> {
+    const done = await Promise.all(dependencies);
+    const failed = done.find((step) => step.error !== undefined);
+    if (failed) {
+      return {
+        urn: r.urn,
+        op: this.live.has(r.urn) ? "update" : "create",
+        changed: [],
+        error: `${failed.urn}, which it depends on, failed`,
+      };
+    }
+    const inputs = { ...r.inputs };
+    const secretInputKeys = new Set(r.secretInputKeys ?? []);
+    for (const urn of r.options.dependencies ?? []) {
+      const dependency = this.live.get(urn);
+      if (!dependency) continue;
+      const plain = reveal(dependency);
+      for (const [key, value] of Object.entries(plain.outputs)) {
+        if (key === "__provider" || key in inputs) continue;
+        inputs[key] = value;
+        if (plain.secretOutputKeys.has(key)) secretInputKeys.add(key);
+      }
+    }
+    return this.apply({ ...r, inputs, ...(secretInputKeys.size > 0 ? { secretInputKeys: [...secretInputKeys] } : {}) });
+  }
 
   private async plan(r: RegisteredResource): Promise<PlanStep> {
     const old = this.live.get(r.urn);
@@ -264,7 +303,7 @@ export class EngineSimulator {
   private async decide(old: StateResource, plain: PlainResource, checked: JsonObject, r: RegisteredResource): Promise<Decision> {
     const diff = await this.generator.run(() => this.host.diff(old.id, r.urn, plain.outputs, checked, plain.inputs));
     const hasChanges = diff.changes === "unknown" ? legacyInputsDiffer(plain.inputs, checked) : diff.changes === "some";
-    const changed = changedDeclaredKeys(plain.outputs, checked);
+    const changed = changedDeclaredKeys(plain.outputs, checked, plain.inputs);
     if (hasChanges && diff.replaces.length > 0) {
       return {
         op: "replace",

@@ -41,11 +41,13 @@ export function holdsDeclared(output: JsonValue | undefined, declared: JsonValue
 /**
  * The declared input names whose values the old outputs no longer hold, sorted. This is the
  * display diff only: the dynamic host drops detailed diffs, so we compare what the program
- * declares against what the state holds (see holdsDeclared).
+ * declares against what the state holds (see holdsDeclared). An input that is not an output (such
+ * as the originals a BillingConfig takes) is compared with the old inputs, as the CLI shows it.
  */
-export function changedDeclaredKeys(oldOutputs: JsonObject, news: JsonObject): string[] {
+export function changedDeclaredKeys(oldOutputs: JsonObject, news: JsonObject, oldInputs: JsonObject = {}): string[] {
   return Object.keys(news)
     .filter((key) => key !== PROVIDER_KEY && !holdsDeclared(oldOutputs[key], news[key]))
+    .filter((key) => key in oldOutputs || !jsonEqual(oldInputs[key], news[key]))
     .sort();
 }
 
