@@ -40,7 +40,10 @@ describe("real CLI, provider plugin: installed with no service and no download",
 
   it("`plugins: providers: [{name: emnify, path}]` in Pulumi.yaml", async function () {
     const source = await pluginProjectDir();
-    const dir = await siblingProject("plugin-by-project", `plugins:\n  providers:\n    - name: emnify\n      path: ${path.join(source, "node_modules", ".bin")}\n`);
+    const dir = await siblingProject(
+      "plugin-by-project",
+      `plugins:\n  providers:\n    - name: emnify\n      path: ${path.join(source, "node_modules", ".bin")}\n`,
+    );
     const stack = await PluginStack.create({ organisations, resources: [], projectDir: dir, env: NOT_ON_PATH });
     try {
       await stack.declare(resources);
@@ -138,7 +141,14 @@ describe("real CLI, provider plugin: import, rename, replace, release, an undisc
   it("pulumi import --skip-preview reads the organisation with one GET; declaring the imported inputs previews and ups with no changes", async function () {
     stack.emulator.clearRequests();
     // --generate-code=false: the Node.js language host built here (sdk v3.68, D27) predates GenerateProgram.
-    const imported = await stack.pulumi(["import", "emnify:index:BillingConfig", "imported", "2", "--generate-code=false", "--skip-preview"]);
+    const imported = await stack.pulumi([
+      "import",
+      "emnify:index:BillingConfig",
+      "imported",
+      "2",
+      "--generate-code=false",
+      "--skip-preview",
+    ]);
     assert.match(imported.stdout, /= 1 imported/);
     assert.deepEqual(stack.billingCalls(), ["GET 2"]);
     const resource = await stack.billingResource("imported");
@@ -192,7 +202,10 @@ describe("real CLI, provider plugin: import, rename, replace, release, an undisc
     try {
       await limited.up(["--skip-preview"]);
       for (const id of [2, 3, 4, 5, 6]) assert.equal(limited.emulator.billingConfig(id).vatin, `DE-${id}-NEW`);
-      assert.ok(limited.emulator.requests.some((r) => r.status === 429), "the limit was met");
+      assert.ok(
+        limited.emulator.requests.some((r) => r.status === 429),
+        "the limit was met",
+      );
     } finally {
       await limited.dispose();
     }
