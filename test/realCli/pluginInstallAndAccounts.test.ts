@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { makePluginTarball } from "../../tools/plugin/pluginTarball";
 import { PLUGIN_PROJECT, PluginStack, pluginProjectDir } from "./pluginWorld";
 import { realCliWorld } from "./world";
@@ -161,6 +163,31 @@ describe("real CLI, provider plugin: import, rename, replace, release, an undisc
     await stack.preview(["--expect-no-changes"]);
     await stack.up(["--expect-no-changes", "--skip-preview"]);
     assert.deepEqual(stack.billingCalls(), []);
+  });
+
+  it("pulumi-emnify export --format import writes the bulk import file that `pulumi import --file` takes for every child organisation", async function () {
+    const file = path.join(stack.projectDir, `import-${stack.name}.json`);
+    const cli = path.join(stack.projectDir, "node_modules", "pulumi-emnify", "dist", "provider", "cli", "main.js");
+    await promisify(execFile)(process.execPath, [cli, "export", "--children", "--format", "import", "--out", file], {
+      env: { ...process.env, EMNIFY_API_URL: stack.emulator.url, EMNIFY_APPLICATION_TOKEN: stack.applicationToken },
+    });
+    try {
+      const written = JSON.parse(fs.readFileSync(file, "utf8")) as { resources: { type: string; id: string }[] };
+      assert.deepEqual(
+        written.resources.map((r) => [r.type, r.id]),
+        [
+          ["emnify:index:BillingConfig", "2"],
+          ["emnify:index:BillingConfig", "3"],
+        ],
+      );
+      stack.emulator.clearRequests();
+      const imported = await stack.pulumi(["import", "--file", file, "--generate-code=false", "--skip-preview"]);
+      assert.match(imported.stdout, /= 2 imported/);
+      assert.deepEqual([...stack.billingCalls()].sort(), ["GET 2", "GET 3"]);
+      assert.deepEqual((await stack.billingResources()).map((r) => r.id).sort(), ["2", "3"]);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it("changing orgId replaces: the new organisation is adopted, then the old one restored", async function () {
