@@ -31,7 +31,8 @@ function expectedFiles(): string[] {
   const compiled = filesUnder(path.join(root, "provider"))
     .filter((file) => file.endsWith(".ts"))
     .flatMap((file) => [`dist/provider/${file.replace(/\.ts$/, ".js")}`, `dist/provider/${file.replace(/\.ts$/, ".d.ts")}`]);
-  return [...compiled, "CHANGELOG.md", "LICENSE", "README.md", "package.json"].sort();
+  // schema.json: the provider plugin's schema (`pulumi package get-schema`, SDK generation).
+  return [...compiled, "CHANGELOG.md", "LICENSE", "README.md", "package.json", "schema.json"].sort();
 }
 
 interface PackageJson {
@@ -47,7 +48,7 @@ interface PackageJson {
 describe("the package as npm packs it", function () {
   this.timeout(180_000);
 
-  it("holds exactly the compiled provider, its declarations, README, CHANGELOG, LICENSE and package.json", async () => {
+  it("holds exactly the compiled provider, its declarations, README, CHANGELOG, LICENSE, package.json and the plugin schema", async () => {
     const { tarball } = await packThisPackage();
     const { stdout } = await run("tar", ["-tzf", tarball]);
     const packed = stdout
