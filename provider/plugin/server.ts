@@ -222,9 +222,7 @@ export class EmnifyProviderPlugin {
       create: unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
         const inputs = unwrapSecrets(fromStruct(req.getProperties())).plain;
         const result = await this.lifecycle.create(inputs as ProviderInputs);
-        return new provproto.CreateResponse()
-          .setId(result.id)
-          .setProperties(toStruct(wrapSecrets(result.outs, SECRET_OUTPUTS)));
+        return new provproto.CreateResponse().setId(result.id).setProperties(toStruct(wrapSecrets(result.outs, SECRET_OUTPUTS)));
       }),
       read: unary<provproto.ReadRequest, provproto.ReadResponse>(async (req) => {
         const state = unwrapSecrets(fromStruct(req.getProperties())).plain;
@@ -243,7 +241,7 @@ export class EmnifyProviderPlugin {
         const olds = unwrapSecrets(fromStruct(req.getOlds())).plain;
         const news = unwrapSecrets(fromStruct(req.getNews())).plain;
         const result = await this.lifecycle.update(req.getId(), olds, news as ProviderInputs);
-        return new provproto.UpdateResponse().setProperties(toStruct(wrapSecrets((result.outs ?? {}), SECRET_OUTPUTS)));
+        return new provproto.UpdateResponse().setProperties(toStruct(wrapSecrets(result.outs ?? {}, SECRET_OUTPUTS)));
       }),
       delete: unary<provproto.DeleteRequest, Empty>(async (req) => {
         await this.lifecycle.delete(req.getId(), unwrapSecrets(fromStruct(req.getProperties())).plain);
