@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BillingConfigApi } from "../billing/billingConfigApi";
 import { EmnifyApiError, EmnifyAuthenticationError, EmnifyError } from "../client/errors";
-import { FieldName, FieldValues, SECRET_FIELDS, UNKNOWN_VALUE, asDeclared, containsUnknown } from "../billing/fields";
+import { FIELD_NAMES, FieldName, FieldValues, SECRET_FIELDS, UNKNOWN_VALUE, asDeclared, containsUnknown } from "../billing/fields";
 import type { TokenSource } from "../config/settings";
 import {
   BillingConfigState,
@@ -217,6 +217,41 @@ export class BillingConfigProvider implements dynamic.ResourceProvider {
     }
     const state = buildState({ orgId, live, ...stored });
     return { id, props: state, inputs: inputsFromLive(orgId, stored.restoreOnDelete, stored.managedFields, live.values) };
+  }
+
+  /**
+   * `pulumi import` (or the `import` resource option) through the provider plugin: the organisation
+   * is taken over as it is. Every field emnify holds a value for becomes managed, with that value
+   * as its original (nothing was changed yet), and the inputs returned are that declaration, so the
+   * import's own check passes and `preview --expect-no-changes` after it does too. One GET; an
+   * organisation that does not exist is reported as gone (`{}`).
+   */
+  async importExisting(id: string): Promise<dynamic.ReadResult> {
+    const orgId = Number(id);
+    if (!Number.isSafeInteger(orgId) || orgId < 1 || String(orgId) !== id.trim()) {
+      throw new EmnifyError(`cannot import ${JSON.stringify(id)}: the id of a BillingConfig is the organisation's numeric id, such as 101`);
+    }
+    let live: LiveBillingConfig;
+    try {
+      live = await this.api().get(orgId, "reading billing config to import it");
+    } catch (error) {
+      if (isNotFound(error)) return {};
+      throw error;
+    }
+    const managedFields = FIELD_NAMES.filter(
+      (name) => live.values[name] !== null && (name !== "paymentData" || isComparablePaymentData(live.values.paymentData)),
+    );
+    const adoptionId = randomUUID();
+    this.claims.set(orgId, adoptionId);
+    const state = buildState({
+      orgId,
+      live,
+      restoreOnDelete: false,
+      managedFields,
+      adoptedOriginal: pickValues(live.values, managedFields),
+      adoptionId,
+    });
+    return { id: resourceId(orgId), props: state, inputs: inputsFromLive(orgId, false, managedFields, live.values) };
   }
 
   async delete(id: string, props: Record<string, unknown>): Promise<void> {

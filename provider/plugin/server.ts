@@ -1,0 +1,274 @@
+/**
+ * `pulumi-resource-emnify`: the gRPC service the engine drives, on the protocol's own messages
+ * (`@pulumi/pulumi/proto`). It is a thin wire adapter: every resource call goes to the one
+ * lifecycle ({@link BillingConfigProvider}, shared with the dynamic resource), on plain values;
+ * this file only unwraps secrets on the way in, wraps the secret outputs on the way out, and adds
+ * what a plugin must do and the dynamic host does for us: the provider's configuration
+ * (CheckConfig, DiffConfig, Configure), the schema, the detailed diff and the import's Read.
+ *
+ * One instance is one configured provider: the engine starts a process per provider (the default
+ * one and each explicit `emnify.Provider`), and each instance keeps its own settings, token and
+ * client, so two instances with different tokens never share a session.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
+import * as statusproto from "@pulumi/pulumi/proto/status_pb";
+import { Any } from "google-protobuf/google/protobuf/any_pb";
+import type { BillingConfigApi } from "../billing/billingConfigApi";
+import { FIELD_NAMES, FieldName, UNKNOWN_VALUE } from "../billing/fields";
+import { declaredFields, fieldsToPatch, liveFromState, readStoredState } from "../billing/mapping";
+import { CheckedInputs } from "../billing/inputChecks";
+import { EmnifyConfigurationError } from "../client/errors";
+import { ConfigLookup, SETTINGS, TokenSource, resolveSettings } from "../config/settings";
+import { BillingConfigPartialFailure, BillingConfigProvider, Logger } from "../resource/billingConfigProvider";
+import { logToHost } from "../resource/hostLog";
+import { PropertyMap, SECRET_INPUTS, SECRET_OUTPUTS, fromStruct, toStruct, unwrapSecrets, wrapSecrets } from "./wire";
+
+/** The resource type the plugin serves. */
+export const BILLING_CONFIG_TOKEN = "emnify:index:BillingConfig";
+
+/** The package root: dist/provider/plugin/ → three levels up, in the repository and when installed. */
+const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+/** The package's version, which is the plugin's. */
+export function pluginVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** The schema the package ships (generated from the field table; see tools/schema). */
+export function schemaText(): string {
+  return fs.readFileSync(path.join(PACKAGE_ROOT, "schema.json"), "utf8");
+}
+
+/** The setting names of the provider's configuration, without the `emnify:` namespace. */
+const SETTING_NAMES = Object.keys(SETTINGS) as (keyof typeof SETTINGS)[];
+
+/** A configuration value as the settings reader takes it: text (numbers from an explicit provider become text). */
+function asSettingText(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === UNKNOWN_VALUE) return undefined;
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** A lookup by full key ("emnify:endpoint") over a provider's inputs keyed by name ("endpoint"). */
+export function lookupOf(inputs: PropertyMap): ConfigLookup {
+  return (key) => asSettingText(inputs[key.replace(/^emnify:/, "")]);
+}
+
+type Callback<Res> = (error: Partial<grpc.StatusObject> | null, response?: Res) => void;
+type Handler<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void;
+
+/** A failed call as the engine reads it; a partial create or update carries the state to record. */
+function grpcError(error: unknown): Partial<grpc.StatusObject> {
+  const message = error instanceof Error ? error.message : String(error);
+  const metadata = new grpc.Metadata();
+  if (error instanceof BillingConfigPartialFailure) {
+    const detail = new provproto.ErrorResourceInitFailed();
+    detail.setId(error.id);
+    const { __provider: _provider, ...state } = error.properties;
+    void _provider;
+    detail.setProperties(toStruct(wrapSecrets(state as PropertyMap, SECRET_OUTPUTS)));
+    detail.setReasonsList(error.reasons);
+    const details = new Any();
+    details.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
+    const status = new statusproto.Status();
+    status.setCode(grpc.status.UNKNOWN);
+    status.setMessage(message);
+    status.addDetails(details);
+    metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
+  }
+  return { code: grpc.status.UNKNOWN, details: message, metadata };
+}
+
+/** A handler from an async function; every failure becomes a gRPC error, never a crash. */
+function unary<Req, Res>(body: (request: Req) => Promise<Res>): Handler<Req, Res> {
+  return (call, callback) => {
+    body(call.request).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(grpcError(error)),
+    );
+  };
+}
+
+function propertyDiff(kind: provproto.PropertyDiff.Kind): provproto.PropertyDiff {
+  return new provproto.PropertyDiff().setKind(kind).setInputdiff(true);
+}
+
+export interface PluginOptions {
+  /** The environment the settings fall back to (default: the process's). */
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+}
+
+/** One configured `emnify` provider. */
+export class EmnifyProviderPlugin {
+  private configLookup: ConfigLookup = () => undefined;
+  private cached: { fingerprint: string; api: BillingConfigApi; tokenSource: TokenSource } | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+  /** The one lifecycle, shared with the dynamic resource. */
+  readonly lifecycle: BillingConfigProvider;
+
+  constructor(options: PluginOptions = {}) {
+    this.env = options.env ?? process.env;
+    this.lifecycle = new BillingConfigProvider(() => this.api(), {
+      log: options.log ?? logToHost,
+      tokenSource: () => this.cached?.tokenSource,
+    });
+  }
+
+  /** The API for this instance's settings, made once per distinct settings (a hash of them, never the token). */
+  private api(): BillingConfigApi {
+    const settings = resolveSettings(this.configLookup, this.env);
+    const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+    if (this.cached?.fingerprint !== fingerprint) {
+      // Loaded on first use: the HTTP client (axios, zod) is most of the start-up time, and the
+      // engine waits for the port before anything else.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { billingConfigApi } = require("../billing/billingConfigApi") as typeof import("../billing/billingConfigApi");
+      const { clientFromSettings } = require("../config/clientFromSettings") as typeof import("../config/clientFromSettings");
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      this.cached = { fingerprint, api: billingConfigApi(clientFromSettings(settings)), tokenSource: settings.applicationTokenSource };
+    }
+    return this.cached.api;
+  }
+
+  /** The settings failures of a provider's inputs, by property; a missing token is not one (the environment may hold it at run time). */
+  checkSettings(inputs: PropertyMap): { property: string; reason: string }[] {
+    const known: PropertyMap = {};
+    for (const [key, value] of Object.entries(inputs)) if (value !== UNKNOWN_VALUE) known[key] = value;
+    try {
+      resolveSettings(lookupOf({ applicationToken: "(checked later)", ...known }), this.env);
+      return [];
+    } catch (error) {
+      if (!(error instanceof EmnifyConfigurationError)) throw error;
+      const property = SETTING_NAMES.find((name) => error.message.includes(SETTINGS[name].key)) ?? "";
+      return [{ property, reason: error.message }];
+    }
+  }
+
+  /** The service's handlers, for `grpc.Server.addService(ResourceProviderService, ...)`. */
+  service(): grpc.UntypedServiceImplementation {
+    return {
+      getPluginInfo: unary<Empty, plugproto.PluginInfo>(async () => new plugproto.PluginInfo().setVersion(pluginVersion())),
+      getSchema: unary<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(async (req) => {
+        if (req.getVersion() !== 0) throw new Error(`unsupported schema version ${req.getVersion()}`);
+        return new provproto.GetSchemaResponse().setSchema(schemaText());
+      }),
+      checkConfig: unary<provproto.CheckRequest, provproto.CheckResponse>(async (req) => {
+        const news = unwrapSecrets(fromStruct(req.getNews()));
+        const response = new provproto.CheckResponse().setInputs(toStruct(wrapSecrets(news.plain, [...news.secretKeys, "applicationToken"])));
+        for (const failure of this.checkSettings(news.plain)) {
+          response.addFailures(new provproto.CheckFailure().setProperty(failure.property).setReason(failure.reason));
+        }
+        return response;
+      }),
+      diffConfig: unary<provproto.DiffRequest, provproto.DiffResponse>(async (req) => {
+        const olds = unwrapSecrets(fromStruct(req.getOldInputs() ?? req.getOlds())).plain;
+        const news = unwrapSecrets(fromStruct(req.getNews())).plain;
+        // A changed setting changes how this provider signs in and paces, never which organisations
+        // its resources are: an update in place, never a replacement.
+        const changed = SETTING_NAMES.filter((name) => asSettingText(olds[name]) !== asSettingText(news[name]));
+        const response = new provproto.DiffResponse();
+        response.setChanges(changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
+        response.setDiffsList(changed);
+        return response;
+      }),
+      configure: unary<provproto.ConfigureRequest, provproto.ConfigureResponse>(async (req) => {
+        let inputs: PropertyMap;
+        if (req.hasArgs()) inputs = unwrapSecrets(fromStruct(req.getArgs())).plain;
+        else {
+          inputs = {};
+          for (const [key, value] of req.getVariablesMap().entries()) inputs[key.replace(/^emnify:(config:)?/, "")] = value;
+        }
+        this.configLookup = lookupOf(inputs);
+        this.cached = undefined;
+        return new provproto.ConfigureResponse().setAcceptsecrets(true).setAcceptresources(false).setSupportspreview(false);
+      }),
+      check: unary<provproto.CheckRequest, provproto.CheckResponse>(async (req) => {
+        const olds = unwrapSecrets(fromStruct(req.getOlds())).plain;
+        const news = unwrapSecrets(fromStruct(req.getNews()));
+        const result = await this.lifecycle.check(olds, news.plain);
+        const response = new provproto.CheckResponse().setInputs(
+          toStruct(wrapSecrets(result.inputs as PropertyMap, [...news.secretKeys, ...SECRET_INPUTS])),
+        );
+        for (const failure of result.failures ?? []) {
+          response.addFailures(new provproto.CheckFailure().setProperty(failure.property).setReason(failure.reason));
+        }
+        return response;
+      }),
+      diff: unary<provproto.DiffRequest, provproto.DiffResponse>(async (req) => {
+        const olds = unwrapSecrets(fromStruct(req.getOlds())).plain;
+        const news = unwrapSecrets(fromStruct(req.getNews())).plain;
+        const result = await this.lifecycle.diff(req.getId(), olds, news);
+        const response = new provproto.DiffResponse();
+        const detailed = result.changes ? detailedDiff(olds, news, result.replaces ?? []) : new Map<string, provproto.PropertyDiff>();
+        response.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
+        response.setReplacesList(result.replaces ?? []);
+        response.setDeletebeforereplace(result.deleteBeforeReplace ?? false);
+        response.setDiffsList([...detailed.keys()]);
+        response.setHasdetaileddiff(true);
+        for (const [key, diff] of detailed) response.getDetaileddiffMap().set(key, diff);
+        return response;
+      }),
+      create: unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
+        const inputs = unwrapSecrets(fromStruct(req.getProperties())).plain;
+        const result = await this.lifecycle.create(inputs);
+        return new provproto.CreateResponse().setId(result.id).setProperties(toStruct(wrapSecrets(result.outs as PropertyMap, SECRET_OUTPUTS)));
+      }),
+      read: unary<provproto.ReadRequest, provproto.ReadResponse>(async (req) => {
+        const state = unwrapSecrets(fromStruct(req.getProperties())).plain;
+        // `pulumi import` (and the `import` option) read with the id alone: no state, no inputs.
+        const result =
+          Object.keys(state).length === 0 ? await this.lifecycle.importExisting(req.getId()) : await this.lifecycle.read(req.getId(), state);
+        const response = new provproto.ReadResponse().setId(result.id ?? "");
+        if (result.id === undefined) return response;
+        response.setProperties(toStruct(wrapSecrets((result.props ?? {}) as PropertyMap, SECRET_OUTPUTS)));
+        if (result.inputs !== undefined) response.setInputs(toStruct(wrapSecrets(result.inputs as PropertyMap, SECRET_INPUTS)));
+        return response;
+      }),
+      update: unary<provproto.UpdateRequest, provproto.UpdateResponse>(async (req) => {
+        const olds = unwrapSecrets(fromStruct(req.getOlds())).plain;
+        const news = unwrapSecrets(fromStruct(req.getNews())).plain;
+        const result = await this.lifecycle.update(req.getId(), olds, news);
+        return new provproto.UpdateResponse().setProperties(toStruct(wrapSecrets((result.outs ?? {}) as PropertyMap, SECRET_OUTPUTS)));
+      }),
+      delete: unary<provproto.DeleteRequest, Empty>(async (req) => {
+        await this.lifecycle.delete(req.getId(), unwrapSecrets(fromStruct(req.getProperties())).plain);
+        return new Empty();
+      }),
+      // Every call is a short HTTP exchange that the client already bounds with its timeout.
+      cancel: unary<Empty, Empty>(async () => new Empty()),
+    };
+  }
+}
+
+/**
+ * What changes, property by property, for the engine's display: a replaced organisation, values
+ * that differ from what emnify holds (update), fields newly declared (add) or no longer declared
+ * (delete: released, not changed in emnify), and `restoreOnDelete`.
+ */
+export function detailedDiff(olds: PropertyMap, news: PropertyMap, replaces: string[]): Map<string, provproto.PropertyDiff> {
+  const Kind = provproto.PropertyDiff.Kind;
+  const detailed = new Map<string, provproto.PropertyDiff>();
+  if (replaces.includes("orgId")) {
+    detailed.set("orgId", propertyDiff(Kind.UPDATE_REPLACE));
+    return detailed;
+  }
+  const declared = news as Partial<CheckedInputs>;
+  const stored = readStoredState(olds);
+  const differing = new Set<FieldName>(fieldsToPatch(declared, liveFromState(olds).values));
+  const declaredNow = declaredFields(declared);
+  for (const name of FIELD_NAMES) {
+    const isDeclared = declaredNow.includes(name);
+    const wasManaged = stored.managedFields.includes(name);
+    if (isDeclared && !wasManaged) detailed.set(name, propertyDiff(Kind.ADD));
+    else if (!isDeclared && wasManaged) detailed.set(name, propertyDiff(Kind.DELETE));
+    else if (differing.has(name)) detailed.set(name, propertyDiff(Kind.UPDATE));
+  }
+  if ((declared.restoreOnDelete ?? false) !== stored.restoreOnDelete) detailed.set("restoreOnDelete", propertyDiff(Kind.UPDATE));
+  return detailed;
+}
