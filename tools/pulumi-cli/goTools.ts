@@ -146,7 +146,9 @@ function build(root: string, binDir: string, log: (line: string) => void): GoToo
   });
   if (result.status !== 0) {
     fs.rmSync(partial, { recursive: true, force: true });
-    throw new PulumiCliUnavailable(`go build in ${GO_TOOLS_MODULE_DIR} failed (exit ${result.status ?? result.signal}); see the output above`);
+    throw new PulumiCliUnavailable(
+      `go build in ${GO_TOOLS_MODULE_DIR} failed (exit ${result.status ?? result.signal}); see the output above`,
+    );
   }
   fs.rmSync(binDir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(binDir), { recursive: true });
