@@ -10,8 +10,8 @@ import { parseArgs } from "node:util";
 
 export const PROGRAM = "pulumi-emnify";
 
-export type OutputFormat = "yaml" | "json" | "ts";
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ["yaml", "json", "ts"];
+export type OutputFormat = "yaml" | "json" | "ts" | "import";
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ["yaml", "json", "ts", "import"];
 
 /** Which organisations to export. */
 export type Selection = { kind: "orgs"; orgIds: number[] } | { kind: "children" };
@@ -158,6 +158,12 @@ function readExport(args: string[]): Command {
   }
 
   const includePaymentData = given.some((o) => o.name === "include-payment-data");
+  if (includePaymentData && format === "import") {
+    throw new UsageError(
+      "--include-payment-data cannot be used with --format import: the import file holds resource names and ids only",
+      "export",
+    );
+  }
   if (includePaymentData && format === "ts") {
     // A program is code that gets committed and shared; payment details do not belong in it.
     throw new UsageError(

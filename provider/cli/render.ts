@@ -1,6 +1,6 @@
 /**
  * Writes an export in the chosen format. YAML and JSON are the organisations file (the same
- * document; JSON is YAML to its parser); TypeScript is a program. JSON cannot hold comments, so
+ * document; JSON is YAML to its parser); TypeScript is a program; `import` is Pulumi's bulk import file. JSON cannot hold comments, so
  * what a YAML header would say is left to the command's messages.
  */
 import { OutputFormat } from "./args";
@@ -17,6 +17,19 @@ export function renderJson(doc: ExportDocument): string {
   return `${text}\n`;
 }
 
+/** The resource type of the provider plugin's `BillingConfig` (the dynamic resource cannot be imported). */
+export const PLUGIN_BILLING_CONFIG_TYPE = "emnify:index:BillingConfig";
+
+/**
+ * Pulumi's bulk import file (`pulumi import --file <file>`): one `emnify:index:BillingConfig` per
+ * organisation, named as in the other formats, with the organisation id as the resource id. Values
+ * are not written: the import reads them (see the provider plugin in the README).
+ */
+export function renderImportFile(doc: ExportDocument): string {
+  const resources = doc.orgs.map((entry) => ({ type: PLUGIN_BILLING_CONFIG_TYPE, name: entry.resourceName, id: String(entry.id) }));
+  return `${JSON.stringify({ resources }, null, 2)}\n`;
+}
+
 export function render(format: OutputFormat, doc: ExportDocument, header: readonly string[]): string {
   switch (format) {
     case "yaml":
@@ -25,5 +38,7 @@ export function render(format: OutputFormat, doc: ExportDocument, header: readon
       return renderJson(doc);
     case "ts":
       return renderTs(doc, header);
+    case "import":
+      return renderImportFile(doc);
   }
 }

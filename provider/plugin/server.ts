@@ -71,7 +71,7 @@ function grpcError(error: unknown): Partial<grpc.StatusObject> {
     detail.setId(error.id);
     const { __provider: _provider, ...state } = error.properties;
     void _provider;
-    detail.setProperties(toStruct(wrapSecrets(state as PropertyMap, SECRET_OUTPUTS)));
+    detail.setProperties(toStruct(wrapSecrets(state, SECRET_OUTPUTS)));
     detail.setReasonsList(error.reasons);
     const details = new Any();
     details.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
@@ -160,7 +160,9 @@ export class EmnifyProviderPlugin {
       }),
       checkConfig: unary<provproto.CheckRequest, provproto.CheckResponse>(async (req) => {
         const news = unwrapSecrets(fromStruct(req.getNews()));
-        const response = new provproto.CheckResponse().setInputs(toStruct(wrapSecrets(news.plain, [...news.secretKeys, "applicationToken"])));
+        const response = new provproto.CheckResponse().setInputs(
+          toStruct(wrapSecrets(news.plain, [...news.secretKeys, "applicationToken"])),
+        );
         for (const failure of this.checkSettings(news.plain)) {
           response.addFailures(new provproto.CheckFailure().setProperty(failure.property).setReason(failure.reason));
         }
@@ -173,7 +175,9 @@ export class EmnifyProviderPlugin {
         // its resources are: an update in place, never a replacement.
         const changed = SETTING_NAMES.filter((name) => asSettingText(olds[name]) !== asSettingText(news[name]));
         const response = new provproto.DiffResponse();
-        response.setChanges(changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
+        response.setChanges(
+          changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE,
+        );
         response.setDiffsList(changed);
         return response;
       }),
@@ -217,13 +221,17 @@ export class EmnifyProviderPlugin {
       create: unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
         const inputs = unwrapSecrets(fromStruct(req.getProperties())).plain;
         const result = await this.lifecycle.create(inputs);
-        return new provproto.CreateResponse().setId(result.id).setProperties(toStruct(wrapSecrets(result.outs as PropertyMap, SECRET_OUTPUTS)));
+        return new provproto.CreateResponse()
+          .setId(result.id)
+          .setProperties(toStruct(wrapSecrets(result.outs as PropertyMap, SECRET_OUTPUTS)));
       }),
       read: unary<provproto.ReadRequest, provproto.ReadResponse>(async (req) => {
         const state = unwrapSecrets(fromStruct(req.getProperties())).plain;
         // `pulumi import` (and the `import` option) read with the id alone: no state, no inputs.
         const result =
-          Object.keys(state).length === 0 ? await this.lifecycle.importExisting(req.getId()) : await this.lifecycle.read(req.getId(), state);
+          Object.keys(state).length === 0
+            ? await this.lifecycle.importExisting(req.getId())
+            : await this.lifecycle.read(req.getId(), state);
         const response = new provproto.ReadResponse().setId(result.id ?? "");
         if (result.id === undefined) return response;
         response.setProperties(toStruct(wrapSecrets((result.props ?? {}) as PropertyMap, SECRET_OUTPUTS)));

@@ -104,7 +104,7 @@ describe("export: reading the command line", () => {
     [["export", "--org", "101,,102"], "--org needs an organisation id (a positive whole number), got ''", "export"],
     [["export", "--org", "1.5"], "--org needs an organisation id (a positive whole number), got '1.5'", "export"],
     [["export", "--children", "extra"], "unexpected argument 'extra'", "export"],
-    [["export", "--children", "--format", "xml"], "--format must be one of yaml, json, ts, got 'xml'", "export"],
+    [["export", "--children", "--format", "xml"], "--format must be one of yaml, json, ts, import, got 'xml'", "export"],
     [["export", "--children", "--out", "a.yaml", "--out", "b.yaml"], "option '--out' is given 2 times; give it once", "export"],
     [
       ["export", "--children", "--format", "ts", "--include-payment-data"],

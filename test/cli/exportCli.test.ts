@@ -255,7 +255,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
         "export",
       ],
       [["export", "--org", "acme"], "--org needs an organisation id (a positive whole number), got 'acme'", "export"],
-      [["export", "--children", "--format", "xml"], "--format must be one of yaml, json, ts, got 'xml'", "export"],
+      [["export", "--children", "--format", "xml"], "--format must be one of yaml, json, ts, import, got 'xml'", "export"],
       [["exprot", "--children"], "unknown command 'exprot' (available: export, help)", ""],
     ];
     for (const [args, message, topic] of cases) {

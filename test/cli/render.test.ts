@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ExportDocument, FetchedOrganisation, buildDocument, heldValues } from "../../provider/cli/document";
 import { headerLines } from "../../provider/cli/header";
-import { renderJson } from "../../provider/cli/render";
+import { renderImportFile, renderJson } from "../../provider/cli/render";
 import { renderTs, tsLiteral } from "../../provider/cli/tsRenderer";
 import { renderYaml } from "../../provider/cli/yamlRenderer";
 import { FieldValues } from "../../provider/billing/fields";
@@ -46,6 +46,20 @@ function document(includePaymentData = false): ExportDocument {
 const HEADER = ["first line", "  second line"];
 
 describe("export: the document and its renderers", () => {
+  it("--format import writes Pulumi's bulk import file: the plugin's type, each resource name, the organisation id, no values", () => {
+    const file = JSON.parse(renderImportFile(document(true))) as { resources: { type: string; name: string; id: string }[] };
+    assert.deepEqual(
+      file.resources.map((r) => r.id),
+      FETCHED.map((o) => String(o.id)).sort((a, b) => Number(a) - Number(b)),
+    );
+    for (const resource of file.resources) {
+      assert.deepEqual(Object.keys(resource), ["type", "name", "id"]);
+      assert.equal(resource.type, "emnify:index:BillingConfig");
+      assert.equal(resource.name, document().orgs.find((o) => String(o.id) === resource.id)?.resourceName);
+    }
+    assert.ok(!renderImportFile(document(true)).includes("DE02120300000000202051"));
+  });
+
   it("keeps what the API holds, references as { id } only, invoiceIssuerInfo even when null, and drops empty fields", () => {
     assert.deepEqual(heldValues(FETCHED[2].live, true), { invoiceIssuerInfo: null, chargingModel: { id: 1 }, paymentTerm: { id: 1 } });
     assert.deepEqual(heldValues(FETCHED[1].live, true), {

@@ -107,7 +107,10 @@ describe("provider plugin: the gRPC service against the emulator", () => {
     const c = await connect();
     const info = await c.call<Empty, { getVersion(): string }>(c.client.getPluginInfo, new Empty());
     assert.equal(info.getVersion(), pluginVersion());
-    const schema = await c.call<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(c.client.getSchema, new provproto.GetSchemaRequest());
+    const schema = await c.call<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(
+      c.client.getSchema,
+      new provproto.GetSchemaRequest(),
+    );
     const parsed = JSON.parse(schema.getSchema()) as { name: string; resources: Record<string, unknown> };
     assert.equal(parsed.name, "emnify");
     assert.ok(parsed.resources["emnify:index:BillingConfig"]);
@@ -128,8 +131,12 @@ describe("provider plugin: the gRPC service against the emulator", () => {
 
   it("CheckConfig names a bad setting, wraps the token as a secret, and lets a missing token wait for the environment", async () => {
     const c = await connect();
-    const request = (news: Props) => new provproto.CheckRequest().setUrn("urn:pulumi:s::p::pulumi:providers:emnify::a").setNews(toStruct(news));
-    const bad = await c.call<provproto.CheckRequest, provproto.CheckResponse>(c.client.checkConfig, request({ endpoint: "http://example.com" }));
+    const request = (news: Props) =>
+      new provproto.CheckRequest().setUrn("urn:pulumi:s::p::pulumi:providers:emnify::a").setNews(toStruct(news));
+    const bad = await c.call<provproto.CheckRequest, provproto.CheckResponse>(
+      c.client.checkConfig,
+      request({ endpoint: "http://example.com" }),
+    );
     assert.deepEqual(
       bad.getFailuresList().map((f) => f.getProperty()),
       ["endpoint"],

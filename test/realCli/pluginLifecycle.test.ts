@@ -72,7 +72,13 @@ describe("real CLI, provider plugin: refresh, drift, secrets, token rotation, re
       organisations: [
         {
           id: 2,
-          billingConfig: { vatin: "DE-OLD", invoice_issuer_info: "Old", charging_model: { id: 0 }, payment_term: { id: 0 }, vat_rate: { id: 0 } },
+          billingConfig: {
+            vatin: "DE-OLD",
+            invoice_issuer_info: "Old",
+            charging_model: { id: 0 },
+            payment_term: { id: 0 },
+            vat_rate: { id: 0 },
+          },
         },
       ],
       resources: [{ name: "all", args: ALL_FIELDS }],

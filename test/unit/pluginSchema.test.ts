@@ -9,7 +9,7 @@ import { SCHEMA_FILE, generateSchema, schemaFileText } from "../../tools/schema/
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe("the plugin's schema.json", () => {
-  const generated = generateSchema() as Json;
+  const generated: Json = generateSchema();
 
   it("is the committed file: regenerate with `npm run schema` after changing a field or its documentation", () => {
     const committed = fs.readFileSync(path.join(repoRoot(), SCHEMA_FILE), "utf8");

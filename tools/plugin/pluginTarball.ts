@@ -43,13 +43,21 @@ export async function makePluginTarball(outDir: string): Promise<PluginTarball> 
   try {
     fs.writeFileSync(
       path.join(staging, "package.json"),
-      JSON.stringify({ name: "pulumi-resource-emnify", version, private: true, dependencies: { "pulumi-emnify": `file:${tarball}` } }, null, 2),
+      JSON.stringify(
+        { name: "pulumi-resource-emnify", version, private: true, dependencies: { "pulumi-emnify": `file:${tarball}` } },
+        null,
+        2,
+      ),
     );
     // --legacy-peer-deps: the peer @pulumi/pulumi is not installed whole; its protocol modules are copied below.
-    await run(NPM, ["install", "--omit=dev", "--legacy-peer-deps", "--install-links", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
-      cwd: staging,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      NPM,
+      ["install", "--omit=dev", "--legacy-peer-deps", "--install-links", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+      {
+        cwd: staging,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     const sdkSource = path.join(root, "node_modules", "@pulumi", "pulumi");
     const sdkTarget = path.join(staging, "node_modules", "@pulumi", "pulumi");
     fs.mkdirSync(sdkTarget, { recursive: true });

@@ -46,7 +46,9 @@ function docText(node: ts.Node): string {
     const text = commentText(doc.comment).trim();
     if (text !== "") parts.push(text.replace(/\s*\n\s*/g, " "));
     for (const tag of doc.tags ?? []) {
-      const value = commentText(tag.comment).trim().replace(/\s*\n\s*/g, " ");
+      const value = commentText(tag.comment)
+        .trim()
+        .replace(/\s*\n\s*/g, " ");
       if (tag.tagName.text === "default") parts.push(`Default: ${value}.`);
     }
   }
@@ -103,9 +105,17 @@ export function generateSchema(root = repoRoot()): Json {
     inputProperties[field.name] = { ...fieldType(field), description: describe(args, field.name, "BillingConfigArgs"), ...secret(field) };
     properties[field.name] = { ...fieldType(field), description: describe(outputs, field.name, "BillingConfigOutputs"), ...secret(field) };
   }
-  inputProperties.restoreOnDelete = { type: "boolean", default: false, description: describe(args, "restoreOnDelete", "BillingConfigArgs") };
+  inputProperties.restoreOnDelete = {
+    type: "boolean",
+    default: false,
+    description: describe(args, "restoreOnDelete", "BillingConfigArgs"),
+  };
   properties.restoreOnDelete = { type: "boolean", description: describe(outputs, "restoreOnDelete", "BillingConfigOutputs") };
-  properties.managedFields = { type: "array", items: { type: "string" }, description: describe(state, "managedFields", "BillingConfigState") };
+  properties.managedFields = {
+    type: "array",
+    items: { type: "string" },
+    description: describe(state, "managedFields", "BillingConfigState"),
+  };
   properties.adoptedOriginal = { ...ANY_OBJECT, secret: true, description: describe(state, "adoptedOriginal", "BillingConfigState") };
   properties.adoptionId = { type: "string", description: describe(state, "adoptionId", "BillingConfigState") };
 
