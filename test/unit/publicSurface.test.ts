@@ -20,9 +20,23 @@ describe("the package's public surface", () => {
     assert.equal(typeof emulator.EmnifyEmulator.start, "function");
   });
 
+  it("exports the provider plugin's SDK from its own entry point: the resource and an explicit provider", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    assert.deepEqual(pkg.exports["./plugin"], { types: "./dist/provider/plugin/sdk.d.ts", default: "./dist/provider/plugin/sdk.js" });
+    const sdk = require(path.join(repoRoot, "dist/provider/plugin/sdk.js")) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(sdk).sort(), ["BillingConfig", "Provider"]);
+  });
+
   it("lets the serialized provider load pulumi-emnify/runtime and the provider module, without offering them types as an API", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-    assert.deepEqual(Object.keys(pkg.exports), [".", "./runtime", "./dist/provider/dynamicProvider.js", "./emulator", "./package.json"]);
+    assert.deepEqual(Object.keys(pkg.exports), [
+      ".",
+      "./runtime",
+      "./dist/provider/dynamicProvider.js",
+      "./emulator",
+      "./plugin",
+      "./package.json",
+    ]);
     assert.equal(pkg.exports["./runtime"], "./dist/provider/resource/runtime.js");
     // Stored in states as require("pulumi-emnify/dist/provider/dynamicProvider.js"): the path is the export.
     assert.equal(pkg.exports["./dist/provider/dynamicProvider.js"], "./dist/provider/dynamicProvider.js");
