@@ -81,7 +81,8 @@ function versionOf(executable: string): string | undefined {
   return /v?(\d+\.\d+\.\d+\S*)/.exec(result.stdout.trim())?.[1];
 }
 
-function onPath(name: string): string | undefined {
+/** An executable file named `name` in a directory of PATH. */
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -95,13 +96,17 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
+/** Where every Go build of this project is cached: `~/.cache/pulumi-emnify` unless `PULUMI_EMNIFY_CACHE_DIR` says. */
+export function cacheRoot(): string {
+  return process.env.PULUMI_EMNIFY_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-emnify");
+}
+
 /**
  * The cache directory for this engine version and these exact Go module sums, so a change of
  * either builds afresh and an unchanged pair is reused. Outside the working tree.
  */
 export function cacheBinDir(root = repoRoot()): string {
-  const base =
-    process.env.PULUMI_EMNIFY_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-emnify");
+  const base = cacheRoot();
   const hash = createHash("sha256");
   for (const dir of [ENGINE_MODULE_DIR, LANGUAGE_HOST_MODULE_DIR]) {
     for (const file of ["go.mod", "go.sum"]) hash.update(fs.readFileSync(path.join(root, dir, file)));

@@ -1,0 +1,2 @@
+// emnify organisation billing settings (pulumi-emnify).
+package emnify
