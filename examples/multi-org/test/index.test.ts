@@ -20,6 +20,7 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 describe("examples/multi-org under Pulumi's mocks", () => {
   /** What the program declared: each resource's inputs, by resource name. */
   const declared = new Map<string, Record<string, unknown>>();
+  const records: string[] = [];
   let program: typeof import("../index.js");
 
   before(async function () {
@@ -30,6 +31,12 @@ describe("examples/multi-org under Pulumi's mocks", () => {
         // declared values plus the record's own id.
         newResource(args: pulumi.runtime.MockResourceArgs) {
           const inputs = args.inputs as Record<string, unknown>;
+          // Beside each BillingConfig with restoreOnDelete, the package declares the record of the
+          // organisation's original settings (emnify:BillingOriginals, named org-<orgId>).
+          if (args.type.endsWith(":BillingOriginals")) {
+            records.push(args.name);
+            return { id: String(inputs.orgId), state: inputs };
+          }
           declared.set(args.name, inputs);
           return { id: String(inputs.orgId), state: { ...inputs, billingConfigId: 8 } };
         },
@@ -56,6 +63,11 @@ describe("examples/multi-org under Pulumi's mocks", () => {
       vatRate: { id: 1 },
     });
     assert.equal(declared.get("agrisense-fr")!.restoreOnDelete, true);
+  });
+
+  it("records the original settings of each organisation that restores on delete", () => {
+    const restoring = loadOrganisationsFile(ORGS_FILE).filter((e) => e.args.restoreOnDelete === true);
+    assert.deepEqual([...records].sort(), restoring.map((e) => `org-${String(e.args.orgId)}`).sort());
   });
 
   it("exports a summary of every organisation's live settings, without payment data", async () => {
