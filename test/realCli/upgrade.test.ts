@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { BILLING_ORIGINALS_TYPE } from "../../tools/apiCalls";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ENDPOINT_PLACEHOLDER, UPGRADE_FIXTURES, readUpgradeManifest, upgradeFixturesDir } from "../../tools/upgradeFixtures";
@@ -6,7 +7,8 @@ import { CliStack, type DeclaredResource, PASSPHRASE, PROJECT } from "./world";
 
 // States that earlier versions of this package wrote (test/realCli/fixtures/upgrade/, recorded by
 // `npm run upgrade-fixtures` from those commits), taken over by this version: imported as they
-// are, they must preview and refresh with no changes, and a destroy must still give the
+// are, they preview only the records of originals this version adds, refresh with no changes,
+// and a destroy must still give the
 // restoreOnDelete organisations the billing configs they had before Pulumi touched them.
 describe("real CLI: states written by earlier versions of the package", function () {
   const manifest = readUpgradeManifest();
@@ -47,14 +49,37 @@ describe("real CLI: states written by earlier versions of the package", function
         assert.deepEqual(names, fixture.resources.map((r) => r.name).sort());
       });
 
-      it("previews with no changes", async function () {
+      // This version records each restoreOnDelete organisation's originals in a resource of its own
+      // (BillingOriginals, DECISIONS D36). An earlier state has none, so the first preview plans
+      // exactly those records and nothing else; the BillingConfigs keep their own originals.
+      it("previews only the records of originals this version adds, and no change to a BillingConfig", async function () {
         stack.emulator.clearRequests();
-        await stack.preview(["--expect-no-changes", "--diff"]);
+        const preview = await stack.preview(["--json"]);
+        const steps = (JSON.parse(preview.stdout) as { steps?: Array<{ op: string; urn: string }> }).steps ?? [];
+        const changed = steps.filter((step) => step.op !== "same");
+        assert.deepEqual(
+          changed.map((step) => `${step.op} ${step.urn.split("::").slice(-2).join("::")}`).sort(),
+          fixture.resources
+            .filter((r) => r.args.restoreOnDelete === true)
+            .map((r) => `create ${BILLING_ORIGINALS_TYPE}::org-${String(r.args.orgId)}`)
+            .sort(),
+        );
         assert.deepEqual(
           stack.apiCalls().filter((c) => c.method !== "GET"),
           [],
           "a preview writes nothing",
         );
+      });
+
+      it("adds the records with an up that changes nothing in emnify, then previews with no changes", async function () {
+        stack.emulator.clearRequests();
+        await stack.up();
+        assert.deepEqual(
+          stack.apiCalls().filter((c) => c.method !== "GET"),
+          [],
+          "adding the records writes nothing",
+        );
+        await stack.preview(["--expect-no-changes", "--diff"]);
       });
 
       it("refreshes with no changes", async function () {
