@@ -8,8 +8,8 @@ import { CliStack, type DeclaredResource, PASSPHRASE, PROJECT } from "./world";
 // States that earlier versions of this package wrote (test/realCli/fixtures/upgrade/, recorded by
 // `npm run upgrade-fixtures` from those commits), taken over by this version: imported as they
 // are, they preview only the records of originals this version adds, refresh with no changes,
-// and a destroy must still give the
-// restoreOnDelete organisations the billing configs they had before Pulumi touched them.
+// and a destroy must still give the restoreOnDelete organisations the billing configs they had
+// before Pulumi touched them.
 describe("real CLI: states written by earlier versions of the package", function () {
   const manifest = readUpgradeManifest();
 
