@@ -11,13 +11,12 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EmnifyEmulator, SeedOrganisation } from "pulumi-emnify/emulator";
-import type { EmulatorOptions, RequestLogEntry } from "pulumi-emnify/emulator";
+import type { EmulatorOptions } from "pulumi-emnify/emulator";
 import { repoRoot } from "../../tools/repoRoot";
-import { PulumiResult, PulumiRunner, StateResource } from "../../tools/pulumi-cli/pulumiRunner";
+import { PulumiRunner } from "../../tools/pulumi-cli/pulumiRunner";
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
-import { billingCallLabel, isAuthentication } from "../../tools/apiCalls";
 import type { DeclaredProvider, PluginDeclaredResource } from "./fixtures/pluginProgram";
-import { World, realCliWorld } from "./world";
+import { StackUnderTest, World, realCliWorld } from "./world";
 
 export type { DeclaredProvider, PluginDeclaredResource };
 
@@ -57,17 +56,19 @@ export interface PluginStackOptions {
   extraAccounts?: { organisationId: number }[];
 }
 
-export class PluginStack {
+export class PluginStack extends StackUnderTest {
   private constructor(
-    readonly world: World,
-    readonly name: string,
-    readonly emulator: EmnifyEmulator,
-    readonly runner: PulumiRunner,
-    public applicationToken: string,
-    readonly projectDir: string,
+    world: World,
+    name: string,
+    emulator: EmnifyEmulator,
+    runner: PulumiRunner,
+    applicationToken: string,
+    projectDir: string,
     /** Tokens of the extra accounts, by organisation id. */
     readonly extraTokens: Map<number, string>,
-  ) {}
+  ) {
+    super(world, name, emulator, runner, applicationToken, projectDir, PLUGIN_TYPE);
+  }
 
   static async create(options: PluginStackOptions): Promise<PluginStack> {
     const world = await realCliWorld();
@@ -105,72 +106,9 @@ export class PluginStack {
     return stack;
   }
 
-  setConfig(key: string, value: string, options: { secret?: boolean } = {}): Promise<void> {
-    return this.runner.setConfig(this.name, key, value, options);
-  }
-
   /** Replaces what the program declares. */
   async declare(resources: PluginDeclaredResource[], providers: DeclaredProvider[] = []): Promise<void> {
     await this.runner.setConfig(this.name, "app:resources", JSON.stringify(resources), { secret: true });
     await this.runner.setConfig(this.name, "app:providers", JSON.stringify(providers));
-  }
-
-  /** Rotates the stack's own token: the emulator accepts only the new one. */
-  async rotateToken(options: { updateConfig: boolean }): Promise<string> {
-    const token = `real-cli-token-${randomBytes(12).toString("hex")}`;
-    this.world.credentials.push(token);
-    this.emulator.replaceApplicationToken(this.applicationToken, token);
-    this.applicationToken = token;
-    if (options.updateConfig) await this.runner.setConfig(this.name, "emnify:applicationToken", token, { secret: true });
-    return token;
-  }
-
-  pulumi(command: string[], options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<PulumiResult> {
-    const mutating = ["up", "refresh", "destroy", "import"].includes(command[0]);
-    return this.runner.run([...command, "--stack", this.name, ...(mutating ? ["--yes"] : [])], options);
-  }
-
-  up(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["up", ...extra], options);
-  }
-
-  preview(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["preview", ...extra], options);
-  }
-
-  refresh(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["refresh", ...extra], options);
-  }
-
-  destroy(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["destroy", ...extra], options);
-  }
-
-  async billingResources(): Promise<StateResource[]> {
-    return this.runner.resources(this.name, PLUGIN_TYPE);
-  }
-
-  async billingResource(name: string): Promise<StateResource> {
-    const found = (await this.billingResources()).find((r) => r.urn.endsWith(`::${name}`) && !r.delete);
-    if (!found) throw new Error(`no ${PLUGIN_TYPE} named ${name} in the state of ${this.name}`);
-    return found;
-  }
-
-  apiCalls(): RequestLogEntry[] {
-    return this.emulator.requests.filter((r) => !isAuthentication(r));
-  }
-
-  authentications(): number {
-    return this.emulator.requests.filter(isAuthentication).length;
-  }
-
-  billingCalls(): string[] {
-    return this.apiCalls().map(billingCallLabel);
-  }
-
-  async dispose(): Promise<void> {
-    await this.runner.run(["stack", "rm", this.name, "--force", "--yes"], { allowFailure: true });
-    fs.rmSync(path.join(this.projectDir, `Pulumi.${this.name}.yaml`), { force: true });
-    await this.emulator.stop();
   }
 }

@@ -62,16 +62,104 @@ export async function disposeRealCliWorld(): Promise<void> {
 
 let stackCounter = 0;
 
-/** One stack of the lifecycle project with its own emulator. */
-export class CliStack {
-  private constructor(
+/**
+ * A stack under test with its own emulator: the commands, the state's resources of one type and
+ * the emulator's request log. The dynamic path (CliStack) and the plugin path (PluginStack, in
+ * ./pluginWorld) differ only in how they are set up and what their program declares.
+ */
+export abstract class StackUnderTest {
+  protected constructor(
     readonly world: World,
     readonly name: string,
     readonly emulator: EmnifyEmulator,
     readonly runner: PulumiRunner,
     public applicationToken: string,
     readonly projectDir: string,
+    /** The type token of the resources `billingResources` lists. */
+    readonly resourceType: string,
   ) {}
+
+  /** `pulumi config set` on this stack. */
+  setConfig(key: string, value: string, options: { secret?: boolean } = {}): Promise<void> {
+    return this.runner.setConfig(this.name, key, value, options);
+  }
+
+  /** Rotates the application token: the emulator accepts only the new one, the stack config holds it. */
+  async rotateToken(options: { updateConfig: boolean }): Promise<string> {
+    const token = `real-cli-token-${randomBytes(12).toString("hex")}`;
+    this.world.credentials.push(token);
+    this.emulator.replaceApplicationToken(this.applicationToken, token);
+    this.applicationToken = token;
+    if (options.updateConfig) await this.runner.setConfig(this.name, "emnify:applicationToken", token, { secret: true });
+    return token;
+  }
+
+  /** `pulumi <command> --stack <name> [--yes] ...`. */
+  pulumi(command: string[], options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<PulumiResult> {
+    const mutating = ["up", "refresh", "destroy", "import"].includes(command[0]);
+    return this.runner.run([...command, "--stack", this.name, ...(mutating ? ["--yes"] : [])], options);
+  }
+
+  up(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["up", ...extra], options);
+  }
+
+  preview(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["preview", ...extra], options);
+  }
+
+  refresh(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["refresh", ...extra], options);
+  }
+
+  destroy(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
+    return this.pulumi(["destroy", ...extra], options);
+  }
+
+  async billingResources(): Promise<StateResource[]> {
+    return this.runner.resources(this.name, this.resourceType);
+  }
+
+  async billingResource(name: string): Promise<StateResource> {
+    const found = (await this.billingResources()).find((r) => r.urn.endsWith(`::${name}`) && !r.delete);
+    if (!found) throw new Error(`no ${this.resourceType} named ${name} in the state of ${this.name}`);
+    return found;
+  }
+
+  /** The emulator's requests since the last `clearRequests`, without authentication. */
+  apiCalls(): RequestLogEntry[] {
+    return this.emulator.requests.filter((r) => !isAuthentication(r));
+  }
+
+  authentications(): number {
+    return this.emulator.requests.filter(isAuthentication).length;
+  }
+
+  /** "GET 2", "PATCH 3": method and organisation of each billing-config call, in order. */
+  billingCalls(): string[] {
+    return this.apiCalls().map(billingCallLabel);
+  }
+
+  async dispose(): Promise<void> {
+    await this.runner.run(["stack", "rm", this.name, "--force", "--yes"], { allowFailure: true });
+    // `stack rm` removes it too; this covers a stack whose removal failed.
+    fs.rmSync(path.join(this.projectDir, `Pulumi.${this.name}.yaml`), { force: true });
+    await this.emulator.stop();
+  }
+}
+
+/** One stack of the lifecycle project with its own emulator. */
+export class CliStack extends StackUnderTest {
+  private constructor(
+    world: World,
+    name: string,
+    emulator: EmnifyEmulator,
+    runner: PulumiRunner,
+    applicationToken: string,
+    projectDir: string,
+  ) {
+    super(world, name, emulator, runner, applicationToken, projectDir, BILLING_CONFIG_TYPE);
+  }
 
   static async create(options: {
     organisations: SeedOrganisation[];
@@ -127,78 +215,10 @@ export class CliStack {
     return stack;
   }
 
-  /** `pulumi config set` on this stack. */
-  setConfig(key: string, value: string, options: { secret?: boolean } = {}): Promise<void> {
-    return this.runner.setConfig(this.name, key, value, options);
-  }
-
   /** Replaces what the program declares. */
   async declare(resources: DeclaredResource[]): Promise<void> {
     // Secret, as payment data belongs in secret config: the engine stores the whole stack config
     // with the dynamic provider in the state, and only secret values are encrypted there.
     await this.runner.setConfig(this.name, "app:resources", JSON.stringify(resources), { secret: true });
-  }
-
-  /** Rotates the application token: the emulator accepts only the new one, the stack config holds it. */
-  async rotateToken(options: { updateConfig: boolean }): Promise<string> {
-    const token = `real-cli-token-${randomBytes(12).toString("hex")}`;
-    this.world.credentials.push(token);
-    this.emulator.replaceApplicationToken(this.applicationToken, token);
-    this.applicationToken = token;
-    if (options.updateConfig) await this.runner.setConfig(this.name, "emnify:applicationToken", token, { secret: true });
-    return token;
-  }
-
-  /** `pulumi <command> --stack <name> [--yes] ...`. */
-  pulumi(command: string[], options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<PulumiResult> {
-    const mutating = ["up", "refresh", "destroy", "import"].includes(command[0]);
-    return this.runner.run([...command, "--stack", this.name, ...(mutating ? ["--yes"] : [])], options);
-  }
-
-  up(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["up", ...extra], options);
-  }
-
-  preview(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["preview", ...extra], options);
-  }
-
-  refresh(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["refresh", ...extra], options);
-  }
-
-  destroy(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<PulumiResult> {
-    return this.pulumi(["destroy", ...extra], options);
-  }
-
-  async billingResources(): Promise<StateResource[]> {
-    return this.runner.resources(this.name, BILLING_CONFIG_TYPE);
-  }
-
-  async billingResource(name: string): Promise<StateResource> {
-    const found = (await this.billingResources()).find((r) => r.urn.endsWith(`::${name}`) && !r.delete);
-    if (!found) throw new Error(`no BillingConfig named ${name} in the state of ${this.name}`);
-    return found;
-  }
-
-  /** The emulator's requests since the last `clearRequests`, without authentication. */
-  apiCalls(): RequestLogEntry[] {
-    return this.emulator.requests.filter((r) => !isAuthentication(r));
-  }
-
-  authentications(): number {
-    return this.emulator.requests.filter(isAuthentication).length;
-  }
-
-  /** "GET 2", "PATCH 3": method and organisation of each billing-config call, in order. */
-  billingCalls(): string[] {
-    return this.apiCalls().map(billingCallLabel);
-  }
-
-  async dispose(): Promise<void> {
-    await this.runner.run(["stack", "rm", this.name, "--force", "--yes"], { allowFailure: true });
-    // `stack rm` removes it too; this covers a stack whose removal failed.
-    fs.rmSync(path.join(this.projectDir, `Pulumi.${this.name}.yaml`), { force: true });
-    await this.emulator.stop();
   }
 }
