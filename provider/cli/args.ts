@@ -26,20 +26,38 @@ export interface ExportOptions {
   includePaymentData: boolean;
 }
 
-export type Command = { kind: "help"; topic: "main" | "export" } | { kind: "version" } | { kind: "export"; options: ExportOptions };
+export interface MigrateOptions {
+  /** The `pulumi stack export` file; "-": standard input. */
+  file: string;
+  /** Absent: standard output. */
+  out?: string;
+}
+
+export type HelpTopic = "main" | "export" | "migrate-to-plugin";
+
+export type Command =
+  | { kind: "help"; topic: HelpTopic }
+  | { kind: "version" }
+  | { kind: "export"; options: ExportOptions }
+  | { kind: "migrate-to-plugin"; options: MigrateOptions };
 
 /** A mistake on the command line: exit status 2, one line, and where to read the usage. */
 export class UsageError extends Error {
   override name = "UsageError";
   /** The help command that explains the mistake, e.g. "pulumi-emnify export --help". */
   readonly helpCommand: string;
-  constructor(message: string, topic: "main" | "export") {
+  constructor(message: string, topic: HelpTopic) {
     super(message);
-    this.helpCommand = topic === "export" ? `${PROGRAM} export --help` : `${PROGRAM} --help`;
+    this.helpCommand = topic === "main" ? `${PROGRAM} --help` : `${PROGRAM} ${topic} --help`;
   }
 }
 
-const COMMANDS = ["export", "help"];
+const COMMANDS = ["export", "migrate-to-plugin", "help"];
+
+const MIGRATE_OPTIONS = {
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 const EXPORT_OPTIONS = {
   org: { type: "string", multiple: true },
@@ -67,13 +85,15 @@ interface GivenOption {
  * Tokenizes `args` against `options` and refuses unknown options, missing or unexpected values and
  * stray positionals. Returns the options in the order given.
  */
-function readOptions(args: string[], options: OptionSpec, topic: "main" | "export"): GivenOption[] {
+function readOptions(args: string[], options: OptionSpec, topic: HelpTopic, positionals?: string[]): GivenOption[] {
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const given: GivenOption[] = [];
   for (const token of tokens) {
     if (token.kind === "option-terminator") continue;
     if (token.kind === "positional") {
-      throw new UsageError(`unexpected argument '${token.value}'`, topic);
+      if (positionals === undefined) throw new UsageError(`unexpected argument '${token.value}'`, topic);
+      positionals.push(token.value);
+      continue;
     }
     const spec = options[token.name];
     if (spec === undefined) throw new UsageError(`unknown option '${token.rawName}'`, topic);
@@ -174,6 +194,24 @@ function readExport(args: string[]): Command {
   return { kind: "export", options: { selection, out, format, formatGiven: rawFormat !== undefined, includePaymentData } };
 }
 
+function readMigrate(args: string[]): Command {
+  const positionals: string[] = [];
+  const given = readOptions(args, MIGRATE_OPTIONS, "migrate-to-plugin", positionals);
+  if (given.some((o) => o.name === "help")) return { kind: "help", topic: "migrate-to-plugin" };
+  if (positionals.length === 0) {
+    throw new UsageError("say which state to migrate: the file `pulumi stack export --file <file>` wrote", "migrate-to-plugin");
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, "migrate-to-plugin");
+  const outs = given.filter((o) => o.name === "out");
+  if (outs.length > 1) throw new UsageError(`option '--out' is given ${outs.length} times; give it once`, "migrate-to-plugin");
+  const out = outs[0]?.value === "-" ? undefined : outs[0]?.value;
+  if (out !== undefined && path.resolve(out) === path.resolve(positionals[0])) {
+    // The old export is the backup: never write over it.
+    throw new UsageError("--out must not be the input file: keep the old export as the backup", "migrate-to-plugin");
+  }
+  return { kind: "migrate-to-plugin", options: { file: positionals[0], out } };
+}
+
 /** Reads the whole command line (without `node` and the script). */
 export function parseCommandLine(argv: string[]): Command {
   const commandIndex = argv.findIndex((arg) => !arg.startsWith("-"));
@@ -188,11 +226,13 @@ export function parseCommandLine(argv: string[]): Command {
   switch (command) {
     case "export":
       return readExport(rest);
+    case "migrate-to-plugin":
+      return readMigrate(rest);
     case "help": {
       // `pulumi-emnify help export`, as git and npm allow.
       if (rest.length === 0) return { kind: "help", topic: "main" };
-      if (rest.length === 1 && rest[0] === "export") return { kind: "help", topic: "export" };
-      throw new UsageError(`no help for '${rest.join(" ")}' (available: export)`, "main");
+      if (rest.length === 1 && (rest[0] === "export" || rest[0] === "migrate-to-plugin")) return { kind: "help", topic: rest[0] };
+      throw new UsageError(`no help for '${rest.join(" ")}' (available: export, migrate-to-plugin)`, "main");
     }
     default:
       throw new UsageError(`unknown command '${command}' (available: ${COMMANDS.join(", ")})`, "main");

@@ -10,7 +10,9 @@ import { EmnifyError, oneLine } from "../client/errors";
 import { packageVersion } from "../client/version";
 import { PROGRAM, UsageError, parseCommandLine } from "./args";
 import { CliIo, runExport } from "./exportCommand";
-import { exportHelp, mainHelp } from "./help";
+import { exportHelp, mainHelp, migrateHelp } from "./help";
+import { runMigrate } from "./migrateCommand";
+import { MigrationError } from "./migrateToPlugin";
 import { OutputError } from "./output";
 
 export const EXIT_OK = 0;
@@ -23,13 +25,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case "help":
-        io.stdout.write(command.topic === "export" ? exportHelp() : mainHelp());
+        io.stdout.write(command.topic === "export" ? exportHelp() : command.topic === "migrate-to-plugin" ? migrateHelp() : mainHelp());
         return EXIT_OK;
       case "version":
         io.stdout.write(`${PROGRAM} ${packageVersion()}\n`);
         return EXIT_OK;
       case "export":
         return await runExport(command.options, io);
+      case "migrate-to-plugin":
+        return runMigrate(command.options, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -37,7 +41,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       say(`Run '${error.helpCommand}' for usage.`);
       return EXIT_USAGE;
     }
-    if (error instanceof EmnifyError || error instanceof OutputError) {
+    if (error instanceof EmnifyError || error instanceof OutputError || error instanceof MigrationError) {
       say(`error: ${oneLine(error.message)}`);
       return EXIT_FAILURE;
     }
