@@ -74,13 +74,26 @@ describe("real CLI: moving a stack from the dynamic resource to the plugin", fun
       organisations: Object.entries(BEFORE).map(([id, billingConfig]) => ({ id: Number(id), billingConfig })),
       resources: DECLARED,
     });
+    stack.emulator.clearRequests();
     await stack.up();
+    measured.push(`dynamic up (before): ${summary()}`);
     assert.deepEqual(
       await urnsOf(BILLING_ORIGINALS_TYPE),
       RECORDS.map((name) => `${BILLING_ORIGINALS_TYPE}::${name}`),
     );
   });
-  after(() => stack?.dispose());
+  after(async () => {
+    process.stderr.write(`      API calls per step (emulator request log):\n${measured.map((line) => `        ${line}\n`).join("")}`);
+    await stack?.dispose();
+  });
+
+  const measured: string[] = [];
+  /** "1 authentication, GET 4, PATCH 0" since the last clearRequests. */
+  function summary(): string {
+    const calls = stack.apiCalls();
+    const count = (method: string) => calls.filter((c) => c.method === method).length;
+    return `${stack.authentications()} authentication(s), GET ${count("GET")}, PATCH ${count("PATCH")}, other ${calls.length - count("GET") - count("PATCH")}`;
+  }
 
   it("export, migrate-to-plugin and import change no resource's identity and call no API", async function () {
     stack.emulator.clearRequests();
@@ -101,6 +114,7 @@ describe("real CLI: moving a stack from the dynamic resource to the plugin", fun
       new RegExp(`^migrated ${DECLARED.length} BillingConfig\\(s\\) and ${RECORDS.length} BillingOriginals record\\(s\\)`),
     );
     await stack.pulumi(["stack", "import", "--file", newFile]);
+    measured.push(`stack export + migrate-to-plugin + stack import: ${summary()}`);
     assert.deepEqual(stack.emulator.requests, [], "no API call, not even an authentication");
 
     assert.deepEqual(await urnsOf(BILLING_CONFIG_TYPE, BILLING_ORIGINALS_TYPE, "pulumi:providers:pulumi-nodejs"), []);
@@ -120,6 +134,7 @@ describe("real CLI: moving a stack from the dynamic resource to the plugin", fun
     fs.writeFileSync(path.join(projectDir, "index.ts"), program("pluginProgram.ts"));
     stack.emulator.clearRequests();
     await stack.preview(["--expect-no-changes", "--diff"]);
+    measured.push(`preview --expect-no-changes: ${summary()}`);
     const preview = await stack.preview(["--json"]);
     const steps = (JSON.parse(preview.stdout) as { steps?: Array<{ op: string; urn: string }> }).steps ?? [];
     assert.deepEqual(
@@ -129,18 +144,30 @@ describe("real CLI: moving a stack from the dynamic resource to the plugin", fun
     assert.deepEqual(stack.apiCalls(), [], "a preview after the migration calls nothing");
   });
 
-  it("up and refresh change nothing and write nothing", async function () {
+  it("up changes nothing and calls nothing; refresh only reads each organisation", async function () {
     stack.emulator.clearRequests();
     await stack.up(["--expect-no-changes"]);
+    measured.push(`up --expect-no-changes: ${summary()}`);
+    assert.deepEqual(stack.apiCalls(), []);
+    stack.emulator.clearRequests();
     await stack.refresh(["--expect-no-changes"]);
-    assert.deepEqual(
-      stack.apiCalls().filter((c) => c.method !== "GET"),
-      [],
-    );
+    measured.push(`refresh --expect-no-changes: ${summary()}`);
+    // The refresh's preview and the refresh each read every BillingConfig; a record is never read.
+    assert.deepEqual([...stack.billingCalls()].sort(), DECLARED.flatMap((r) => [`GET ${r.args.orgId}`, `GET ${r.args.orgId}`]).sort());
   });
 
   it("destroy restores every restoreOnDelete organisation to its pre-Pulumi values and releases the others as declared", async function () {
+    stack.emulator.clearRequests();
     await stack.destroy();
+    measured.push(`destroy: ${summary()}`);
+    assert.deepEqual(
+      stack
+        .billingCalls()
+        .filter((c) => c.startsWith("PATCH"))
+        .sort(),
+      RECORDS.map((name) => `PATCH ${name.slice("org-".length)}`).sort(),
+      "only the restoreOnDelete organisations are written (restored)",
+    );
     const held = (orgId: number) => stack.emulator.billingConfig(orgId);
     assert.equal(held(2).vatin, "DE-SET-2");
     assert.deepEqual(held(2).payment_term, { id: 2 });
