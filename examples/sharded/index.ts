@@ -1,8 +1,12 @@
 /**
  * One organisations file, many stacks: this stack declares only the organisations of its shard.
  *
- *   pulumi config set sharded:shard 1          # this stack's shard, 0 … shardCount - 1
+ *   pulumi stack init shard-1                  # the shard is the number the stack's name ends with
  *   pulumi config set sharded:shardCount 3     # the same in every shard's stack
+ *
+ * The shard is not stack config on purpose: `pulumi state move` (how an organisation changes
+ * shard) copies the stack's config with the resources' provider, and refuses when the two stacks'
+ * config differs in anything.
  *
  * An organisation goes to the shard its entry names (`shard: 2`) or, without one, to the shard
  * `defaultShard(orgId, shardCount)` picks (rendezvous hashing: adding organisations never moves
@@ -16,7 +20,14 @@ import { BillingConfig, OrganisationEntry, OrganisationsFileError, ShardError, e
 const config = new pulumi.Config("sharded");
 const orgsFile = path.resolve(config.get("orgsFile") ?? path.join(__dirname, "orgs.yaml"));
 const shardCount = config.requireNumber("shardCount");
-const shard = config.requireNumber("shard");
+const shard = shardOfStack(pulumi.getStack());
+
+/** "shard-2" → 2: the number after the last "-" of the stack's name. */
+function shardOfStack(stack: string): number {
+  const match = /-(\d{1,3})$/.exec(stack);
+  if (!match) throw new pulumi.RunError(`the stack name ${stack} must end with -<shard>, e.g. shard-0 (examples/sharded/README.md)`);
+  return Number(match[1]);
+}
 
 function shardEntries(): OrganisationEntry[] {
   try {

@@ -2,7 +2,7 @@
 # Runs one pulumi command on every shard's stack of this project at once, each output line
 # prefixed by its stack; exits non-zero when any shard failed.
 #
-#   SHARDS=3 ./shards.sh init             # stacks shard-0 … shard-2, with sharded:shard and sharded:shardCount
+#   SHARDS=3 ./shards.sh init             # stacks shard-0 … shard-2, each with sharded:shardCount 3
 #   SHARDS=3 ./shards.sh up --yes         # pulumi up --yes --stack shard-<i>, all shards concurrently
 #   SHARDS=3 ./shards.sh preview --expect-no-changes
 #
@@ -17,7 +17,6 @@ cd "$(dirname "$0")"
 if [ "$1" = init ]; then
   for ((i = 0; i < count; i++)); do
     pulumi stack select --create "$prefix$i" >/dev/null
-    pulumi config set --stack "$prefix$i" sharded:shard "$i"
     pulumi config set --stack "$prefix$i" sharded:shardCount "$count"
     echo "$prefix$i: shard $i of $count"
   done
