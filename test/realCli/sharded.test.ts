@@ -2,7 +2,7 @@
  * examples/sharded through the real `pulumi`, as its README says: one organisations file spread
  * over three stacks of one project, run concurrently by examples/sharded/shards.sh against one
  * emulator (one source IP, one rate limit), then one organisation moved on purpose to another
- * shard with `pulumi state move`.
+ * shard with `pulumi-emnify shards move` (`pulumi state move`, then the pin in the file).
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -16,6 +16,7 @@ import type { RequestLogEntry } from "pulumi-emnify/emulator";
 import { BILLING_CONFIG_TYPE, billingCallLabel, isAuthentication } from "../../tools/apiCalls";
 import { DemoOrganisation, adoptionCalls, demoOrganisations } from "../../tools/demoScenario";
 import { PulumiRunner, StateResource } from "../../tools/pulumi-cli/pulumiRunner";
+import { runNodeScript } from "../../tools/engine/nodeScript";
 import { repoRoot } from "../../tools/repoRoot";
 import { PASSPHRASE, realCliWorld } from "./world";
 
@@ -170,7 +171,7 @@ describe("real CLI: examples/sharded, three shards of one organisations file run
     assert.deepEqual(emulator.requests, []);
   });
 
-  it("an organisation moved to another shard with pulumi state move keeps its record of originals and is neither restored nor adopted again", async function () {
+  it("an organisation moved to another shard (shards move: pulumi state move, then its pin) keeps its record of originals and is neither restored nor adopted again", async function () {
     // A restoring organisation of shard 1, moved to shard 2.
     const moved = entriesOfShard(entries(), 1, SHARDS).find((e) => e.args.restoreOnDelete && e.shard === undefined);
     assert.ok(moved, "shard 1 has a restoring organisation");
@@ -180,9 +181,18 @@ describe("real CLI: examples/sharded, three shards of one organisations file run
     assert.ok(recordBefore && configBefore);
 
     emulator.clearRequests();
-    // The README's sequence: move the resources, then pin the organisation to its new shard.
-    await runner.run(["state", "move", "--source", from, "--dest", to, "--yes", configBefore.urn, recordBefore.urn]);
-    fs.writeFileSync(orgsFile, fs.readFileSync(orgsFile, "utf8").replace(`name: ${moved.name}\n`, `name: ${moved.name}\n    shard: 2\n`));
+    // The README's command: pulumi state move of both resources, then the pin in the file.
+    const move = await runNodeScript(
+      path.join(repoRoot(), "dist/provider/cli/main.js"),
+      ["shards", "move", "--file", orgsFile, "--org", String(moved.args.orgId), "--from", from, "--to", to],
+      { cwd: PROJECT_DIR, env: runner.environment() as Record<string, string> },
+    );
+    assert.equal(move.stderr, "");
+    assert.equal(move.status, 0);
+    assert.match(
+      move.stdout,
+      new RegExp(`moved the BillingConfig and its record of originals of ${moved.name} \\(id ${moved.args.orgId}\\) from ${from} to ${to}`),
+    );
     assert.equal(entries().find((e) => e.name === moved.name)?.shard, 2);
     await shards(["up", "--yes", "--expect-no-changes"]);
     assert.deepEqual(emulator.requests, [], "no API call: nothing restored, nothing adopted");
