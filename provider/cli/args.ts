@@ -26,20 +26,43 @@ export interface ExportOptions {
   includePaymentData: boolean;
 }
 
-export type Command = { kind: "help"; topic: "main" | "export" } | { kind: "version" } | { kind: "export"; options: ExportOptions };
+export interface ShardsOptions {
+  /** The organisations file. */
+  file: string;
+  /** The shard count the assignment is for. */
+  count: number;
+  /** With it: the organisations whose shard changes from `count` to `toCount`. */
+  toCount?: number;
+}
+
+export interface ShardMoveCommandOptions {
+  file: string;
+  orgId: number;
+  from: string;
+  to: string;
+}
+
+export type HelpTopic = "main" | "export" | "shards";
+
+export type Command =
+  | { kind: "help"; topic: HelpTopic }
+  | { kind: "version" }
+  | { kind: "export"; options: ExportOptions }
+  | { kind: "shards"; options: ShardsOptions }
+  | { kind: "shard-move"; options: ShardMoveCommandOptions };
 
 /** A mistake on the command line: exit status 2, one line, and where to read the usage. */
 export class UsageError extends Error {
   override name = "UsageError";
   /** The help command that explains the mistake, e.g. "pulumi-emnify export --help". */
   readonly helpCommand: string;
-  constructor(message: string, topic: "main" | "export") {
+  constructor(message: string, topic: HelpTopic) {
     super(message);
-    this.helpCommand = topic === "export" ? `${PROGRAM} export --help` : `${PROGRAM} --help`;
+    this.helpCommand = topic === "main" ? `${PROGRAM} --help` : `${PROGRAM} ${topic} --help`;
   }
 }
 
-const COMMANDS = ["export", "help"];
+const COMMANDS = ["export", "shards", "help"];
 
 const EXPORT_OPTIONS = {
   org: { type: "string", multiple: true },
@@ -47,6 +70,21 @@ const EXPORT_OPTIONS = {
   out: { type: "string" },
   format: { type: "string" },
   "include-payment-data": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const SHARDS_OPTIONS = {
+  file: { type: "string" },
+  count: { type: "string" },
+  "to-count": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const SHARD_MOVE_OPTIONS = {
+  file: { type: "string" },
+  org: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -67,7 +105,7 @@ interface GivenOption {
  * Tokenizes `args` against `options` and refuses unknown options, missing or unexpected values and
  * stray positionals. Returns the options in the order given.
  */
-function readOptions(args: string[], options: OptionSpec, topic: "main" | "export"): GivenOption[] {
+function readOptions(args: string[], options: OptionSpec, topic: HelpTopic): GivenOption[] {
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const given: GivenOption[] = [];
   for (const token of tokens) {
@@ -174,6 +212,55 @@ function readExport(args: string[]): Command {
   return { kind: "export", options: { selection, out, format, formatGiven: rawFormat !== undefined, includePaymentData } };
 }
 
+function readShardMove(args: string[]): Command {
+  const given = readOptions(args, SHARD_MOVE_OPTIONS, "shards");
+  if (given.some((o) => o.name === "help")) return { kind: "help", topic: "shards" };
+  const required = (name: string, what: string): string => {
+    const values = given.filter((o) => o.name === name);
+    if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, "shards");
+    if (values.length === 0) throw new UsageError(`shards move needs --${name} <${what}>`, "shards");
+    return values[0].value!;
+  };
+  const file = required("file", "orgs.yaml");
+  const orgText = required("org", "id");
+  const orgId = Number(orgText);
+  if (!/^\d+$/.test(orgText) || !Number.isSafeInteger(orgId) || orgId <= 0) {
+    throw new UsageError(`--org needs an organisation id (a positive whole number), got '${orgText}'`, "shards");
+  }
+  return { kind: "shard-move", options: { file, orgId, from: required("from", "stack"), to: required("to", "stack") } };
+}
+
+function readShards(args: string[]): Command {
+  if (args[0] === "move") return readShardMove(args.slice(1));
+  const given = readOptions(args, SHARDS_OPTIONS, "shards");
+  if (given.some((o) => o.name === "help")) return { kind: "help", topic: "shards" };
+  const single = (name: string): string | undefined => {
+    const values = given.filter((o) => o.name === name);
+    if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, "shards");
+    return values[0]?.value;
+  };
+  const shardCount = (name: string, text: string): number => {
+    const count = Number(text);
+    if (!/^\d+$/.test(text) || count < 1 || count > 1000) {
+      throw new UsageError(`--${name} needs a shard count (a whole number from 1 to 1000), got '${text}'`, "shards");
+    }
+    return count;
+  };
+  const file = single("file");
+  if (file === undefined) throw new UsageError("say which organisations file: --file <orgs.yaml>", "shards");
+  const countText = single("count");
+  if (countText === undefined) throw new UsageError("say how many shards: --count <n>", "shards");
+  const toCountText = single("to-count");
+  return {
+    kind: "shards",
+    options: {
+      file,
+      count: shardCount("count", countText),
+      ...(toCountText === undefined ? {} : { toCount: shardCount("to-count", toCountText) }),
+    },
+  };
+}
+
 /** Reads the whole command line (without `node` and the script). */
 export function parseCommandLine(argv: string[]): Command {
   const commandIndex = argv.findIndex((arg) => !arg.startsWith("-"));
@@ -188,11 +275,13 @@ export function parseCommandLine(argv: string[]): Command {
   switch (command) {
     case "export":
       return readExport(rest);
+    case "shards":
+      return readShards(rest);
     case "help": {
       // `pulumi-emnify help export`, as git and npm allow.
       if (rest.length === 0) return { kind: "help", topic: "main" };
-      if (rest.length === 1 && rest[0] === "export") return { kind: "help", topic: "export" };
-      throw new UsageError(`no help for '${rest.join(" ")}' (available: export)`, "main");
+      if (rest.length === 1 && (rest[0] === "export" || rest[0] === "shards")) return { kind: "help", topic: rest[0] };
+      throw new UsageError(`no help for '${rest.join(" ")}' (available: export, shards)`, "main");
     }
     default:
       throw new UsageError(`unknown command '${command}' (available: ${COMMANDS.join(", ")})`, "main");

@@ -10,8 +10,12 @@ import { EmnifyError, oneLine } from "../client/errors";
 import { packageVersion } from "../client/version";
 import { PROGRAM, UsageError, parseCommandLine } from "./args";
 import { CliIo, runExport } from "./exportCommand";
-import { exportHelp, mainHelp } from "./help";
+import { OrganisationsFileError } from "../billing/organisationsFile";
+import { ShardError } from "../billing/shards";
+import { exportHelp, mainHelp, shardsHelp } from "./help";
 import { OutputError } from "./output";
+import { ShardMoveError, runShardMove } from "./shardMove";
+import { runShards } from "./shardsCommand";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -23,13 +27,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case "help":
-        io.stdout.write(command.topic === "export" ? exportHelp() : mainHelp());
+        io.stdout.write(command.topic === "export" ? exportHelp() : command.topic === "shards" ? shardsHelp() : mainHelp());
         return EXIT_OK;
       case "version":
         io.stdout.write(`${PROGRAM} ${packageVersion()}\n`);
         return EXIT_OK;
       case "export":
         return await runExport(command.options, io);
+      case "shards":
+        return runShards(command.options, io);
+      case "shard-move":
+        return runShardMove(command.options, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -37,8 +45,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       say(`Run '${error.helpCommand}' for usage.`);
       return EXIT_USAGE;
     }
-    if (error instanceof EmnifyError || error instanceof OutputError) {
+    if (error instanceof EmnifyError || error instanceof OutputError || error instanceof ShardMoveError) {
       say(`error: ${oneLine(error.message)}`);
+      return EXIT_FAILURE;
+    }
+    if (error instanceof OrganisationsFileError || error instanceof ShardError) {
+      // One line per problem: a file can have many.
+      for (const line of error.message.split("\n")) say(`error: ${line}`);
       return EXIT_FAILURE;
     }
     // A bug, not a situation: say so, with what is known, still on one line.

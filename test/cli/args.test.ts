@@ -83,10 +83,10 @@ describe("export: reading the command line", () => {
   }
 
   const refused: Array<[string[], string, "export" | "main"]> = [
-    [[], "missing command (available: export, help)", "main"],
-    [["frobnicate"], "unknown command 'frobnicate' (available: export, help)", "main"],
+    [[], "missing command (available: export, shards, help)", "main"],
+    [["frobnicate"], "unknown command 'frobnicate' (available: export, shards, help)", "main"],
     [["--verbose", "export"], "unknown option '--verbose'", "main"],
-    [["help", "import"], "no help for 'import' (available: export)", "main"],
+    [["help", "import"], "no help for 'import' (available: export, shards)", "main"],
     [["export"], "say which organisations to export: --org <id> (repeatable) or --children", "export"],
     [
       ["export", "--org", "101", "--children"],

@@ -7,13 +7,18 @@ import * as emulator from "../../provider/emulator/index";
 const repoRoot = path.resolve(__dirname, "../../..");
 
 describe("the package's public surface", () => {
-  it("exports from the root only what a program can use: the resource, the check of its arguments and the organisations-file loader", () => {
+  it("exports from the root only what a program can use: the resource, the check of its arguments, the organisations-file loader and its shards", () => {
     assert.deepEqual(Object.keys(root).sort(), [
       "BillingConfig",
       "OrganisationsFileError",
+      "ShardError",
       "checkBillingConfigArgs",
+      "defaultShard",
+      "entriesOfShard",
       "loadOrganisationsFile",
       "parseOrganisationsFile",
+      "shardChanges",
+      "shardOf",
     ]);
   });
 
