@@ -231,7 +231,7 @@ export class EmnifyProviderPlugin {
       if ((checked.failures ?? []).length > 0)
         throw new Error(`cannot import a BillingOriginals with id ${JSON.stringify(id)}: the id is the organisation id`);
       const record = await this.records.create({ orgId });
-      response.setProperties(toStruct(wrapSecrets(record.outs, RECORD_SECRET_OUTPUTS)));
+      response.setProperties(toStruct(wrapSecrets(record.outs as PropertyMap, RECORD_SECRET_OUTPUTS)));
       return response.setInputs(toStruct({ orgId }));
     }
     const result = await this.records.read(id, state);
@@ -321,7 +321,9 @@ export class EmnifyProviderPlugin {
         const urn = req.getUrn();
         if (servedType(urn) === "record") {
           const record = await this.records.create(inputs);
-          return new provproto.CreateResponse().setId(record.id).setProperties(toStruct(wrapSecrets(record.outs, RECORD_SECRET_OUTPUTS)));
+          return new provproto.CreateResponse()
+            .setId(record.id)
+            .setProperties(toStruct(wrapSecrets(record.outs as PropertyMap, RECORD_SECRET_OUTPUTS)));
         }
         const result = await this.lifecycle.create(inputs as ProviderInputs, {
           missingOriginals: (orgId) => this.warn(urn, missingOriginalsWarning(orgId, nameOfUrn(urn))),
@@ -347,7 +349,9 @@ export class EmnifyProviderPlugin {
         const news = unwrapSecrets(fromStruct(req.getNews())).plain;
         if (servedType(req.getUrn()) === "record") {
           const record = await this.records.update(req.getId(), olds);
-          return new provproto.UpdateResponse().setProperties(toStruct(wrapSecrets(record.outs ?? {}, RECORD_SECRET_OUTPUTS)));
+          return new provproto.UpdateResponse().setProperties(
+            toStruct(wrapSecrets((record.outs ?? {}) as PropertyMap, RECORD_SECRET_OUTPUTS)),
+          );
         }
         const result = await this.lifecycle.update(req.getId(), olds, news as ProviderInputs);
         return new provproto.UpdateResponse().setProperties(toStruct(wrapSecrets(result.outs ?? {}, SECRET_OUTPUTS)));
