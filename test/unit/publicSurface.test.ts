@@ -26,11 +26,11 @@ describe("the package's public surface", () => {
     assert.equal(typeof emulator.EmnifyEmulator.start, "function");
   });
 
-  it("exports the provider plugin's SDK from its own entry point: the resource and an explicit provider", () => {
+  it("exports the provider plugin's SDK from its own entry point: the resource, the record of originals and an explicit provider", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { exports: Record<string, unknown> };
     assert.deepEqual(pkg.exports["./plugin"], { types: "./dist/provider/plugin/sdk.d.ts", default: "./dist/provider/plugin/sdk.js" });
     const sdk = require(path.join(repoRoot, "dist/provider/plugin/sdk.js")) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(sdk).sort(), ["BillingConfig", "Provider"]);
+    assert.deepEqual(Object.keys(sdk).sort(), ["BillingConfig", "BillingOriginals", "Provider"]);
   });
 
   it("lets the serialized provider load pulumi-emnify/runtime and the provider module, without offering them types as an API", () => {
