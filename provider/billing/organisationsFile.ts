@@ -9,6 +9,7 @@
  * orgs:
  *   - id: 101
  *     name: acme            # optional: the Pulumi resource name (default "org-101")
+ *     shard: 2              # optional: the stack that declares it when the file is sharded (./shards.ts)
  *     vatin: DE123456789
  * ```
  *
@@ -28,12 +29,14 @@ export interface OrganisationEntry {
   name: string;
   /** Checked BillingConfig arguments, ready for `new BillingConfig(name, args)`. */
   args: CheckedInputs;
+  /** The shard the file pins this organisation to, when the file is spread over stacks (./shards.ts). */
+  shard?: number;
 }
 
 /** The file's shape before validation, as written by `export`. */
 export interface OrganisationsDocument {
   defaults?: Record<string, unknown>;
-  orgs: Array<Record<string, unknown> & { id: number; name?: string }>;
+  orgs: Array<Record<string, unknown> & { id: number; name?: string; shard?: number }>;
 }
 
 export class OrganisationsFileError extends Error {
@@ -94,7 +97,10 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
       problems.push(`${file}: ${where}: must be a mapping with at least an id`);
       return;
     }
-    const { id, name, ...settings } = raw;
+    const { id, name, shard, ...settings } = raw;
+    if (shard !== undefined && (typeof shard !== "number" || !Number.isInteger(shard) || shard < 0 || shard > 999)) {
+      problems.push(`${file}: ${where}: shard must be a whole number from 0 to 999, got ${JSON.stringify(shard)}`);
+    }
     const merged = { ...defaults, ...settings, orgId: id };
     const { inputs, failures } = checkInputs(merged);
     for (const failure of failures) {
@@ -122,6 +128,7 @@ export function parseOrganisationsFile(text: string, fileName: string): Organisa
     entries.push({
       name: typeof resourceName === "string" ? resourceName : JSON.stringify(resourceName),
       args: inputs,
+      ...(typeof shard === "number" ? { shard } : {}),
     });
   });
   if (problems.length > 0) throw new OrganisationsFileError(problems);

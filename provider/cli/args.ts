@@ -26,6 +26,22 @@ export interface ExportOptions {
   includePaymentData: boolean;
 }
 
+export interface ShardsOptions {
+  /** The organisations file. */
+  file: string;
+  /** The shard count the assignment is for. */
+  count: number;
+  /** With it: the organisations whose shard changes from `count` to `toCount`. */
+  toCount?: number;
+}
+
+export interface ShardMoveCommandOptions {
+  file: string;
+  orgId: number;
+  from: string;
+  to: string;
+}
+
 export interface MigrateOptions {
   /** The `pulumi stack export` file; "-": standard input. */
   file: string;
@@ -33,12 +49,14 @@ export interface MigrateOptions {
   out?: string;
 }
 
-export type HelpTopic = "main" | "export" | "migrate-to-plugin";
+export type HelpTopic = "main" | "export" | "shards" | "migrate-to-plugin";
 
 export type Command =
   | { kind: "help"; topic: HelpTopic }
   | { kind: "version" }
   | { kind: "export"; options: ExportOptions }
+  | { kind: "shards"; options: ShardsOptions }
+  | { kind: "shard-move"; options: ShardMoveCommandOptions }
   | { kind: "migrate-to-plugin"; options: MigrateOptions };
 
 /** A mistake on the command line: exit status 2, one line, and where to read the usage. */
@@ -52,7 +70,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ["export", "migrate-to-plugin", "help"];
+const COMMANDS = ["export", "shards", "migrate-to-plugin", "help"];
 
 const MIGRATE_OPTIONS = {
   out: { type: "string" },
@@ -65,6 +83,21 @@ const EXPORT_OPTIONS = {
   out: { type: "string" },
   format: { type: "string" },
   "include-payment-data": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const SHARDS_OPTIONS = {
+  file: { type: "string" },
+  count: { type: "string" },
+  "to-count": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const SHARD_MOVE_OPTIONS = {
+  file: { type: "string" },
+  org: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -194,6 +227,55 @@ function readExport(args: string[]): Command {
   return { kind: "export", options: { selection, out, format, formatGiven: rawFormat !== undefined, includePaymentData } };
 }
 
+function readShardMove(args: string[]): Command {
+  const given = readOptions(args, SHARD_MOVE_OPTIONS, "shards");
+  if (given.some((o) => o.name === "help")) return { kind: "help", topic: "shards" };
+  const required = (name: string, what: string): string => {
+    const values = given.filter((o) => o.name === name);
+    if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, "shards");
+    if (values.length === 0) throw new UsageError(`shards move needs --${name} <${what}>`, "shards");
+    return values[0].value!;
+  };
+  const file = required("file", "orgs.yaml");
+  const orgText = required("org", "id");
+  const orgId = Number(orgText);
+  if (!/^\d+$/.test(orgText) || !Number.isSafeInteger(orgId) || orgId <= 0) {
+    throw new UsageError(`--org needs an organisation id (a positive whole number), got '${orgText}'`, "shards");
+  }
+  return { kind: "shard-move", options: { file, orgId, from: required("from", "stack"), to: required("to", "stack") } };
+}
+
+function readShards(args: string[]): Command {
+  if (args[0] === "move") return readShardMove(args.slice(1));
+  const given = readOptions(args, SHARDS_OPTIONS, "shards");
+  if (given.some((o) => o.name === "help")) return { kind: "help", topic: "shards" };
+  const single = (name: string): string | undefined => {
+    const values = given.filter((o) => o.name === name);
+    if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, "shards");
+    return values[0]?.value;
+  };
+  const shardCount = (name: string, text: string): number => {
+    const count = Number(text);
+    if (!/^\d+$/.test(text) || count < 1 || count > 1000) {
+      throw new UsageError(`--${name} needs a shard count (a whole number from 1 to 1000), got '${text}'`, "shards");
+    }
+    return count;
+  };
+  const file = single("file");
+  if (file === undefined) throw new UsageError("say which organisations file: --file <orgs.yaml>", "shards");
+  const countText = single("count");
+  if (countText === undefined) throw new UsageError("say how many shards: --count <n>", "shards");
+  const toCountText = single("to-count");
+  return {
+    kind: "shards",
+    options: {
+      file,
+      count: shardCount("count", countText),
+      ...(toCountText === undefined ? {} : { toCount: shardCount("to-count", toCountText) }),
+    },
+  };
+}
+
 function readMigrate(args: string[]): Command {
   const positionals: string[] = [];
   const given = readOptions(args, MIGRATE_OPTIONS, "migrate-to-plugin", positionals);
@@ -226,13 +308,16 @@ export function parseCommandLine(argv: string[]): Command {
   switch (command) {
     case "export":
       return readExport(rest);
+    case "shards":
+      return readShards(rest);
     case "migrate-to-plugin":
       return readMigrate(rest);
     case "help": {
       // `pulumi-emnify help export`, as git and npm allow.
       if (rest.length === 0) return { kind: "help", topic: "main" };
-      if (rest.length === 1 && (rest[0] === "export" || rest[0] === "migrate-to-plugin")) return { kind: "help", topic: rest[0] };
-      throw new UsageError(`no help for '${rest.join(" ")}' (available: export, migrate-to-plugin)`, "main");
+      if (rest.length === 1 && (rest[0] === "export" || rest[0] === "shards" || rest[0] === "migrate-to-plugin"))
+        return { kind: "help", topic: rest[0] };
+      throw new UsageError(`no help for '${rest.join(" ")}' (available: export, shards, migrate-to-plugin)`, "main");
     }
     default:
       throw new UsageError(`unknown command '${command}' (available: ${COMMANDS.join(", ")})`, "main");

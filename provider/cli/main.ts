@@ -10,10 +10,14 @@ import { EmnifyError, oneLine } from "../client/errors";
 import { packageVersion } from "../client/version";
 import { PROGRAM, UsageError, parseCommandLine } from "./args";
 import { CliIo, runExport } from "./exportCommand";
-import { exportHelp, mainHelp, migrateHelp } from "./help";
+import { OrganisationsFileError } from "../billing/organisationsFile";
+import { ShardError } from "../billing/shards";
+import { exportHelp, mainHelp, migrateHelp, shardsHelp } from "./help";
 import { runMigrate } from "./migrateCommand";
 import { MigrationError } from "./migrateToPlugin";
 import { OutputError } from "./output";
+import { ShardMoveError, runShardMove } from "./shardMove";
+import { runShards } from "./shardsCommand";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -25,13 +29,25 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case "help":
-        io.stdout.write(command.topic === "export" ? exportHelp() : command.topic === "migrate-to-plugin" ? migrateHelp() : mainHelp());
+        io.stdout.write(
+          command.topic === "export"
+            ? exportHelp()
+            : command.topic === "shards"
+              ? shardsHelp()
+              : command.topic === "migrate-to-plugin"
+                ? migrateHelp()
+                : mainHelp(),
+        );
         return EXIT_OK;
       case "version":
         io.stdout.write(`${PROGRAM} ${packageVersion()}\n`);
         return EXIT_OK;
       case "export":
         return await runExport(command.options, io);
+      case "shards":
+        return runShards(command.options, io);
+      case "shard-move":
+        return runShardMove(command.options, io);
       case "migrate-to-plugin":
         return runMigrate(command.options, io);
     }
@@ -41,8 +57,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       say(`Run '${error.helpCommand}' for usage.`);
       return EXIT_USAGE;
     }
-    if (error instanceof EmnifyError || error instanceof OutputError || error instanceof MigrationError) {
+    if (
+      error instanceof EmnifyError ||
+      error instanceof OutputError ||
+      error instanceof ShardMoveError ||
+      error instanceof MigrationError
+    ) {
       say(`error: ${oneLine(error.message)}`);
+      return EXIT_FAILURE;
+    }
+    if (error instanceof OrganisationsFileError || error instanceof ShardError) {
+      // One line per problem: a file can have many.
+      for (const line of error.message.split("\n")) say(`error: ${line}`);
       return EXIT_FAILURE;
     }
     // A bug, not a situation: say so, with what is known, still on one line.

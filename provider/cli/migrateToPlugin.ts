@@ -3,7 +3,7 @@
  * dynamic `BillingConfig`s and records of originals become the provider plugin's resources, as if
  * the plugin had created them. A pure JSON transform, made whole in memory before anything is
  * written: no API call, no decryption (secrets keep their ciphertext), and any resource it does
- * not understand refuses the whole state with one line naming it (DECISIONS D45).
+ * not understand refuses the whole state with one line naming it (DECISIONS D46).
  *
  * What changes:
  * - the type tokens `pulumi-nodejs:dynamic/emnify:BillingConfig` → `emnify:index:BillingConfig`

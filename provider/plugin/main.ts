@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `pulumi-resource-emnify` executable: serves {@link EmnifyProviderPlugin} on a loopback port
- * and prints the port on stdout's first line, as the engine expects of a provider plugin. The
- * engine's address (the first argument) is not needed: log lines go to stderr, which the CLI shows.
+ * and prints the port on stdout's first line, as the engine expects of a provider plugin. Log
+ * lines go to stderr, which the CLI shows; warnings go to the engine's Log service (its address is
+ * the first argument), which shows them against their resource.
  */
 import * as grpc from "@grpc/grpc-js";
 import { ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
@@ -19,7 +20,7 @@ export async function servePlugin(plugin = new EmnifyProviderPlugin()): Promise<
 }
 
 if (require.main === module) {
-  servePlugin().then(
+  servePlugin(new EmnifyProviderPlugin({ engineAddress: process.argv[2] })).then(
     ({ port }) => process.stdout.write(`${port}\n`),
     (error: unknown) => {
       process.stderr.write(`pulumi-resource-emnify: could not start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -7,9 +7,24 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { FIELDS, SECRET_FIELDS } from "../billing/fields";
-import type { BillingConfigArgs, BillingConfigOutputs } from "../resource/billingConfig";
+import type { BillingConfigArgs as DynamicBillingConfigArgs, BillingConfigOutputs } from "../resource/billingConfig";
+import type { BillingOriginalsArgs, BillingOriginalsOutputs } from "../resource/billingOriginals";
 
-export type { BillingConfigArgs, BillingConfigOutputs, ReferenceArgs, ReferenceOutput } from "../resource/billingConfig";
+export type { BillingConfigOutputs, ReferenceArgs, ReferenceOutput } from "../resource/billingConfig";
+export type { BillingOriginalsArgs, BillingOriginalsOutputs } from "../resource/billingOriginals";
+
+/** What a program declares: the dynamic resource's arguments, and the organisation's record of originals. */
+export interface BillingConfigArgs extends DynamicBillingConfigArgs {
+  /**
+   * The organisation's values from before this stack changed it, for `restoreOnDelete`: pass
+   * `<record>.originals` of the organisation's `emnify:index:BillingOriginals` (named
+   * `org-<orgId>`). Being an input, it makes the engine create and save the record before this
+   * resource's first change, so a run killed at any moment loses none of them. Without it, a
+   * `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+   * @default undeclared: no record; the values emnify holds at adoption are the ones restored
+   */
+  originals?: pulumi.Input<Record<string, unknown>>;
+}
 
 /**
  * The settings of an `emnify` provider: the same as the stack config `emnify:*` of the default
@@ -86,11 +101,45 @@ export class BillingConfig extends pulumi.CustomResource {
       props[field.name] = value !== undefined && SECRET_FIELDS.includes(field.name) ? pulumi.secret(value) : value;
     }
     props.restoreOnDelete = args.restoreOnDelete;
+    if (args.originals !== undefined) props.originals = pulumi.secret(args.originals);
     props.billingConfigId = undefined;
     for (const output of INTERNAL_OUTPUTS) props[output] = undefined;
     super(BillingConfig.__pulumiType, name, props, {
       ...opts,
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_FIELDS, "adoptedOriginal"],
     });
+  }
+}
+
+type OriginalsOutputProperties = { readonly [K in keyof BillingOriginalsOutputs]: pulumi.Output<BillingOriginalsOutputs[K]> };
+
+/**
+ * The record of one emnify organisation's billing settings before this stack changed them, for a
+ * `BillingConfig` with `restoreOnDelete: true`. Declare it before the `BillingConfig`, name it
+ * `org-<orgId>` (so renaming the `BillingConfig` leaves it in place), and pass its `originals` to
+ * the `BillingConfig`: the engine then saves the record, made with one `GET`, before the first
+ * change, and a run killed at any moment loses none of the values to restore. It never changes
+ * afterwards: refresh keeps it (no API call), delete forgets it (no API call).
+ *
+ * @example
+ * const record = new BillingOriginals("org-101", { orgId: 101 });
+ * new BillingConfig("acme", { orgId: 101, vatin: "DE123456789", restoreOnDelete: true, originals: record.originals });
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface BillingOriginals extends OriginalsOutputProperties {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class BillingOriginals extends pulumi.CustomResource {
+  static readonly __pulumiType = "emnify:index:BillingOriginals";
+
+  constructor(name: string, args: BillingOriginalsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      BillingOriginals.__pulumiType,
+      name,
+      { orgId: args.orgId, originals: undefined },
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "originals"],
+      },
+    );
   }
 }

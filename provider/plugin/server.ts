@@ -19,6 +19,8 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import { Any } from "google-protobuf/google/protobuf/any_pb";
+import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
+import type { EngineClient } from "@pulumi/pulumi/proto/engine_grpc_pb";
 import type { BillingConfigApi } from "../billing/billingConfigApi";
 import { FIELD_NAMES, FieldName, UNKNOWN_VALUE } from "../billing/fields";
 import { declaredFields, fieldsToPatch, liveFromState, readStoredState } from "../billing/mapping";
@@ -26,12 +28,48 @@ import { CheckedInputs } from "../billing/inputChecks";
 import { EmnifyConfigurationError } from "../client/errors";
 import { ConfigLookup, SETTINGS, TokenSource, resolveSettings } from "../config/settings";
 import { BillingConfigPartialFailure, BillingConfigProvider, Logger } from "../resource/billingConfigProvider";
+import { BillingOriginalsProvider } from "../resource/billingOriginalsProvider";
 import { logToHost } from "../resource/hostLog";
 import type { ProviderInputs } from "../resource/providerTypes";
 import { PropertyMap, SECRET_INPUTS, SECRET_OUTPUTS, fromStruct, toStruct, unwrapSecrets, wrapSecrets } from "./wire";
 
-/** The resource type the plugin serves. */
+/** The resource types the plugin serves. */
 export const BILLING_CONFIG_TOKEN = "emnify:index:BillingConfig";
+export const BILLING_ORIGINALS_TOKEN = "emnify:index:BillingOriginals";
+
+/** A record's outputs that are secret: the values it holds include payment data. */
+const RECORD_SECRET_OUTPUTS: readonly string[] = ["originals"];
+
+/** The resource type of a URN (`urn:pulumi:<stack>::<project>::<parent types$>type::<name>`). */
+export function typeOfUrn(urn: string): string {
+  const qualified = urn.split("::")[2] ?? "";
+  return qualified.slice(qualified.lastIndexOf("$") + 1);
+}
+
+/** The resource name of a URN (everything after the type). */
+function nameOfUrn(urn: string): string {
+  return urn.split("::").slice(3).join("::");
+}
+
+/** The types this plugin serves, from a request's URN; anything else is refused by name. */
+function servedType(urn: string): "config" | "record" {
+  const type = typeOfUrn(urn);
+  if (type === BILLING_CONFIG_TOKEN) return "config";
+  if (type === BILLING_ORIGINALS_TOKEN) return "record";
+  throw new Error(`pulumi-resource-emnify serves ${BILLING_CONFIG_TOKEN} and ${BILLING_ORIGINALS_TOKEN}, not ${JSON.stringify(type)}`);
+}
+
+/**
+ * The warning for a `restoreOnDelete` BillingConfig created without its record of originals:
+ * one line saying what to declare (DECISIONS D45).
+ */
+export function missingOriginalsWarning(orgId: number, resourceName: string): string {
+  return (
+    `organisation ${orgId}: restoreOnDelete without a record of originals, so a run killed after the first change loses ` +
+    `the values to restore; declare an emnify:index:BillingOriginals named "org-${orgId}" with orgId ${orgId} and pass ` +
+    `its originals to "${resourceName}" (Pulumi YAML: originals: \${org-${orgId}.originals}); adopting what emnify holds now`
+  );
+}
 
 /** The package root: dist/provider/plugin/ → three levels up, in the repository and when installed. */
 const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -103,6 +141,10 @@ export interface PluginOptions {
   /** The environment the settings fall back to (default: the process's). */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** The engine's address (the plugin's first argument): warnings go to its Log service, shown against the resource. */
+  engineAddress?: string;
+  /** How a warning about a resource reaches the user (default: the engine's Log service, else the log). */
+  warn?: (urn: string, line: string) => Promise<void>;
 }
 
 /** One configured `emnify` provider. */
@@ -112,13 +154,38 @@ export class EmnifyProviderPlugin {
   private readonly env: NodeJS.ProcessEnv;
   /** The one lifecycle, shared with the dynamic resource. */
   readonly lifecycle: BillingConfigProvider;
+  /** The records of originals: the dynamic BillingOriginals' lifecycle. */
+  readonly records: BillingOriginalsProvider;
+  private readonly warn: (urn: string, line: string) => Promise<void>;
+  private engine: EngineClient | undefined;
 
-  constructor(options: PluginOptions = {}) {
+  constructor(private readonly options: PluginOptions = {}) {
     this.env = options.env ?? process.env;
-    this.lifecycle = new BillingConfigProvider(() => this.api(), {
-      log: options.log ?? logToHost,
-      tokenSource: () => this.cached?.tokenSource,
-    });
+    const log = options.log ?? logToHost;
+    this.lifecycle = new BillingConfigProvider(() => this.api(), { log, tokenSource: () => this.cached?.tokenSource });
+    this.records = new BillingOriginalsProvider(() => this.api());
+    this.warn = options.warn ?? ((urn, line) => this.warnThroughEngine(urn, line, log));
+  }
+
+  /** A warning shown against the resource, through the engine's Log service; the log line when there is no engine. */
+  private async warnThroughEngine(urn: string, line: string, log: Logger): Promise<void> {
+    const address = this.options.engineAddress;
+    if (address === undefined || address === "") {
+      log(`warning: ${line}`);
+      return;
+    }
+    if (this.engine === undefined) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb") as typeof import("@pulumi/pulumi/proto/engine_grpc_pb");
+      this.engine = new EngineClient(address, grpc.credentials.createInsecure());
+    }
+    const request = new engineproto.LogRequest().setSeverity(engineproto.LogSeverity.WARNING).setMessage(line).setUrn(urn);
+    await new Promise<void>((resolve) =>
+      this.engine?.log(request, (error) => {
+        if (error) log(`warning: ${line}`);
+        resolve();
+      }),
+    );
   }
 
   /** The API for this instance's settings, made once per distinct settings (a hash of them, never the token). */
@@ -149,6 +216,28 @@ export class EmnifyProviderPlugin {
       const property = SETTING_NAMES.find((name) => error.message.includes(SETTINGS[name].key)) ?? "";
       return [{ property, reason: error.message }];
     }
+  }
+
+  /**
+   * A record's Read: its stored values, with no API call (refresh keeps the record as it is). An
+   * import (`pulumi import emnify:index:BillingOriginals org-<id> <id>`, no state) records the
+   * organisation as it is now, with one GET, as a create would.
+   */
+  private async readRecord(id: string, state: PropertyMap): Promise<provproto.ReadResponse> {
+    const response = new provproto.ReadResponse().setId(id);
+    if (Object.keys(state).length === 0) {
+      const orgId = Number(id);
+      const checked = await this.records.check({}, { orgId });
+      if ((checked.failures ?? []).length > 0)
+        throw new Error(`cannot import a BillingOriginals with id ${JSON.stringify(id)}: the id is the organisation id`);
+      const record = await this.records.create({ orgId });
+      response.setProperties(toStruct(wrapSecrets(record.outs as PropertyMap, RECORD_SECRET_OUTPUTS)));
+      return response.setInputs(toStruct({ orgId }));
+    }
+    const result = await this.records.read(id, state);
+    response.setProperties(toStruct(wrapSecrets((result.props ?? {}) as PropertyMap, RECORD_SECRET_OUTPUTS)));
+    if (result.inputs !== undefined) response.setInputs(toStruct(result.inputs as PropertyMap));
+    return response;
   }
 
   /** The service's handlers, for `grpc.Server.addService(ResourceProviderService, ...)`. */
@@ -196,9 +285,10 @@ export class EmnifyProviderPlugin {
       check: unary<provproto.CheckRequest, provproto.CheckResponse>(async (req) => {
         const olds = unwrapSecrets(fromStruct(req.getOlds())).plain;
         const news = unwrapSecrets(fromStruct(req.getNews()));
-        const result = await this.lifecycle.check(olds, news.plain);
+        const isConfig = servedType(req.getUrn()) === "config";
+        const result = isConfig ? await this.lifecycle.check(olds, news.plain) : await this.records.check(olds, news.plain);
         const response = new provproto.CheckResponse().setInputs(
-          toStruct(wrapSecrets(result.inputs, [...news.secretKeys, ...SECRET_INPUTS])),
+          toStruct(wrapSecrets(result.inputs as PropertyMap, isConfig ? [...news.secretKeys, ...SECRET_INPUTS] : [...news.secretKeys])),
         );
         for (const failure of result.failures ?? []) {
           response.addFailures(new provproto.CheckFailure().setProperty(failure.property).setReason(failure.reason));
@@ -208,9 +298,16 @@ export class EmnifyProviderPlugin {
       diff: unary<provproto.DiffRequest, provproto.DiffResponse>(async (req) => {
         const olds = unwrapSecrets(fromStruct(req.getOlds())).plain;
         const news = unwrapSecrets(fromStruct(req.getNews())).plain;
-        const result = await this.lifecycle.diff(req.getId(), olds, news as ProviderInputs);
+        const isConfig = servedType(req.getUrn()) === "config";
+        const result = isConfig
+          ? await this.lifecycle.diff(req.getId(), olds, news as ProviderInputs)
+          : await this.records.diff(req.getId(), olds, news);
         const response = new provproto.DiffResponse();
-        const detailed = result.changes ? detailedDiff(olds, news, result.replaces ?? []) : new Map<string, provproto.PropertyDiff>();
+        const detailed = !result.changes
+          ? new Map<string, provproto.PropertyDiff>()
+          : isConfig
+            ? detailedDiff(olds, news, result.replaces ?? [])
+            : new Map((result.replaces ?? []).map((key) => [key, propertyDiff(provproto.PropertyDiff.Kind.UPDATE_REPLACE)]));
         response.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
         response.setReplacesList(result.replaces ?? []);
         response.setDeletebeforereplace(result.deleteBeforeReplace ?? false);
@@ -221,11 +318,21 @@ export class EmnifyProviderPlugin {
       }),
       create: unary<provproto.CreateRequest, provproto.CreateResponse>(async (req) => {
         const inputs = unwrapSecrets(fromStruct(req.getProperties())).plain;
-        const result = await this.lifecycle.create(inputs as ProviderInputs);
+        const urn = req.getUrn();
+        if (servedType(urn) === "record") {
+          const record = await this.records.create(inputs);
+          return new provproto.CreateResponse()
+            .setId(record.id)
+            .setProperties(toStruct(wrapSecrets(record.outs as PropertyMap, RECORD_SECRET_OUTPUTS)));
+        }
+        const result = await this.lifecycle.create(inputs as ProviderInputs, {
+          missingOriginals: (orgId) => this.warn(urn, missingOriginalsWarning(orgId, nameOfUrn(urn))),
+        });
         return new provproto.CreateResponse().setId(result.id).setProperties(toStruct(wrapSecrets(result.outs, SECRET_OUTPUTS)));
       }),
       read: unary<provproto.ReadRequest, provproto.ReadResponse>(async (req) => {
         const state = unwrapSecrets(fromStruct(req.getProperties())).plain;
+        if (servedType(req.getUrn()) === "record") return this.readRecord(req.getId(), state);
         // `pulumi import` (and the `import` option) read with the id alone: no state, no inputs.
         const result =
           Object.keys(state).length === 0
@@ -240,11 +347,19 @@ export class EmnifyProviderPlugin {
       update: unary<provproto.UpdateRequest, provproto.UpdateResponse>(async (req) => {
         const olds = unwrapSecrets(fromStruct(req.getOlds())).plain;
         const news = unwrapSecrets(fromStruct(req.getNews())).plain;
+        if (servedType(req.getUrn()) === "record") {
+          const record = await this.records.update(req.getId(), olds);
+          return new provproto.UpdateResponse().setProperties(
+            toStruct(wrapSecrets((record.outs ?? {}) as PropertyMap, RECORD_SECRET_OUTPUTS)),
+          );
+        }
         const result = await this.lifecycle.update(req.getId(), olds, news as ProviderInputs);
         return new provproto.UpdateResponse().setProperties(toStruct(wrapSecrets(result.outs ?? {}, SECRET_OUTPUTS)));
       }),
       delete: unary<provproto.DeleteRequest, Empty>(async (req) => {
-        await this.lifecycle.delete(req.getId(), unwrapSecrets(fromStruct(req.getProperties())).plain);
+        // Forgetting a record changes nothing in emnify; a BillingConfig releases or restores.
+        if (servedType(req.getUrn()) === "record") await this.records.delete();
+        else await this.lifecycle.delete(req.getId(), unwrapSecrets(fromStruct(req.getProperties())).plain);
         return new Empty();
       }),
       // Every call is a short HTTP exchange that the client already bounds with its timeout.

@@ -12,8 +12,8 @@ import { asRpcSecret, isRpcSecret } from "../resource/secretValue";
 /** Outputs that are secret whatever the inputs were: payment data, and the originals (they hold payment data). */
 export const SECRET_OUTPUTS: readonly string[] = [...SECRET_FIELDS, "adoptedOriginal"];
 
-/** Inputs that are secret whatever the program passed. */
-export const SECRET_INPUTS: readonly string[] = [...SECRET_FIELDS];
+/** Inputs that are secret whatever the program passed: payment data, and the recorded originals (they hold payment data). */
+export const SECRET_INPUTS: readonly string[] = [...SECRET_FIELDS, "originals"];
 
 export type PropertyMap = Record<string, unknown>;
 

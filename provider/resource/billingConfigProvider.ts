@@ -189,7 +189,14 @@ export class BillingConfigProvider implements BillingConfigResourceProvider {
     return { changes: changedValues.length > 0 || managedSetChanged || restoreChanged };
   }
 
-  async create(inputs: ProviderInputs): Promise<{ id: string; outs: BillingConfigState }> {
+  /**
+   * @param options.missingOriginals  called instead of the log line when a `restoreOnDelete`
+   *        resource is created with no recorded originals (the plugin warns with its own words).
+   */
+  async create(
+    inputs: ProviderInputs,
+    options: { missingOriginals?: (orgId: number) => Promise<void> } = {},
+  ): Promise<{ id: string; outs: BillingConfigState }> {
     const declared = inputs;
     if (containsUnknown(declared)) throw new EmnifyError("cannot create a billing config from values that are still unknown");
     const orgId = declared.orgId;
@@ -202,7 +209,8 @@ export class BillingConfigProvider implements BillingConfigResourceProvider {
     const recorded = recordedValues(inputs[ORIGINALS_INPUT]);
     const adoptedOriginal = originalsFor(managedFields, {}, recorded, original.values);
     if (recorded === undefined && declared.restoreOnDelete) {
-      this.log(`organisation ${orgId}: no recorded originals given; adopting what emnify holds now as the values to restore`);
+      if (options.missingOriginals) await options.missingOriginals(orgId);
+      else this.log(`organisation ${orgId}: no recorded originals given; adopting what emnify holds now as the values to restore`);
     }
     const differing = managedFields.filter(
       (name) => recorded !== undefined && !sameValue(name, adoptedOriginal[name], original.values[name]),

@@ -27,6 +27,29 @@ export function billingOriginalsName(orgId: number): string {
   return `org-${orgId}`;
 }
 
+/** What a record of originals is declared with. */
+export interface BillingOriginalsArgs {
+  /**
+   * The numeric id of the emnify organisation to record: a positive whole number. Required.
+   * @example 101
+   */
+  orgId: pulumi.Input<number>;
+}
+
+/** What a record of originals holds: written once, by its create, and never changed. */
+export interface BillingOriginalsOutputs {
+  /**
+   * The organisation id, as declared.
+   * @example 101
+   */
+  orgId: number;
+  /**
+   * Every managed field's value in emnify when the record was made, before this stack changed
+   * anything (`null` where emnify held nothing). A secret: it holds payment data.
+   */
+  originals: Partial<FieldValues>;
+}
+
 export class BillingOriginals extends pulumi.dynamic.Resource {
   /** The organisation id. */
   declare readonly orgId: pulumi.Output<number>;

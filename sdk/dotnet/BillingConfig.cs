@@ -10,6 +10,9 @@ using Pulumi;
 
 namespace PulumiEmnify.Emnify
 {
+    /// <summary>
+    /// An emnify organisation's billing configuration, run by the `emnify` provider plugin. Same behaviour as the dynamic `BillingConfig` of `pulumi-emnify`: create adopts, update changes, refresh reads, delete releases (or restores with `restoreOnDelete`). It can be imported: `pulumi import emnify:index:BillingConfig &lt;name&gt; &lt;orgId&gt;`.
+    /// </summary>
     [EmnifyResourceType("emnify:index:BillingConfig")]
     public partial class BillingConfig : global::Pulumi.CustomResource
     {
@@ -158,6 +161,24 @@ namespace PulumiEmnify.Emnify
         /// </summary>
         [Input("orgId", required: true)]
         public Input<int> OrgId { get; set; } = null!;
+
+        [Input("originals")]
+        private Input<Inputs.OriginalValuesArgs>? _originals;
+
+        /// <summary>
+        /// The organisation's values from before this stack changed it, for `restoreOnDelete`: pass `&lt;record&gt;.originals` of the organisation's `emnify:index:BillingOriginals` (named `org-&lt;orgId&gt;`). Being an input, it makes the engine create and save the record before this resource's first change, so a run killed at any moment loses none of them. Without it, a `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+        /// 
+        /// Default: undeclared: no record; the values emnify holds at adoption are the ones restored.
+        /// </summary>
+        public Input<Inputs.OriginalValuesArgs>? Originals
+        {
+            get => _originals;
+            set
+            {
+                var emptySecret = Output.CreateSecret(0);
+                _originals = Output.Tuple<Input<Inputs.OriginalValuesArgs>?, int>(value, emptySecret).Apply(t => t.Item1);
+            }
+        }
 
         [Input("paymentData")]
         private InputMap<object>? _paymentData;

@@ -6,6 +6,9 @@ import * as inputs from "./types/input";
 import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
+/**
+ * An emnify organisation's billing configuration, run by the `emnify` provider plugin. Same behaviour as the dynamic `BillingConfig` of `pulumi-emnify`: create adopts, update changes, refresh reads, delete releases (or restores with `restoreOnDelete`). It can be imported: `pulumi import emnify:index:BillingConfig <name> <orgId>`.
+ */
 export class BillingConfig extends pulumi.CustomResource {
     /**
      * Get an existing BillingConfig resource's state with the given name, ID, and optional extra
@@ -101,6 +104,7 @@ export class BillingConfig extends pulumi.CustomResource {
             resourceInputs["chargingModel"] = args?.chargingModel;
             resourceInputs["invoiceIssuerInfo"] = args?.invoiceIssuerInfo;
             resourceInputs["orgId"] = args?.orgId;
+            resourceInputs["originals"] = args?.originals ? pulumi.secret(args.originals) : undefined;
             resourceInputs["paymentData"] = args?.paymentData ? pulumi.secret(args.paymentData) : undefined;
             resourceInputs["paymentTerm"] = args?.paymentTerm;
             resourceInputs["restoreOnDelete"] = (args?.restoreOnDelete) ?? false;
@@ -151,6 +155,12 @@ export interface BillingConfigArgs {
      * The numeric id of the emnify organisation whose billing settings this declares: a positive whole number. Required. Changing it releases the old organisation and adopts the new one (a replacement). The resource id is this id as a string.
      */
     orgId: pulumi.Input<number>;
+    /**
+     * The organisation's values from before this stack changed it, for `restoreOnDelete`: pass `<record>.originals` of the organisation's `emnify:index:BillingOriginals` (named `org-<orgId>`). Being an input, it makes the engine create and save the record before this resource's first change, so a run killed at any moment loses none of them. Without it, a `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+     *
+     * Default: undeclared: no record; the values emnify holds at adoption are the ones restored.
+     */
+    originals?: pulumi.Input<inputs.OriginalValuesArgs>;
     /**
      * Payment details as emnify expects them (API field `payment_data`): a JSON object, sent and compared as a whole, at most 16,384 characters (UTF-16 code units) as JSON and 32 levels deep. Always stored as a secret; keep it in secret config (`pulumi config set --secret`).
      *

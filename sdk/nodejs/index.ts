@@ -10,6 +10,11 @@ export type BillingConfig = import("./billingConfig").BillingConfig;
 export const BillingConfig: typeof import("./billingConfig").BillingConfig = null as any;
 utilities.lazyLoad(exports, ["BillingConfig"], () => require("./billingConfig"));
 
+export { BillingOriginalsArgs } from "./billingOriginals";
+export type BillingOriginals = import("./billingOriginals").BillingOriginals;
+export const BillingOriginals: typeof import("./billingOriginals").BillingOriginals = null as any;
+utilities.lazyLoad(exports, ["BillingOriginals"], () => require("./billingOriginals"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -31,6 +36,8 @@ const _module = {
         switch (type) {
             case "emnify:index:BillingConfig":
                 return new BillingConfig(name, <any>undefined, { urn })
+            case "emnify:index:BillingOriginals":
+                return new BillingOriginals(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

@@ -83,10 +83,10 @@ describe("export: reading the command line", () => {
   }
 
   const refused: Array<[string[], string, "export" | "main"]> = [
-    [[], "missing command (available: export, migrate-to-plugin, help)", "main"],
-    [["frobnicate"], "unknown command 'frobnicate' (available: export, migrate-to-plugin, help)", "main"],
+    [[], "missing command (available: export, shards, migrate-to-plugin, help)", "main"],
+    [["frobnicate"], "unknown command 'frobnicate' (available: export, shards, migrate-to-plugin, help)", "main"],
     [["--verbose", "export"], "unknown option '--verbose'", "main"],
-    [["help", "import"], "no help for 'import' (available: export, migrate-to-plugin)", "main"],
+    [["help", "import"], "no help for 'import' (available: export, shards, migrate-to-plugin)", "main"],
     [["export"], "say which organisations to export: --org <id> (repeatable) or --children", "export"],
     [
       ["export", "--org", "101", "--children"],

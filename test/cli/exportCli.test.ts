@@ -265,7 +265,7 @@ describe("pulumi-emnify export, run as a command against the emulator", function
       ],
       [["export", "--org", "acme"], "--org needs an organisation id (a positive whole number), got 'acme'", "export"],
       [["export", "--children", "--format", "xml"], "--format must be one of yaml, json, ts, import, got 'xml'", "export"],
-      [["exprot", "--children"], "unknown command 'exprot' (available: export, migrate-to-plugin, help)", ""],
+      [["exprot", "--children"], "unknown command 'exprot' (available: export, shards, migrate-to-plugin, help)", ""],
     ];
     for (const [args, message, topic] of cases) {
       it(`exits 2 for '${args.join(" ")}' with one error line and the help hint, before any API call`, async () => {

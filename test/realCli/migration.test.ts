@@ -25,7 +25,7 @@ const BEFORE: Record<number, Record<string, unknown>> = {
 };
 
 /** What the program declares. */
-const ALL_DECLARED = [
+const DECLARED = [
   // Released on destroy: keeps the declared values.
   { name: "changed", args: { orgId: 2, vatin: "DE-SET-2", paymentTerm: { id: 2 } } },
   // Adopted as it was: nothing written, nothing to restore.
@@ -38,8 +38,6 @@ const ALL_DECLARED = [
   { name: "restored-five", args: { orgId: 5, vatin: "DE-SET-5", vatRate: { id: 2 }, restoreOnDelete: true } },
 ];
 
-// TEMPORARY until the plugin serves BillingOriginals (merge of main): only the organisations without records.
-const DECLARED = ALL_DECLARED.filter((r) => !("restoreOnDelete" in r.args));
 const RECORDS = DECLARED.filter((r) => "restoreOnDelete" in r.args).map((r) => `org-${r.args.orgId}`);
 
 function program(file: string): string {
@@ -131,7 +129,7 @@ describe("real CLI: moving a stack from the dynamic resource to the plugin", fun
   });
 
   it("with the program switched to pulumi-emnify/plugin, preview --expect-no-changes passes and plans no step but same", async function () {
-    fs.writeFileSync(path.join(projectDir, "index.ts"), program("pluginProgram.ts"));
+    fs.writeFileSync(path.join(projectDir, "index.ts"), program("migratedProgram.ts"));
     stack.emulator.clearRequests();
     await stack.preview(["--expect-no-changes", "--diff"]);
     measured.push(`preview --expect-no-changes: ${summary()}`);

@@ -71,7 +71,20 @@ describe("real CLI: examples/yaml (Pulumi YAML and the provider plugin), run as 
     emulator.clearRequests();
     const up = await pulumi(["up", "--yes"]);
     assert.ok(up.stdout.includes(`using pulumi-language-yaml from $PATH at ${tools.languageYaml}`), up.stdout);
-    assert.deepEqual(billingCalls(), ["GET 2", "GET 2", "GET 3", "GET 4", "GET 4", "GET 5", "GET 5", "PATCH 2", "PATCH 4", "PATCH 5"]);
+    // Organisation 5 (restoreOnDelete) is read once more, by its record of originals (org-5).
+    assert.deepEqual(billingCalls(), [
+      "GET 2",
+      "GET 2",
+      "GET 3",
+      "GET 4",
+      "GET 4",
+      "GET 5",
+      "GET 5",
+      "GET 5",
+      "PATCH 2",
+      "PATCH 4",
+      "PATCH 5",
+    ]);
     assert.equal(emulator.billingConfig(2).vatin, "DE811234567");
     assert.deepEqual(emulator.billingConfig(2).payment_data, { iban: IBAN });
     assert.equal(emulator.billingConfig(4).invoice_issuer_info, "Fleetline Ltd, 1 Dock Road, London E16 1AA");
@@ -91,6 +104,14 @@ describe("real CLI: examples/yaml (Pulumi YAML and the provider plugin), run as 
     const acme = resources.find((r) => r.id === "2");
     assert.ok(acme?.outputs?.paymentData && typeof acme.outputs.paymentData === "object" && "ciphertext" in acme.outputs.paymentData);
     assert.ok(!JSON.stringify(await runner.exportStack(stack)).includes(IBAN), "no plain IBAN in the state");
+    const records = await runner.resources(stack, "emnify:index:BillingOriginals");
+    assert.deepEqual(
+      records.map((r) => r.urn.split("::").pop()),
+      ["org-5"],
+    );
+    assert.ok(
+      records[0].outputs?.originals && typeof records[0].outputs.originals === "object" && "ciphertext" in records[0].outputs.originals,
+    );
   });
 
   it("a second up with --expect-no-changes succeeds without any API call", async function () {
@@ -118,5 +139,6 @@ describe("real CLI: examples/yaml (Pulumi YAML and the provider plugin), run as 
     assert.equal(emulator.billingConfig(5).vatin, "FR-OLD-5");
     assert.equal(emulator.billingConfig(2).vatin, "DE811234567");
     assert.deepEqual(await runner.resources(stack, TYPE), []);
+    assert.deepEqual(await runner.resources(stack, "emnify:index:BillingOriginals"), []);
   });
 });

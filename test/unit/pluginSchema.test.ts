@@ -41,3 +41,36 @@ describe("the plugin's schema.json", () => {
     assert.equal(generated.provider.inputProperties.applicationToken.secret, true);
   });
 });
+
+describe("the plugin's schema.json: the record of originals", () => {
+  const generated: Json = generateSchema();
+
+  it("declares emnify:index:BillingOriginals (input orgId; outputs orgId and the secret originals of every field) and the BillingConfig's secret originals input", () => {
+    const record = generated.resources["emnify:index:BillingOriginals"] as Json;
+    assert.deepEqual(Object.keys(record.inputProperties), ["orgId"]);
+    assert.equal(record.inputProperties.orgId.type, "integer");
+    assert.deepEqual(record.requiredInputs, ["orgId"]);
+    assert.deepEqual(Object.keys(record.properties), ["orgId", "originals"]);
+    assert.equal(record.properties.originals.secret, true);
+    assert.match(record.description, /before the `BillingConfig`/);
+    assert.match(record.description, /`org-<orgId>`/);
+    const ref = record.properties.originals.$ref as string;
+    const type = generated.types[ref.replace("#/types/", "")] as Json;
+    assert.deepEqual(
+      Object.keys(type.properties),
+      FIELDS.map((f) => f.name),
+    );
+    assert.equal(type.properties.paymentData.secret, true);
+    const input = generated.resources["emnify:index:BillingConfig"].inputProperties.originals as Json;
+    assert.equal(input.$ref, ref);
+    assert.equal(input.secret, true);
+    assert.match(input.description, /pass `<record>\.originals`/);
+    assert.ok(!generated.resources["emnify:index:BillingConfig"].requiredInputs.includes("originals"));
+  });
+
+  it("describes each recorded field with the JSDoc of the resource's outputs", () => {
+    const source = fs.readFileSync(path.join(repoRoot(), "provider/resource/billingConfig.ts"), "utf8").replace(/\s*\n\s*\*\s*/g, " ");
+    const type = generated.types["emnify:index:OriginalValues"] as Json;
+    for (const field of FIELDS) assert.ok(source.includes(type.properties[field.name].description as string), field.name);
+  });
+});

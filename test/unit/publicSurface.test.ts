@@ -7,13 +7,18 @@ import * as emulator from "../../provider/emulator/index";
 const repoRoot = path.resolve(__dirname, "../../..");
 
 describe("the package's public surface", () => {
-  it("exports from the root only what a program can use: the resource, the check of its arguments and the organisations-file loader", () => {
+  it("exports from the root only what a program can use: the resource, the check of its arguments, the organisations-file loader and its shards", () => {
     assert.deepEqual(Object.keys(root).sort(), [
       "BillingConfig",
       "OrganisationsFileError",
+      "ShardError",
       "checkBillingConfigArgs",
+      "defaultShard",
+      "entriesOfShard",
       "loadOrganisationsFile",
       "parseOrganisationsFile",
+      "shardChanges",
+      "shardOf",
     ]);
   });
 
@@ -21,11 +26,11 @@ describe("the package's public surface", () => {
     assert.equal(typeof emulator.EmnifyEmulator.start, "function");
   });
 
-  it("exports the provider plugin's SDK from its own entry point: the resource and an explicit provider", () => {
+  it("exports the provider plugin's SDK from its own entry point: the resource, the record of originals and an explicit provider", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { exports: Record<string, unknown> };
     assert.deepEqual(pkg.exports["./plugin"], { types: "./dist/provider/plugin/sdk.d.ts", default: "./dist/provider/plugin/sdk.js" });
     const sdk = require(path.join(repoRoot, "dist/provider/plugin/sdk.js")) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(sdk).sort(), ["BillingConfig", "Provider"]);
+    assert.deepEqual(Object.keys(sdk).sort(), ["BillingConfig", "BillingOriginals", "Provider"]);
   });
 
   it("lets the serialized provider load pulumi-emnify/runtime and the provider module, without offering them types as an API", () => {

@@ -3,8 +3,10 @@
  * documentation the TypeScript types already carry: descriptions are the JSDoc of
  * `BillingConfigArgs` / `BillingConfigOutputs` / `ReferenceArgs` / `ReferenceOutput`
  * (provider/resource/billingConfig.ts), of `BillingConfigState` (provider/billing/mapping.ts, the
- * internal outputs) and of `ProviderArgs` (provider/plugin/sdk.ts, the provider's settings), read
- * with the TypeScript compiler. One source: a changed comment changes the schema, and the unit
+ * internal outputs), of `BillingOriginalsArgs` / `BillingOriginalsOutputs`
+ * (provider/resource/billingOriginals.ts, the record of originals), and of the plugin SDK
+ * (provider/plugin/sdk.ts: `ProviderArgs`, the provider's settings; `BillingConfigArgs.originals`;
+ * the resources' own descriptions), read with the TypeScript compiler. One source: a changed comment changes the schema, and the unit
  * test `pluginSchema.test.ts` fails until `npm run schema` is run and its result committed.
  */
 import * as fs from "node:fs";
@@ -68,6 +70,10 @@ function describe(docs: Map<string, string>, name: string, where: string): strin
 }
 
 const REFERENCE = "emnify:index:Reference";
+/** The object type of a record of originals: every managed field. */
+export const ORIGINAL_VALUES = "emnify:index:OriginalValues";
+export const BILLING_CONFIG = "emnify:index:BillingConfig";
+export const BILLING_ORIGINALS = "emnify:index:BillingOriginals";
 const ANY_OBJECT = { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } };
 
 function fieldType(field: FieldSpec): Json {
@@ -89,15 +95,24 @@ export function generateSchema(root = repoRoot()): Json {
   const refArgs = interfaceDocs(resourceFile, "ReferenceArgs");
   const refOutputs = interfaceDocs(resourceFile, "ReferenceOutput");
   const state = interfaceDocs(path.join(root, "provider/billing/mapping.ts"), "BillingConfigState");
-  const settings = interfaceDocs(path.join(root, "provider/plugin/sdk.ts"), "ProviderArgs");
-  const resourceDoc = (() => {
-    const source = ts.createSourceFile(resourceFile, fs.readFileSync(resourceFile, "utf8"), ts.ScriptTarget.ES2022, true);
+  const sdkFile = path.join(root, "provider/plugin/sdk.ts");
+  const settings = interfaceDocs(sdkFile, "ProviderArgs");
+  const pluginArgs = interfaceDocs(sdkFile, "BillingConfigArgs");
+  const originalsFile = path.join(root, "provider/resource/billingOriginals.ts");
+  const recordArgs = interfaceDocs(originalsFile, "BillingOriginalsArgs");
+  const recordOutputs = interfaceDocs(originalsFile, "BillingOriginalsOutputs");
+  const classDoc = (file: string, name: string) => {
+    const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
     let text = "";
     source.forEachChild((node) => {
-      if (ts.isClassDeclaration(node) && node.name?.text === "BillingConfig") text = docText(node);
+      // The comment sits on the class, or on the interface merged into it (which comes first).
+      if ((ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node)) && node.name?.text === name && text === "") text = docText(node);
     });
+    if (text === "") throw new Error(`class ${name} in ${file} has no documentation to put in the schema`);
     return text.split("\n\n")[0];
-  })();
+  };
+  const resourceDoc = classDoc(sdkFile, "BillingConfig");
+  const recordDoc = classDoc(sdkFile, "BillingOriginals");
 
   const secret = (spec: FieldSpec) => (spec.secret === true ? { secret: true } : {});
   const inputProperties: Json = {
@@ -116,6 +131,11 @@ export function generateSchema(root = repoRoot()): Json {
     default: false,
     description: describe(args, "restoreOnDelete", "BillingConfigArgs"),
   };
+  inputProperties.originals = {
+    $ref: `#/types/${ORIGINAL_VALUES}`,
+    secret: true,
+    description: describe(pluginArgs, "originals", "BillingConfigArgs (provider/plugin/sdk.ts)"),
+  };
   properties.restoreOnDelete = { type: "boolean", description: describe(outputs, "restoreOnDelete", "BillingConfigOutputs") };
   properties.managedFields = {
     type: "array",
@@ -124,6 +144,15 @@ export function generateSchema(root = repoRoot()): Json {
   };
   properties.adoptedOriginal = { ...ANY_OBJECT, secret: true, description: describe(state, "adoptedOriginal", "BillingConfigState") };
   properties.adoptionId = { type: "string", description: describe(state, "adoptionId", "BillingConfigState") };
+
+  const originalValues: Json = {};
+  for (const field of FIELDS as readonly FieldSpec[]) {
+    originalValues[field.name] = {
+      ...fieldType(field),
+      description: describe(outputs, field.name, "BillingConfigOutputs"),
+      ...secret(field),
+    };
+  }
 
   const settingType: Record<keyof typeof SETTINGS, Json> = {
     applicationToken: { type: "string", secret: true },
@@ -163,14 +192,33 @@ export function generateSchema(root = repoRoot()): Json {
         },
         required: ["id"],
       },
+      [ORIGINAL_VALUES]: {
+        type: "object",
+        description: describe(recordOutputs, "originals", "BillingOriginalsOutputs"),
+        properties: originalValues,
+      },
     },
     resources: {
-      "emnify:index:BillingConfig": {
+      [BILLING_CONFIG]: {
         description: resourceDoc,
         inputProperties,
         requiredInputs: ["orgId"],
         properties,
         required: ["orgId", "restoreOnDelete", "managedFields"],
+      },
+      [BILLING_ORIGINALS]: {
+        description: recordDoc,
+        inputProperties: { orgId: { type: "integer", description: describe(recordArgs, "orgId", "BillingOriginalsArgs") } },
+        requiredInputs: ["orgId"],
+        properties: {
+          orgId: { type: "integer", description: describe(recordOutputs, "orgId", "BillingOriginalsOutputs") },
+          originals: {
+            $ref: `#/types/${ORIGINAL_VALUES}`,
+            secret: true,
+            description: describe(recordOutputs, "originals", "BillingOriginalsOutputs"),
+          },
+        },
+        required: ["orgId", "originals"],
       },
     },
   };

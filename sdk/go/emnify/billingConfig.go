@@ -12,6 +12,7 @@ import (
 	"pulumi-emnify.local/sdk/go/emnify/internal"
 )
 
+// An emnify organisation's billing configuration, run by the `emnify` provider plugin. Same behaviour as the dynamic `BillingConfig` of `pulumi-emnify`: create adopts, update changes, refresh reads, delete releases (or restores with `restoreOnDelete`). It can be imported: `pulumi import emnify:index:BillingConfig <name> <orgId>`.
 type BillingConfig struct {
 	pulumi.CustomResourceState
 
@@ -55,6 +56,9 @@ func NewBillingConfig(ctx *pulumi.Context,
 	}
 	if args.RestoreOnDelete == nil {
 		args.RestoreOnDelete = pulumi.BoolPtr(false)
+	}
+	if args.Originals != nil {
+		args.Originals = pulumi.ToSecret(args.Originals).(OriginalValuesPtrInput)
 	}
 	if args.PaymentData != nil {
 		args.PaymentData = pulumi.ToSecret(args.PaymentData).(pulumi.MapInput)
@@ -107,6 +111,10 @@ type billingConfigArgs struct {
 	InvoiceIssuerInfo *string `pulumi:"invoiceIssuerInfo"`
 	// The numeric id of the emnify organisation whose billing settings this declares: a positive whole number. Required. Changing it releases the old organisation and adopts the new one (a replacement). The resource id is this id as a string.
 	OrgId int `pulumi:"orgId"`
+	// The organisation's values from before this stack changed it, for `restoreOnDelete`: pass `<record>.originals` of the organisation's `emnify:index:BillingOriginals` (named `org-<orgId>`). Being an input, it makes the engine create and save the record before this resource's first change, so a run killed at any moment loses none of them. Without it, a `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+	//
+	// Default: undeclared: no record; the values emnify holds at adoption are the ones restored.
+	Originals *OriginalValues `pulumi:"originals"`
 	// Payment details as emnify expects them (API field `payment_data`): a JSON object, sent and compared as a whole, at most 16,384 characters (UTF-16 code units) as JSON and 32 levels deep. Always stored as a secret; keep it in secret config (`pulumi config set --secret`).
 	//
 	// Default: undeclared: not managed, left as emnify holds it.
@@ -141,6 +149,10 @@ type BillingConfigArgs struct {
 	InvoiceIssuerInfo pulumi.StringPtrInput
 	// The numeric id of the emnify organisation whose billing settings this declares: a positive whole number. Required. Changing it releases the old organisation and adopts the new one (a replacement). The resource id is this id as a string.
 	OrgId pulumi.IntInput
+	// The organisation's values from before this stack changed it, for `restoreOnDelete`: pass `<record>.originals` of the organisation's `emnify:index:BillingOriginals` (named `org-<orgId>`). Being an input, it makes the engine create and save the record before this resource's first change, so a run killed at any moment loses none of them. Without it, a `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+	//
+	// Default: undeclared: no record; the values emnify holds at adoption are the ones restored.
+	Originals OriginalValuesPtrInput
 	// Payment details as emnify expects them (API field `payment_data`): a JSON object, sent and compared as a whole, at most 16,384 characters (UTF-16 code units) as JSON and 32 levels deep. Always stored as a secret; keep it in secret config (`pulumi config set --secret`).
 	//
 	// Default: undeclared: not managed, left as emnify holds it.

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "emnify:index:BillingConfig":
 		r = &BillingConfig{}
+	case "emnify:index:BillingOriginals":
+		r = &BillingOriginals{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

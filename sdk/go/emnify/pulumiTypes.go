@@ -13,6 +13,241 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+type OriginalValues struct {
+	// The charging model emnify holds, with its description when the API gives one.
+	ChargingModel *Reference `pulumi:"chargingModel"`
+	// The invoice issuer text emnify holds.
+	InvoiceIssuerInfo *string `pulumi:"invoiceIssuerInfo"`
+	// The payment data emnify holds, as the API sends it. A secret output.
+	PaymentData map[string]interface{} `pulumi:"paymentData"`
+	// The payment term emnify holds.
+	PaymentTerm *Reference `pulumi:"paymentTerm"`
+	// The VAT rate emnify holds.
+	VatRate *Reference `pulumi:"vatRate"`
+	// The VAT identification number emnify holds.
+	Vatin *string `pulumi:"vatin"`
+}
+
+// OriginalValuesInput is an input type that accepts OriginalValuesArgs and OriginalValuesOutput values.
+// You can construct a concrete instance of `OriginalValuesInput` via:
+//
+//	OriginalValuesArgs{...}
+type OriginalValuesInput interface {
+	pulumi.Input
+
+	ToOriginalValuesOutput() OriginalValuesOutput
+	ToOriginalValuesOutputWithContext(context.Context) OriginalValuesOutput
+}
+
+// Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+type OriginalValuesArgs struct {
+	// The charging model emnify holds, with its description when the API gives one.
+	ChargingModel ReferencePtrInput `pulumi:"chargingModel"`
+	// The invoice issuer text emnify holds.
+	InvoiceIssuerInfo pulumi.StringPtrInput `pulumi:"invoiceIssuerInfo"`
+	// The payment data emnify holds, as the API sends it. A secret output.
+	PaymentData pulumi.MapInput `pulumi:"paymentData"`
+	// The payment term emnify holds.
+	PaymentTerm ReferencePtrInput `pulumi:"paymentTerm"`
+	// The VAT rate emnify holds.
+	VatRate ReferencePtrInput `pulumi:"vatRate"`
+	// The VAT identification number emnify holds.
+	Vatin pulumi.StringPtrInput `pulumi:"vatin"`
+}
+
+func (OriginalValuesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*OriginalValues)(nil)).Elem()
+}
+
+func (i OriginalValuesArgs) ToOriginalValuesOutput() OriginalValuesOutput {
+	return i.ToOriginalValuesOutputWithContext(context.Background())
+}
+
+func (i OriginalValuesArgs) ToOriginalValuesOutputWithContext(ctx context.Context) OriginalValuesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OriginalValuesOutput)
+}
+
+func (i OriginalValuesArgs) ToOriginalValuesPtrOutput() OriginalValuesPtrOutput {
+	return i.ToOriginalValuesPtrOutputWithContext(context.Background())
+}
+
+func (i OriginalValuesArgs) ToOriginalValuesPtrOutputWithContext(ctx context.Context) OriginalValuesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OriginalValuesOutput).ToOriginalValuesPtrOutputWithContext(ctx)
+}
+
+// OriginalValuesPtrInput is an input type that accepts OriginalValuesArgs, OriginalValuesPtr and OriginalValuesPtrOutput values.
+// You can construct a concrete instance of `OriginalValuesPtrInput` via:
+//
+//	        OriginalValuesArgs{...}
+//
+//	or:
+//
+//	        nil
+type OriginalValuesPtrInput interface {
+	pulumi.Input
+
+	ToOriginalValuesPtrOutput() OriginalValuesPtrOutput
+	ToOriginalValuesPtrOutputWithContext(context.Context) OriginalValuesPtrOutput
+}
+
+type originalValuesPtrType OriginalValuesArgs
+
+func OriginalValuesPtr(v *OriginalValuesArgs) OriginalValuesPtrInput {
+	return (*originalValuesPtrType)(v)
+}
+
+func (*originalValuesPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**OriginalValues)(nil)).Elem()
+}
+
+func (i *originalValuesPtrType) ToOriginalValuesPtrOutput() OriginalValuesPtrOutput {
+	return i.ToOriginalValuesPtrOutputWithContext(context.Background())
+}
+
+func (i *originalValuesPtrType) ToOriginalValuesPtrOutputWithContext(ctx context.Context) OriginalValuesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OriginalValuesPtrOutput)
+}
+
+// Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+type OriginalValuesOutput struct{ *pulumi.OutputState }
+
+func (OriginalValuesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OriginalValues)(nil)).Elem()
+}
+
+func (o OriginalValuesOutput) ToOriginalValuesOutput() OriginalValuesOutput {
+	return o
+}
+
+func (o OriginalValuesOutput) ToOriginalValuesOutputWithContext(ctx context.Context) OriginalValuesOutput {
+	return o
+}
+
+func (o OriginalValuesOutput) ToOriginalValuesPtrOutput() OriginalValuesPtrOutput {
+	return o.ToOriginalValuesPtrOutputWithContext(context.Background())
+}
+
+func (o OriginalValuesOutput) ToOriginalValuesPtrOutputWithContext(ctx context.Context) OriginalValuesPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OriginalValues) *OriginalValues {
+		return &v
+	}).(OriginalValuesPtrOutput)
+}
+
+// The charging model emnify holds, with its description when the API gives one.
+func (o OriginalValuesOutput) ChargingModel() ReferencePtrOutput {
+	return o.ApplyT(func(v OriginalValues) *Reference { return v.ChargingModel }).(ReferencePtrOutput)
+}
+
+// The invoice issuer text emnify holds.
+func (o OriginalValuesOutput) InvoiceIssuerInfo() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OriginalValues) *string { return v.InvoiceIssuerInfo }).(pulumi.StringPtrOutput)
+}
+
+// The payment data emnify holds, as the API sends it. A secret output.
+func (o OriginalValuesOutput) PaymentData() pulumi.MapOutput {
+	return o.ApplyT(func(v OriginalValues) map[string]interface{} { return v.PaymentData }).(pulumi.MapOutput)
+}
+
+// The payment term emnify holds.
+func (o OriginalValuesOutput) PaymentTerm() ReferencePtrOutput {
+	return o.ApplyT(func(v OriginalValues) *Reference { return v.PaymentTerm }).(ReferencePtrOutput)
+}
+
+// The VAT rate emnify holds.
+func (o OriginalValuesOutput) VatRate() ReferencePtrOutput {
+	return o.ApplyT(func(v OriginalValues) *Reference { return v.VatRate }).(ReferencePtrOutput)
+}
+
+// The VAT identification number emnify holds.
+func (o OriginalValuesOutput) Vatin() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OriginalValues) *string { return v.Vatin }).(pulumi.StringPtrOutput)
+}
+
+type OriginalValuesPtrOutput struct{ *pulumi.OutputState }
+
+func (OriginalValuesPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OriginalValues)(nil)).Elem()
+}
+
+func (o OriginalValuesPtrOutput) ToOriginalValuesPtrOutput() OriginalValuesPtrOutput {
+	return o
+}
+
+func (o OriginalValuesPtrOutput) ToOriginalValuesPtrOutputWithContext(ctx context.Context) OriginalValuesPtrOutput {
+	return o
+}
+
+func (o OriginalValuesPtrOutput) Elem() OriginalValuesOutput {
+	return o.ApplyT(func(v *OriginalValues) OriginalValues {
+		if v != nil {
+			return *v
+		}
+		var ret OriginalValues
+		return ret
+	}).(OriginalValuesOutput)
+}
+
+// The charging model emnify holds, with its description when the API gives one.
+func (o OriginalValuesPtrOutput) ChargingModel() ReferencePtrOutput {
+	return o.ApplyT(func(v *OriginalValues) *Reference {
+		if v == nil {
+			return nil
+		}
+		return v.ChargingModel
+	}).(ReferencePtrOutput)
+}
+
+// The invoice issuer text emnify holds.
+func (o OriginalValuesPtrOutput) InvoiceIssuerInfo() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OriginalValues) *string {
+		if v == nil {
+			return nil
+		}
+		return v.InvoiceIssuerInfo
+	}).(pulumi.StringPtrOutput)
+}
+
+// The payment data emnify holds, as the API sends it. A secret output.
+func (o OriginalValuesPtrOutput) PaymentData() pulumi.MapOutput {
+	return o.ApplyT(func(v *OriginalValues) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.PaymentData
+	}).(pulumi.MapOutput)
+}
+
+// The payment term emnify holds.
+func (o OriginalValuesPtrOutput) PaymentTerm() ReferencePtrOutput {
+	return o.ApplyT(func(v *OriginalValues) *Reference {
+		if v == nil {
+			return nil
+		}
+		return v.PaymentTerm
+	}).(ReferencePtrOutput)
+}
+
+// The VAT rate emnify holds.
+func (o OriginalValuesPtrOutput) VatRate() ReferencePtrOutput {
+	return o.ApplyT(func(v *OriginalValues) *Reference {
+		if v == nil {
+			return nil
+		}
+		return v.VatRate
+	}).(ReferencePtrOutput)
+}
+
+// The VAT identification number emnify holds.
+func (o OriginalValuesPtrOutput) Vatin() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OriginalValues) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Vatin
+	}).(pulumi.StringPtrOutput)
+}
+
 // A reference to an emnify catalogue entry (charging model, payment term, VAT rate), by id.
 type Reference struct {
 	// emnify's description of the entry, when the API gives one. Never compared: references are compared by id.
@@ -173,8 +408,12 @@ func (o ReferencePtrOutput) Id() pulumi.IntPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*OriginalValuesInput)(nil)).Elem(), OriginalValuesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OriginalValuesPtrInput)(nil)).Elem(), OriginalValuesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ReferenceInput)(nil)).Elem(), ReferenceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ReferencePtrInput)(nil)).Elem(), ReferenceArgs{})
+	pulumi.RegisterOutputType(OriginalValuesOutput{})
+	pulumi.RegisterOutputType(OriginalValuesPtrOutput{})
 	pulumi.RegisterOutputType(ReferenceOutput{})
 	pulumi.RegisterOutputType(ReferencePtrOutput{})
 }

@@ -6,6 +6,36 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
+ * Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+ */
+export interface OriginalValuesArgs {
+    /**
+     * The charging model emnify holds, with its description when the API gives one.
+     */
+    chargingModel?: pulumi.Input<inputs.ReferenceArgs>;
+    /**
+     * The invoice issuer text emnify holds.
+     */
+    invoiceIssuerInfo?: pulumi.Input<string>;
+    /**
+     * The payment data emnify holds, as the API sends it. A secret output.
+     */
+    paymentData?: pulumi.Input<{[key: string]: any}>;
+    /**
+     * The payment term emnify holds.
+     */
+    paymentTerm?: pulumi.Input<inputs.ReferenceArgs>;
+    /**
+     * The VAT rate emnify holds.
+     */
+    vatRate?: pulumi.Input<inputs.ReferenceArgs>;
+    /**
+     * The VAT identification number emnify holds.
+     */
+    vatin?: pulumi.Input<string>;
+}
+
+/**
  * A reference to an emnify catalogue entry (charging model, payment term, VAT rate), by id.
  */
 export interface ReferenceArgs {

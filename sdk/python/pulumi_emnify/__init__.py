@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .billing_config import *
+from .billing_originals import *
 from .provider import *
 from ._inputs import *
 from . import outputs
@@ -26,7 +27,8 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_emnify",
   "classes": {
-   "emnify:index:BillingConfig": "BillingConfig"
+   "emnify:index:BillingConfig": "BillingConfig",
+   "emnify:index:BillingOriginals": "BillingOriginals"
   }
  }
 ]

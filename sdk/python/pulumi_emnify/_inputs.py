@@ -15,11 +15,149 @@ else:
 from . import _utilities
 
 __all__ = [
+    'OriginalValuesArgs',
+    'OriginalValuesArgsDict',
     'ReferenceArgs',
     'ReferenceArgsDict',
 ]
 
 MYPY = False
+
+if not MYPY:
+    class OriginalValuesArgsDict(TypedDict):
+        """
+        Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+        """
+        charging_model: NotRequired[pulumi.Input['ReferenceArgsDict']]
+        """
+        The charging model emnify holds, with its description when the API gives one.
+        """
+        invoice_issuer_info: NotRequired[pulumi.Input[_builtins.str]]
+        """
+        The invoice issuer text emnify holds.
+        """
+        payment_data: NotRequired[pulumi.Input[Mapping[str, Any]]]
+        """
+        The payment data emnify holds, as the API sends it. A secret output.
+        """
+        payment_term: NotRequired[pulumi.Input['ReferenceArgsDict']]
+        """
+        The payment term emnify holds.
+        """
+        vat_rate: NotRequired[pulumi.Input['ReferenceArgsDict']]
+        """
+        The VAT rate emnify holds.
+        """
+        vatin: NotRequired[pulumi.Input[_builtins.str]]
+        """
+        The VAT identification number emnify holds.
+        """
+elif False:
+    OriginalValuesArgsDict: TypeAlias = Mapping[str, Any]
+
+@pulumi.input_type
+class OriginalValuesArgs:
+    def __init__(__self__, *,
+                 charging_model: Optional[pulumi.Input['ReferenceArgs']] = None,
+                 invoice_issuer_info: Optional[pulumi.Input[_builtins.str]] = None,
+                 payment_data: Optional[pulumi.Input[Mapping[str, Any]]] = None,
+                 payment_term: Optional[pulumi.Input['ReferenceArgs']] = None,
+                 vat_rate: Optional[pulumi.Input['ReferenceArgs']] = None,
+                 vatin: Optional[pulumi.Input[_builtins.str]] = None):
+        """
+        Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+        :param pulumi.Input['ReferenceArgs'] charging_model: The charging model emnify holds, with its description when the API gives one.
+        :param pulumi.Input[_builtins.str] invoice_issuer_info: The invoice issuer text emnify holds.
+        :param pulumi.Input[Mapping[str, Any]] payment_data: The payment data emnify holds, as the API sends it. A secret output.
+        :param pulumi.Input['ReferenceArgs'] payment_term: The payment term emnify holds.
+        :param pulumi.Input['ReferenceArgs'] vat_rate: The VAT rate emnify holds.
+        :param pulumi.Input[_builtins.str] vatin: The VAT identification number emnify holds.
+        """
+        if charging_model is not None:
+            pulumi.set(__self__, "charging_model", charging_model)
+        if invoice_issuer_info is not None:
+            pulumi.set(__self__, "invoice_issuer_info", invoice_issuer_info)
+        if payment_data is not None:
+            pulumi.set(__self__, "payment_data", payment_data)
+        if payment_term is not None:
+            pulumi.set(__self__, "payment_term", payment_term)
+        if vat_rate is not None:
+            pulumi.set(__self__, "vat_rate", vat_rate)
+        if vatin is not None:
+            pulumi.set(__self__, "vatin", vatin)
+
+    @_builtins.property
+    @pulumi.getter(name="chargingModel")
+    def charging_model(self) -> Optional[pulumi.Input['ReferenceArgs']]:
+        """
+        The charging model emnify holds, with its description when the API gives one.
+        """
+        return pulumi.get(self, "charging_model")
+
+    @charging_model.setter
+    def charging_model(self, value: Optional[pulumi.Input['ReferenceArgs']]):
+        pulumi.set(self, "charging_model", value)
+
+    @_builtins.property
+    @pulumi.getter(name="invoiceIssuerInfo")
+    def invoice_issuer_info(self) -> Optional[pulumi.Input[_builtins.str]]:
+        """
+        The invoice issuer text emnify holds.
+        """
+        return pulumi.get(self, "invoice_issuer_info")
+
+    @invoice_issuer_info.setter
+    def invoice_issuer_info(self, value: Optional[pulumi.Input[_builtins.str]]):
+        pulumi.set(self, "invoice_issuer_info", value)
+
+    @_builtins.property
+    @pulumi.getter(name="paymentData")
+    def payment_data(self) -> Optional[pulumi.Input[Mapping[str, Any]]]:
+        """
+        The payment data emnify holds, as the API sends it. A secret output.
+        """
+        return pulumi.get(self, "payment_data")
+
+    @payment_data.setter
+    def payment_data(self, value: Optional[pulumi.Input[Mapping[str, Any]]]):
+        pulumi.set(self, "payment_data", value)
+
+    @_builtins.property
+    @pulumi.getter(name="paymentTerm")
+    def payment_term(self) -> Optional[pulumi.Input['ReferenceArgs']]:
+        """
+        The payment term emnify holds.
+        """
+        return pulumi.get(self, "payment_term")
+
+    @payment_term.setter
+    def payment_term(self, value: Optional[pulumi.Input['ReferenceArgs']]):
+        pulumi.set(self, "payment_term", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vatRate")
+    def vat_rate(self) -> Optional[pulumi.Input['ReferenceArgs']]:
+        """
+        The VAT rate emnify holds.
+        """
+        return pulumi.get(self, "vat_rate")
+
+    @vat_rate.setter
+    def vat_rate(self, value: Optional[pulumi.Input['ReferenceArgs']]):
+        pulumi.set(self, "vat_rate", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def vatin(self) -> Optional[pulumi.Input[_builtins.str]]:
+        """
+        The VAT identification number emnify holds.
+        """
+        return pulumi.get(self, "vatin")
+
+    @vatin.setter
+    def vatin(self, value: Optional[pulumi.Input[_builtins.str]]):
+        pulumi.set(self, "vatin", value)
+
 
 if not MYPY:
     class ReferenceArgsDict(TypedDict):

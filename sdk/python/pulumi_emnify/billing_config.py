@@ -24,6 +24,7 @@ class BillingConfigArgs:
                  org_id: pulumi.Input[_builtins.int],
                  charging_model: Optional[pulumi.Input['ReferenceArgs']] = None,
                  invoice_issuer_info: Optional[pulumi.Input[_builtins.str]] = None,
+                 originals: Optional[pulumi.Input['OriginalValuesArgs']] = None,
                  payment_data: Optional[pulumi.Input[Mapping[str, Any]]] = None,
                  payment_term: Optional[pulumi.Input['ReferenceArgs']] = None,
                  restore_on_delete: Optional[pulumi.Input[_builtins.bool]] = None,
@@ -38,6 +39,9 @@ class BillingConfigArgs:
         :param pulumi.Input[_builtins.str] invoice_issuer_info: Free text printed as the invoice issuer (API field `invoice_issuer_info`), at most 1000 characters (UTF-16 code units); `null` clears it.
                
                Default: undeclared: not managed, left as emnify holds it.
+        :param pulumi.Input['OriginalValuesArgs'] originals: The organisation's values from before this stack changed it, for `restoreOnDelete`: pass `<record>.originals` of the organisation's `emnify:index:BillingOriginals` (named `org-<orgId>`). Being an input, it makes the engine create and save the record before this resource's first change, so a run killed at any moment loses none of them. Without it, a `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+               
+               Default: undeclared: no record; the values emnify holds at adoption are the ones restored.
         :param pulumi.Input[Mapping[str, Any]] payment_data: Payment details as emnify expects them (API field `payment_data`): a JSON object, sent and compared as a whole, at most 16,384 characters (UTF-16 code units) as JSON and 32 levels deep. Always stored as a secret; keep it in secret config (`pulumi config set --secret`).
                
                Default: undeclared: not managed, left as emnify holds it.
@@ -59,6 +63,8 @@ class BillingConfigArgs:
             pulumi.set(__self__, "charging_model", charging_model)
         if invoice_issuer_info is not None:
             pulumi.set(__self__, "invoice_issuer_info", invoice_issuer_info)
+        if originals is not None:
+            pulumi.set(__self__, "originals", originals)
         if payment_data is not None:
             pulumi.set(__self__, "payment_data", payment_data)
         if payment_term is not None:
@@ -111,6 +117,20 @@ class BillingConfigArgs:
     @invoice_issuer_info.setter
     def invoice_issuer_info(self, value: Optional[pulumi.Input[_builtins.str]]):
         pulumi.set(self, "invoice_issuer_info", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def originals(self) -> Optional[pulumi.Input['OriginalValuesArgs']]:
+        """
+        The organisation's values from before this stack changed it, for `restoreOnDelete`: pass `<record>.originals` of the organisation's `emnify:index:BillingOriginals` (named `org-<orgId>`). Being an input, it makes the engine create and save the record before this resource's first change, so a run killed at any moment loses none of them. Without it, a `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+
+        Default: undeclared: no record; the values emnify holds at adoption are the ones restored.
+        """
+        return pulumi.get(self, "originals")
+
+    @originals.setter
+    def originals(self, value: Optional[pulumi.Input['OriginalValuesArgs']]):
+        pulumi.set(self, "originals", value)
 
     @_builtins.property
     @pulumi.getter(name="paymentData")
@@ -192,6 +212,7 @@ class BillingConfig(pulumi.CustomResource):
                  charging_model: Optional[pulumi.Input[Union['ReferenceArgs', 'ReferenceArgsDict']]] = None,
                  invoice_issuer_info: Optional[pulumi.Input[_builtins.str]] = None,
                  org_id: Optional[pulumi.Input[_builtins.int]] = None,
+                 originals: Optional[pulumi.Input[Union['OriginalValuesArgs', 'OriginalValuesArgsDict']]] = None,
                  payment_data: Optional[pulumi.Input[Mapping[str, Any]]] = None,
                  payment_term: Optional[pulumi.Input[Union['ReferenceArgs', 'ReferenceArgsDict']]] = None,
                  restore_on_delete: Optional[pulumi.Input[_builtins.bool]] = None,
@@ -199,7 +220,8 @@ class BillingConfig(pulumi.CustomResource):
                  vatin: Optional[pulumi.Input[_builtins.str]] = None,
                  __props__=None):
         """
-        Create a BillingConfig resource with the given unique name, props, and options.
+        An emnify organisation's billing configuration, run by the `emnify` provider plugin. Same behaviour as the dynamic `BillingConfig` of `pulumi-emnify`: create adopts, update changes, refresh reads, delete releases (or restores with `restoreOnDelete`). It can be imported: `pulumi import emnify:index:BillingConfig <name> <orgId>`.
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['ReferenceArgs', 'ReferenceArgsDict']] charging_model: The charging model, by emnify id (API field `charging_model`); compared by id. emnify refuses a switch to prepaid while inclusive volumes are active. What the ids mean is not publicly documented: take them from your emnify account.
@@ -209,6 +231,9 @@ class BillingConfig(pulumi.CustomResource):
                
                Default: undeclared: not managed, left as emnify holds it.
         :param pulumi.Input[_builtins.int] org_id: The numeric id of the emnify organisation whose billing settings this declares: a positive whole number. Required. Changing it releases the old organisation and adopts the new one (a replacement). The resource id is this id as a string.
+        :param pulumi.Input[Union['OriginalValuesArgs', 'OriginalValuesArgsDict']] originals: The organisation's values from before this stack changed it, for `restoreOnDelete`: pass `<record>.originals` of the organisation's `emnify:index:BillingOriginals` (named `org-<orgId>`). Being an input, it makes the engine create and save the record before this resource's first change, so a run killed at any moment loses none of them. Without it, a `restoreOnDelete` resource adopts what emnify holds when it is created, and warns. A secret.
+               
+               Default: undeclared: no record; the values emnify holds at adoption are the ones restored.
         :param pulumi.Input[Mapping[str, Any]] payment_data: Payment details as emnify expects them (API field `payment_data`): a JSON object, sent and compared as a whole, at most 16,384 characters (UTF-16 code units) as JSON and 32 levels deep. Always stored as a secret; keep it in secret config (`pulumi config set --secret`).
                
                Default: undeclared: not managed, left as emnify holds it.
@@ -232,7 +257,8 @@ class BillingConfig(pulumi.CustomResource):
                  args: BillingConfigArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Create a BillingConfig resource with the given unique name, props, and options.
+        An emnify organisation's billing configuration, run by the `emnify` provider plugin. Same behaviour as the dynamic `BillingConfig` of `pulumi-emnify`: create adopts, update changes, refresh reads, delete releases (or restores with `restoreOnDelete`). It can be imported: `pulumi import emnify:index:BillingConfig <name> <orgId>`.
+
         :param str resource_name: The name of the resource.
         :param BillingConfigArgs args: The arguments to use to populate this resource's properties.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -251,6 +277,7 @@ class BillingConfig(pulumi.CustomResource):
                  charging_model: Optional[pulumi.Input[Union['ReferenceArgs', 'ReferenceArgsDict']]] = None,
                  invoice_issuer_info: Optional[pulumi.Input[_builtins.str]] = None,
                  org_id: Optional[pulumi.Input[_builtins.int]] = None,
+                 originals: Optional[pulumi.Input[Union['OriginalValuesArgs', 'OriginalValuesArgsDict']]] = None,
                  payment_data: Optional[pulumi.Input[Mapping[str, Any]]] = None,
                  payment_term: Optional[pulumi.Input[Union['ReferenceArgs', 'ReferenceArgsDict']]] = None,
                  restore_on_delete: Optional[pulumi.Input[_builtins.bool]] = None,
@@ -270,6 +297,7 @@ class BillingConfig(pulumi.CustomResource):
             if org_id is None and not opts.urn:
                 raise TypeError("Missing required property 'org_id'")
             __props__.__dict__["org_id"] = org_id
+            __props__.__dict__["originals"] = None if originals is None else pulumi.Output.secret(originals)
             __props__.__dict__["payment_data"] = None if payment_data is None else pulumi.Output.secret(payment_data)
             __props__.__dict__["payment_term"] = payment_term
             if restore_on_delete is None:

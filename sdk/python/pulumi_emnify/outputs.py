@@ -13,10 +13,120 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from . import outputs
 
 __all__ = [
+    'OriginalValues',
     'Reference',
 ]
+
+@pulumi.output_type
+class OriginalValues(dict):
+    """
+    Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "chargingModel":
+            suggest = "charging_model"
+        elif key == "invoiceIssuerInfo":
+            suggest = "invoice_issuer_info"
+        elif key == "paymentData":
+            suggest = "payment_data"
+        elif key == "paymentTerm":
+            suggest = "payment_term"
+        elif key == "vatRate":
+            suggest = "vat_rate"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in OriginalValues. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        OriginalValues.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        OriginalValues.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 charging_model: Optional['outputs.Reference'] = None,
+                 invoice_issuer_info: Optional[_builtins.str] = None,
+                 payment_data: Optional[Mapping[str, Any]] = None,
+                 payment_term: Optional['outputs.Reference'] = None,
+                 vat_rate: Optional['outputs.Reference'] = None,
+                 vatin: Optional[_builtins.str] = None):
+        """
+        Every managed field's value in emnify when the record was made, before this stack changed anything (`null` where emnify held nothing). A secret: it holds payment data.
+        :param 'Reference' charging_model: The charging model emnify holds, with its description when the API gives one.
+        :param _builtins.str invoice_issuer_info: The invoice issuer text emnify holds.
+        :param Mapping[str, Any] payment_data: The payment data emnify holds, as the API sends it. A secret output.
+        :param 'Reference' payment_term: The payment term emnify holds.
+        :param 'Reference' vat_rate: The VAT rate emnify holds.
+        :param _builtins.str vatin: The VAT identification number emnify holds.
+        """
+        if charging_model is not None:
+            pulumi.set(__self__, "charging_model", charging_model)
+        if invoice_issuer_info is not None:
+            pulumi.set(__self__, "invoice_issuer_info", invoice_issuer_info)
+        if payment_data is not None:
+            pulumi.set(__self__, "payment_data", payment_data)
+        if payment_term is not None:
+            pulumi.set(__self__, "payment_term", payment_term)
+        if vat_rate is not None:
+            pulumi.set(__self__, "vat_rate", vat_rate)
+        if vatin is not None:
+            pulumi.set(__self__, "vatin", vatin)
+
+    @_builtins.property
+    @pulumi.getter(name="chargingModel")
+    def charging_model(self) -> Optional['outputs.Reference']:
+        """
+        The charging model emnify holds, with its description when the API gives one.
+        """
+        return pulumi.get(self, "charging_model")
+
+    @_builtins.property
+    @pulumi.getter(name="invoiceIssuerInfo")
+    def invoice_issuer_info(self) -> Optional[_builtins.str]:
+        """
+        The invoice issuer text emnify holds.
+        """
+        return pulumi.get(self, "invoice_issuer_info")
+
+    @_builtins.property
+    @pulumi.getter(name="paymentData")
+    def payment_data(self) -> Optional[Mapping[str, Any]]:
+        """
+        The payment data emnify holds, as the API sends it. A secret output.
+        """
+        return pulumi.get(self, "payment_data")
+
+    @_builtins.property
+    @pulumi.getter(name="paymentTerm")
+    def payment_term(self) -> Optional['outputs.Reference']:
+        """
+        The payment term emnify holds.
+        """
+        return pulumi.get(self, "payment_term")
+
+    @_builtins.property
+    @pulumi.getter(name="vatRate")
+    def vat_rate(self) -> Optional['outputs.Reference']:
+        """
+        The VAT rate emnify holds.
+        """
+        return pulumi.get(self, "vat_rate")
+
+    @_builtins.property
+    @pulumi.getter
+    def vatin(self) -> Optional[_builtins.str]:
+        """
+        The VAT identification number emnify holds.
+        """
+        return pulumi.get(self, "vatin")
+
 
 @pulumi.output_type
 class Reference(dict):
