@@ -3,7 +3,7 @@
  * documentation the TypeScript types already carry: descriptions are the JSDoc of
  * `BillingConfigArgs` / `BillingConfigOutputs` / `ReferenceArgs` / `ReferenceOutput`
  * (provider/resource/billingConfig.ts), of `BillingConfigState` (provider/billing/mapping.ts, the
- * internal outputs) and of `ProviderArgs` (provider/plugin/sdk.ts, the provider's settings), read
+ * internal outputs) and of `SettingValues` (provider/plugin/sdk.ts, the provider's settings), read
  * with the TypeScript compiler. One source: a changed comment changes the schema, and the unit
  * test `pluginSchema.test.ts` fails until `npm run schema` is run and its result committed.
  */
@@ -89,7 +89,7 @@ export function generateSchema(root = repoRoot()): Json {
   const refArgs = interfaceDocs(resourceFile, "ReferenceArgs");
   const refOutputs = interfaceDocs(resourceFile, "ReferenceOutput");
   const state = interfaceDocs(path.join(root, "provider/billing/mapping.ts"), "BillingConfigState");
-  const settings = interfaceDocs(path.join(root, "provider/plugin/sdk.ts"), "ProviderArgs");
+  const settings = interfaceDocs(path.join(root, "provider/plugin/sdk.ts"), "SettingValues");
   const resourceDoc = (() => {
     const source = ts.createSourceFile(resourceFile, fs.readFileSync(resourceFile, "utf8"), ts.ScriptTarget.ES2022, true);
     let text = "";
@@ -136,7 +136,7 @@ export function generateSchema(root = repoRoot()): Json {
   for (const [name, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, (typeof SETTINGS)[keyof typeof SETTINGS]][]) {
     variables[name] = {
       ...settingType[name],
-      description: describe(settings, name, "ProviderArgs"),
+      description: describe(settings, name, "SettingValues"),
       defaultInfo: { environment: [setting.env] },
     };
   }
