@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEMO_APPLICATION_TOKEN, type EmnifyEmulator, type RequestLogEntry } from "pulumi-emnify/emulator";
-import { BILLING_CONFIG_TYPE, billingCallLabel, isAuthentication } from "../tools/apiCalls";
+import { BILLING_CONFIG_TYPE, isAuthentication, sortedBillingCalls as billingCalls } from "../tools/apiCalls";
 import { type DemoDrift, type DemoOrganisation, adoptionCalls } from "../tools/demoScenario";
 import { type PulumiCli, describe as describeCli } from "../tools/pulumi-cli/locate";
 import { type PulumiResult, PulumiRunner, type StateResource } from "../tools/pulumi-cli/pulumiRunner";
@@ -32,14 +32,6 @@ export interface RealCliDemoContext {
 
 function expect(condition: boolean, message: string): void {
   if (!condition) throw new DemoCheckFailed(message);
-}
-
-/** The billing-config calls in a stretch of the request log, as "GET 2", sorted (organisations run in parallel). */
-function billingCalls(calls: RequestLogEntry[]): string[] {
-  return calls
-    .filter((c) => !isAuthentication(c))
-    .map(billingCallLabel)
-    .sort();
 }
 
 function authentications(calls: RequestLogEntry[]): number {

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { SOAK_DEFAULTS, type SoakOptions, formatSoakReport, runSoak } from "../tools/soak/soak";
+import { runScriptMain } from "./scriptMain";
 
 const USAGE = `Usage: npm run soak -- [options]
 
@@ -71,41 +72,24 @@ function parse(argv: string[]): Omit<SoakOptions, "log"> | "help" {
   return options;
 }
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let unhandledHere = 0;
-  process.on("unhandledRejection", (reason) => {
-    unhandledHere += 1;
-    process.stderr.write(`unhandled rejection in the soak process: ${String(reason)}\n`);
-  });
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  say(
-    `$ npm run soak -- --ops ${options.ops} --seed ${options.seed} --orgs ${options.orgs} --timeout-seconds ${options.timeoutSeconds} --max-attempts ${options.maxAttempts}`,
-  );
-  const report = await runSoak({ ...options, log: say });
-  say("");
-  for (const line of formatSoakReport(report)) say(line);
-  const ok = report.violations.length === 0 && report.unhandled.length === 0 && unhandledHere === 0 && report.converged;
-  say(ok ? "\nsoak passed: every operation kept the invariant" : "\nsoak FAILED");
-  return ok ? 0 : 1;
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
+runScriptMain({
+  name: "soak",
+  usage: USAGE,
+  parse,
+  async run(options, say) {
+    let unhandledHere = 0;
+    process.on("unhandledRejection", (reason) => {
+      unhandledHere += 1;
+      process.stderr.write(`unhandled rejection in the soak process: ${String(reason)}\n`);
+    });
+    say(
+      `$ npm run soak -- --ops ${options.ops} --seed ${options.seed} --orgs ${options.orgs} --timeout-seconds ${options.timeoutSeconds} --max-attempts ${options.maxAttempts}`,
+    );
+    const report = await runSoak({ ...options, log: say });
+    say("");
+    for (const line of formatSoakReport(report)) say(line);
+    const ok = report.violations.length === 0 && report.unhandled.length === 0 && unhandledHere === 0 && report.converged;
+    say(ok ? "\nsoak passed: every operation kept the invariant" : "\nsoak FAILED");
+    return ok;
   },
-  (error: unknown) => {
-    process.stderr.write(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+});

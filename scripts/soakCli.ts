@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { CLI_SOAK_DEFAULTS, formatCliSoakReport, runCliSoak } from "../tools/soak/cliSoak";
+import { runScriptMain } from "./scriptMain";
 
 const USAGE = `Usage: npm run soak:cli -- [options]
 
@@ -55,36 +56,19 @@ function parse(argv: string[]) {
   };
 }
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  say(
-    `$ npm run soak:cli -- --runs ${options.runs} --seed ${options.seed} --orgs ${options.orgs} --unkilled ${options.unkilled}${options.faults ? "" : " --no-faults"}`,
-  );
-  const report = await runCliSoak({ ...options, log: say });
-  say("");
-  say(formatCliSoakReport(report));
-  const ok = report.violations.length === 0;
-  say(ok ? "\nkill soak passed: every run kept the invariants" : "\nkill soak FAILED");
-  return ok ? 0 : 1;
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
+runScriptMain({
+  name: "kill soak",
+  usage: USAGE,
+  parse,
+  async run(options, say) {
+    say(
+      `$ npm run soak:cli -- --runs ${options.runs} --seed ${options.seed} --orgs ${options.orgs} --unkilled ${options.unkilled}${options.faults ? "" : " --no-faults"}`,
+    );
+    const report = await runCliSoak({ ...options, log: say });
+    say("");
+    say(formatCliSoakReport(report));
+    const ok = report.violations.length === 0;
+    say(ok ? "\nkill soak passed: every run kept the invariants" : "\nkill soak FAILED");
+    return ok;
   },
-  (error: unknown) => {
-    process.stderr.write(`kill soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+});

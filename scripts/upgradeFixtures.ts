@@ -90,13 +90,8 @@ async function record(spec: UpgradeFixtureSpec, program: string, builds: string 
     // Its own directory: the ledger of this run's processes starts empty, and nothing else shares it.
     const ledgerDir = path.join(work, "runtime");
     fs.mkdirSync(ledgerDir, { mode: 0o700 });
-    const runner = new PulumiRunner({
-      cli,
-      projectDir,
-      backendDir: path.join(work, "backend"),
-      passphrase: UPGRADE_PASSPHRASE,
-      env: { XDG_RUNTIME_DIR: ledgerDir },
-    });
+    const backendDir = path.join(work, "backend");
+    const runner = new PulumiRunner({ cli, projectDir, backendDir, passphrase: UPGRADE_PASSPHRASE, env: { XDG_RUNTIME_DIR: ledgerDir } });
     const stack = spec.name;
     await runner.initStack(stack);
     await runner.setConfig(stack, "emnify:endpoint", emulator.url);

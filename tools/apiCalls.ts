@@ -1,7 +1,7 @@
 /**
  * Reading the emulator's request log and a stack's resources the same way in the demo, the bench
- * and the real-CLI suite: which requests are authentications, and a billing-config call as
- * "GET 2" (method and organisation).
+ * and the real-CLI suite: which requests are authentications, a billing-config call as "GET 2"
+ * (method and organisation), and a stretch of the log as its billing-config calls, sorted.
  */
 export { AUTHENTICATE_PATH } from "../provider/client/auth";
 import { AUTHENTICATE_PATH } from "../provider/client/auth";
@@ -25,4 +25,12 @@ export function isAuthentication(call: LoggedCall): boolean {
 export function billingCallLabel(call: LoggedCall): string {
   const match = /^\/api\/v1\/organisation\/(\d+)\/billing_config$/.exec(call.path);
   return match ? `${call.method} ${match[1]}` : `${call.method} ${call.path}`;
+}
+
+/** The billing-config calls in a stretch of the request log, as "GET 2", sorted (organisations run in parallel). */
+export function sortedBillingCalls(calls: readonly LoggedCall[]): string[] {
+  return calls
+    .filter((call) => !isAuthentication(call))
+    .map(billingCallLabel)
+    .sort();
 }

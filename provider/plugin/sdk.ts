@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FIELDS, SECRET_FIELDS } from "../billing/fields";
 import type { BillingConfigArgs as DynamicBillingConfigArgs, BillingConfigOutputs } from "../resource/billingConfig";
 import type { BillingOriginalsArgs, BillingOriginalsOutputs } from "../resource/billingOriginals";
+import type { SETTINGS } from "../config/settings";
 
 export type { BillingConfigOutputs, ReferenceArgs, ReferenceOutput } from "../resource/billingConfig";
 export type { BillingOriginalsArgs, BillingOriginalsOutputs } from "../resource/billingOriginals";
@@ -27,39 +28,48 @@ export interface BillingConfigArgs extends DynamicBillingConfigArgs {
 }
 
 /**
- * The settings of an `emnify` provider: the same as the stack config `emnify:*` of the default
- * provider. A setting left out falls back to its environment variable, then to its default.
+ * The value of each provider setting, one member per entry of the settings table (SETTINGS in
+ * provider/config/settings.ts; the check below fails to compile when they part). The comments are
+ * the settings' documentation: `npm run schema` copies them into schema.json, and so into the
+ * generated SDKs.
  */
-export interface ProviderArgs {
+interface SettingValues {
   /**
    * The emnify application token the provider signs in with (environment: `EMNIFY_APPLICATION_TOKEN`).
    * Always stored as a secret; keep it in secret config (`pulumi config set --secret`).
    */
-  applicationToken?: pulumi.Input<string>;
+  applicationToken: string;
   /**
    * The emnify API's base URL (environment: `EMNIFY_API_URL`): https://, or plain http:// to a
    * loopback emulator only.
    * @default "https://cdn.emnify.net"
    */
-  endpoint?: pulumi.Input<string>;
+  endpoint: string;
   /**
    * Seconds one API request may take before it is abandoned and retried (environment: `EMNIFY_TIMEOUT_SECONDS`).
    * @default 30
    */
-  timeoutSeconds?: pulumi.Input<number>;
+  timeoutSeconds: number;
   /**
    * The API's request limit as "requests/seconds" (environment: `EMNIFY_RATE_LIMIT`); the provider
    * paces itself under it, sharing the budget with the machine's other emnify processes.
    * @default "2000/300"
    */
-  rateLimit?: pulumi.Input<string>;
+  rateLimit: string;
   /**
    * How many times one request is tried in all, counting the first, on transient failures
    * (environment: `EMNIFY_MAX_ATTEMPTS`).
    * @default 6
    */
-  maxAttempts?: pulumi.Input<number>;
+  maxAttempts: number;
 }
+
+/** Each setting as an optional input; compiles only while `T` has exactly the settings of SETTINGS: none missing, none extra. */
+type SettingInputs<T extends Record<keyof typeof SETTINGS, unknown> & Record<Exclude<keyof T, keyof typeof SETTINGS>, never>> = {
+  [K in keyof T]?: pulumi.Input<T[K]>;
+};
+
+export type ProviderArgs = SettingInputs<SettingValues>;
 
 /**
  * An explicit `emnify` provider: its own token, endpoint and settings. Pass it to resources with

@@ -6,10 +6,11 @@
  * says how many processes were seen per role). Elsewhere than Linux nothing is recorded.
  */
 import { readFileSync, readdirSync } from "node:fs";
+import { type PulumiProcessRole, pulumiRoleOf } from "../../tools/pulumi-cli/processTree";
 import { clockTicks } from "./proc";
 
-/** What a process is, in a `pulumi` command's tree. */
-export type ProcessRole = "engine" | "language host" | "program" | "provider host" | "other";
+/** What a process is, in a `pulumi` command's tree (classified as the kill tests classify it). */
+export type ProcessRole = PulumiProcessRole;
 
 export const ROLES: readonly ProcessRole[] = ["engine", "language host", "program", "provider host", "other"];
 
@@ -30,15 +31,6 @@ export interface RoleUsage {
   cpuMs: number;
   /** Largest VmHWM among the role's processes (they are separate processes: the peaks do not add up in time). */
   peakRss: number;
-}
-
-/** Classifies a process by its command line (argv joined by spaces). */
-export function roleOf(comm: string, cmdline: string): ProcessRole {
-  if (/(^|\/)pulumi-language-nodejs( |$)/.test(cmdline) || comm === "pulumi-language-") return "language host";
-  if (/pulumi-resource-pulumi-nodejs|cmd\/dynamic-provider/.test(cmdline)) return "provider host";
-  if (/@pulumi\/pulumi\/cmd\/run|pulumi\/cmd\/run(\/index\.js)?( |$)/.test(cmdline)) return "program";
-  if (comm === "pulumi" || /(^|\/)pulumi( |$)/.test(cmdline)) return "engine";
-  return "other";
 }
 
 function parentMap(): Map<number, number[]> {
@@ -104,7 +96,7 @@ export class ProcessTreeSampler {
       if (now === undefined) continue;
       const before = this.seen.get(pid);
       // A process keeps the role it was first given (a shell script that execs node keeps its pid).
-      const role = before?.role !== undefined && before.role !== "other" ? before.role : roleOf(now.comm, now.cmdline);
+      const role = before?.role !== undefined && before.role !== "other" ? before.role : pulumiRoleOf(now.comm, now.cmdline);
       this.seen.set(pid, {
         pid,
         role,

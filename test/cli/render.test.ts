@@ -46,6 +46,15 @@ function document(includePaymentData = false): ExportDocument {
 
 const HEADER = ["first line", "  second line"];
 
+/** How every generated TypeScript program ends: the list closed, and the stack output. */
+const TS_PROGRAM_END = [
+  "];",
+  "",
+  "/** Stack output: the organisations this program manages. */",
+  "export const orgIds = billingConfigs.map((config) => config.orgId);",
+  "",
+];
+
 describe("export: the document and its renderers", () => {
   it("--format import writes Pulumi's bulk import file: the plugin's type, each resource name, the organisation id, no values", () => {
     const file = JSON.parse(renderImportFile(document(true))) as { resources: { type: string; name: string; id: string }[] };
@@ -224,12 +233,13 @@ describe("export: the document and its renderers", () => {
     );
   });
 
-  it("writes a TypeScript program with one BillingConfig per organisation and the shared values once", () => {
+  it("writes a TypeScript program with the header, one BillingConfig per organisation and the shared values once", () => {
     assert.equal(
-      renderTs(document(), HEADER),
+      renderTs(document(), ["first line", "", "  indented"]),
       [
         "// first line",
-        "//   second line",
+        "//",
+        "//   indented",
         "",
         'import { BillingConfig, type BillingConfigArgs } from "pulumi-emnify";',
         "",
@@ -244,11 +254,7 @@ describe("export: the document and its renderers", () => {
         '  new BillingConfig("acme", { ...defaults, orgId: 101, vatin: "DE111", vatRate: { id: 0 } }),',
         '  new BillingConfig("muller-sohne", { ...defaults, orgId: 102 }),',
         '  new BillingConfig("acme-103", { ...defaults, orgId: 103, vatin: "0123456789", invoiceIssuerInfo: "Acme Invoicing\\nMain Street 1", chargingModel: { id: 2 }, vatRate: { id: 0 } }),',
-        "];",
-        "",
-        "/** Stack output: the organisations this program manages. */",
-        "export const orgIds = billingConfigs.map((config) => config.orgId);",
-        "",
+        ...TS_PROGRAM_END,
       ].join("\n"),
     );
   });
@@ -264,11 +270,7 @@ describe("export: the document and its renderers", () => {
         "",
         "const billingConfigs: BillingConfig[] = [",
         '  new BillingConfig("org-7", { orgId: 7, vatin: "X", invoiceIssuerInfo: null }),',
-        "];",
-        "",
-        "/** Stack output: the organisations this program manages. */",
-        "export const orgIds = billingConfigs.map((config) => config.orgId);",
-        "",
+        ...TS_PROGRAM_END,
       ].join("\n"),
     );
   });

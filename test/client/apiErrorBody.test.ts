@@ -3,6 +3,9 @@ import { z } from "zod";
 import { parseErrorBody } from "../../provider/client/apiErrorBody";
 import { describeIssues } from "../../provider/client/zodIssues";
 
+const DENIED = "User is not authorized to access this resource";
+const UPSTREAM_RESET = "upstream connect error or disconnect/reset before headers";
+
 describe("reading emnify error bodies", () => {
   const table: { name: string; body: string; expected: ReturnType<typeof parseErrorBody> }[] = [
     {
@@ -35,23 +38,15 @@ describe("reading emnify error bodies", () => {
         ],
       },
     },
-    {
-      name: "a gateway body with only a message",
-      body: '{"message":"Unauthorized"}',
-      expected: { message: "Unauthorized", details: [] },
-    },
+    { name: "a gateway body with only a message", body: '{"message":"Unauthorized"}', expected: { message: "Unauthorized", details: [] } },
     {
       name: "a gateway body that capitalises Message",
-      body: '{"Message":"User is not authorized to access this resource"}',
-      expected: { message: "User is not authorized to access this resource", details: [] },
+      body: JSON.stringify({ Message: DENIED }),
+      expected: { message: DENIED, details: [] },
     },
     { name: "an empty body", body: "", expected: { details: [] } },
     { name: "a body of whitespace", body: " \n ", expected: { details: [] } },
-    {
-      name: "plain text",
-      body: "upstream connect error or disconnect/reset before headers",
-      expected: { message: "upstream connect error or disconnect/reset before headers", details: [] },
-    },
+    { name: "plain text", body: UPSTREAM_RESET, expected: { message: UPSTREAM_RESET, details: [] } },
     {
       name: "an HTML error page",
       body: "<html><head><title>502</title><style>b{}</style></head><body><h1>502 Bad Gateway</h1>\n<hr>nginx</body></html>",

@@ -172,9 +172,8 @@ describe("EmnifyClient authentication (against the emulator)", () => {
   it("reports an authentication that keeps failing in the words of the request that needed it", async () => {
     emu = await EmnifyEmulator.start({ organisations: [{ id: 101 }] });
     emu.injectFault({ ...AUTHENTICATE, kind: "status", status: 503, times: Infinity });
-    const client = clientFor(emu, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
     const error = await failure(
-      client.request(read101),
+      clientFor(emu, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).request(read101),
       EmnifyApiError,
       "authenticating before reading billing config for organisation 101 failed: POST /api/v1/authenticate " +
         "answered 503: Service Unavailable [gave up after 2 attempts]",

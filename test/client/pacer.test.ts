@@ -68,9 +68,8 @@ function heldTask(pacer: RequestPacer, started: string[], name: string): { relea
 
 describe("request pacer: sliding window", () => {
   it("starts at most `requests` tasks in a window and the rest when the oldest start leaves it", async () => {
-    const { clock, pacer } = windowed({ requests: 3, windowMs: 1000, maxConcurrency: 100 });
-    const startedAt: number[] = [];
-    const all = instantTasks(pacer, clock, 5, startedAt);
+    const { clock, pacer, startedAt, start } = windowed({ requests: 3, windowMs: 1000, maxConcurrency: 100 });
+    const all = start(5);
     await settle();
     assert.deepEqual(startedAt, [0, 0, 0]);
     await clock.advanceTo(999);
@@ -82,23 +81,21 @@ describe("request pacer: sliding window", () => {
   });
 
   it("slides with each start instead of resetting on fixed boundaries", async () => {
-    const { clock, pacer } = windowed({ requests: 2, windowMs: 1000, maxConcurrency: 100 });
-    const startedAt: number[] = [];
-    void instantTasks(pacer, clock, 1, startedAt);
+    const { clock, startedAt, start } = windowed({ requests: 2, windowMs: 1000, maxConcurrency: 100 });
+    void start(1);
     await clock.advanceTo(600);
-    void instantTasks(pacer, clock, 1, startedAt);
+    void start(1);
     await clock.advanceTo(800);
-    void instantTasks(pacer, clock, 2, startedAt);
+    void start(2);
     await clock.advanceTo(2000);
     assert.deepEqual(startedAt, [0, 600, 1000, 1600]);
   });
 
   it("sleeps once, exactly until a slot frees, instead of polling", async () => {
-    const { clock, pacer } = windowed({ requests: 1, windowMs: 1000, maxConcurrency: 100 });
-    const startedAt: number[] = [];
-    void instantTasks(pacer, clock, 1, startedAt);
+    const { clock, startedAt, start } = windowed({ requests: 1, windowMs: 1000, maxConcurrency: 100 });
+    void start(1);
     await clock.advanceTo(250);
-    void instantTasks(pacer, clock, 3, startedAt);
+    void start(3);
     await settle();
     assert.deepEqual(clock.sleeps, [750]);
     await clock.advanceTo(3000);
@@ -163,10 +160,12 @@ function windowOnly(options: { requests: number; windowMs: number; maxConcurrenc
   return new RequestPacer({ ...options, startRate: 1e9 }, clock);
 }
 
-/** A window-only pacer on a fake clock of its own. */
-function windowed(options: { requests: number; windowMs: number; maxConcurrency: number }): { clock: FakeClock; pacer: RequestPacer } {
+/** A window-only pacer on a fake clock of its own; `start(count)` queues instant tasks that record their start in `startedAt`. */
+function windowed(options: { requests: number; windowMs: number; maxConcurrency: number }) {
   const clock = new FakeClock();
-  return { clock, pacer: windowOnly(options, clock) };
+  const pacer = windowOnly(options, clock);
+  const startedAt: number[] = [];
+  return { clock, pacer, startedAt, start: (count: number) => instantTasks(pacer, clock, count, startedAt) };
 }
 
 /** Feeds the pacer `perSecond` instant tasks a second from `from` to `to` (ms), one at a time. */

@@ -34,14 +34,19 @@ import { VirtualClock } from "./virtualClock";
 
 const quiet = (lines: string[]) => (line: string) => lines.push(line);
 
+/** Makes a fresh temporary directory before each test of the enclosing describe (handed to `use`), and removes it after. */
+function tempDirForEachTest(prefix: string, use: (dir: string) => void): void {
+  let current = "";
+  beforeEach(() => {
+    current = mkdtempSync(path.join(os.tmpdir(), prefix));
+    use(current);
+  });
+  afterEach(() => rmSync(current, { recursive: true, force: true }));
+}
+
 describe("rate ledger: one budget per machine and API origin", () => {
   let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-ledger-test-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  tempDirForEachTest("pulumi-emnify-ledger-test-", (made) => (dir = made));
 
   it("shares the window between two ledgers on one file, and says when the next slot frees", async () => {
     let now = 1_000_000;
@@ -207,28 +212,30 @@ describe("rate ledger: only a private directory and file of the user's own", () 
   const OTHER = 1001;
 
   it("decides which directories and files to trust by kind, owner and mode", () => {
-    const cases: [kind: "directory" | "file", stat: LedgerEntryStat, uid: number | undefined, expected: string | undefined][] = [
-      ["directory", fakeStat("directory", ME, 0o40700), ME, undefined],
-      ["directory", fakeStat("symlink", ME, 0o120777), ME, "its directory is a symbolic link"],
-      ["directory", fakeStat("file", ME, 0o100700), ME, "its directory is not a directory"],
-      ["directory", fakeStat("directory", OTHER, 0o40700), ME, "its directory belongs to uid 1001, not to this user (uid 1000)"],
-      ["directory", fakeStat("directory", ME, 0o40777), ME, "its directory has mode 0777, not 0700"],
-      ["directory", fakeStat("directory", ME, 0o40755), ME, "its directory has mode 0755, not 0700"],
-      ["directory", fakeStat("directory", 0, 0o40700), ME, "its directory belongs to uid 0, not to this user (uid 1000)"],
-      ["file", fakeStat("file", ME, 0o100600), ME, undefined],
-      ["file", fakeStat("file", ME, 0o100644), ME, undefined],
-      ["file", fakeStat("symlink", ME, 0o120777), ME, "it is a symbolic link"],
-      ["file", fakeStat("fifo", ME, 0o10600), ME, "it is not a regular file"],
-      ["file", fakeStat("file", OTHER, 0o100600), ME, "it belongs to uid 1001, not to this user (uid 1000)"],
-      ["file", fakeStat("file", ME, 0o100666), ME, "other users may write it (mode 0666)"],
-      ["file", fakeStat("file", ME, 0o100620), ME, "other users may write it (mode 0620)"],
-      // No POSIX owners (Windows): only the kind is checked.
-      ["directory", fakeStat("directory", 0, 0o40777), undefined, undefined],
-      ["file", fakeStat("symlink", 0, 0o120777), undefined, "it is a symbolic link"],
+    // Trusted: this user's own private directory, and this user's own file that others cannot write.
+    assert.equal(untrustedLedgerEntry("directory", fakeStat("directory", ME, 0o40700), ME), undefined);
+    assert.equal(untrustedLedgerEntry("file", fakeStat("file", ME, 0o100600), ME), undefined);
+    assert.equal(untrustedLedgerEntry("file", fakeStat("file", ME, 0o100644), ME), undefined);
+    // Not trusted, as this user: [kind, stat, why].
+    const cases: [kind: "directory" | "file", stat: LedgerEntryStat, expected: string][] = [
+      ["directory", fakeStat("symlink", ME, 0o120777), "its directory is a symbolic link"],
+      ["directory", fakeStat("file", ME, 0o100700), "its directory is not a directory"],
+      ["directory", fakeStat("directory", OTHER, 0o40700), "its directory belongs to uid 1001, not to this user (uid 1000)"],
+      ["directory", fakeStat("directory", ME, 0o40777), "its directory has mode 0777, not 0700"],
+      ["directory", fakeStat("directory", ME, 0o40755), "its directory has mode 0755, not 0700"],
+      ["directory", fakeStat("directory", 0, 0o40700), "its directory belongs to uid 0, not to this user (uid 1000)"],
+      ["file", fakeStat("symlink", ME, 0o120777), "it is a symbolic link"],
+      ["file", fakeStat("fifo", ME, 0o10600), "it is not a regular file"],
+      ["file", fakeStat("file", OTHER, 0o100600), "it belongs to uid 1001, not to this user (uid 1000)"],
+      ["file", fakeStat("file", ME, 0o100666), "other users may write it (mode 0666)"],
+      ["file", fakeStat("file", ME, 0o100620), "other users may write it (mode 0620)"],
     ];
-    for (const [kind, stat, uid, expected] of cases) {
-      assert.equal(untrustedLedgerEntry(kind, stat, uid), expected, `${kind} uid ${stat.uid} mode ${stat.mode.toString(8)}`);
+    for (const [kind, stat, expected] of cases) {
+      assert.equal(untrustedLedgerEntry(kind, stat, ME), expected, `${kind} uid ${stat.uid} mode ${stat.mode.toString(8)}`);
     }
+    // No POSIX owners (Windows): only the kind is checked.
+    assert.equal(untrustedLedgerEntry("directory", fakeStat("directory", 0, 0o40777), undefined), undefined);
+    assert.equal(untrustedLedgerEntry("file", fakeStat("symlink", 0, 0o120777), undefined), "it is a symbolic link");
   });
 
   it("trusts the directory holding it only when nobody else can swap entries in it", () => {
@@ -319,12 +326,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
 
   describe("on disk", () => {
     let dir: string;
-    beforeEach(() => {
-      dir = mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-ledger-trust-"));
-    });
-    afterEach(() => {
-      rmSync(dir, { recursive: true, force: true });
-    });
+    tempDirForEachTest("pulumi-emnify-ledger-trust-", (made) => (dir = made));
 
     const uid = process.getuid!();
     const fallback = (file: string, why: string) =>
@@ -337,6 +339,13 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       assert.equal(await ledger.reserve(1, 10, 60_000), undefined);
       assert.equal(ledger.usable, false);
       assert.equal(lines.length, 1, lines.join("\n"));
+    }
+
+    /** The warning lines of a ledger on `file` (as user `asUid`) that refuses to be used, twice. */
+    async function refusedLines(file: string, asUid?: number): Promise<string[]> {
+      const lines: string[] = [];
+      await refusedTwice(new RateLedger(file, quiet(lines), Date.now, asUid), lines);
+      return lines;
     }
 
     it("makes its directory 0700 and its file 0600 whatever the umask, and leaves no temporary file", async () => {
@@ -359,16 +368,14 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       mkdirSync(shared);
       chmodSync(shared, 0o777);
       const file = path.join(shared, "origin.json");
-      const lines: string[] = [];
-      await refusedTwice(new RateLedger(file, quiet(lines)), lines);
+      const lines = await refusedLines(file);
       assert.deepEqual(lines, [fallback(file, "its directory has mode 0777, not 0700")]);
       assert.deepEqual(readdirSync(shared), []);
     });
 
     it("refuses a directory of another user's", async () => {
       const file = path.join(dir, "origin.json");
-      const lines: string[] = [];
-      await refusedTwice(new RateLedger(file, quiet(lines), Date.now, uid + 1), lines);
+      const lines = await refusedLines(file, uid + 1);
       assert.deepEqual(lines, [fallback(file, `its directory belongs to uid ${uid}, not to this user (uid ${uid + 1})`)]);
     });
 
@@ -377,8 +384,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       mkdirSync(target, { mode: 0o700 });
       symlinkSync(target, path.join(dir, "link"));
       const file = path.join(dir, "link", "origin.json");
-      const lines: string[] = [];
-      await refusedTwice(new RateLedger(file, quiet(lines)), lines);
+      const lines = await refusedLines(file);
       assert.deepEqual(lines, [fallback(file, "its directory is a symbolic link")]);
       assert.deepEqual(readdirSync(target), []);
     });
@@ -388,8 +394,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       mkdirSync(open);
       chmodSync(open, 0o777);
       const file = path.join(open, "ledger", "origin.json");
-      const lines: string[] = [];
-      await refusedTwice(new RateLedger(file, quiet(lines)), lines);
+      const lines = await refusedLines(file);
       assert.deepEqual(lines, [
         fallback(file, "every user may write the directory holding its directory, which has no sticky bit (mode 0777)"),
       ]);
@@ -400,8 +405,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       writeFileSync(target, "not yours to change");
       const file = path.join(dir, "origin.json");
       symlinkSync(target, file);
-      const lines: string[] = [];
-      await refusedTwice(new RateLedger(file, quiet(lines)), lines);
+      const lines = await refusedLines(file);
       assert.deepEqual(lines, [fallback(file, "it is a symbolic link")]);
       assert.equal(readFileSync(target, "utf8"), "not yours to change");
       assert.ok(lstatSync(file).isSymbolicLink());
@@ -411,8 +415,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       const file = path.join(dir, "origin.json");
       writeFileSync(file, JSON.stringify({ v: 1, reservations: [] }));
       chmodSync(file, 0o666);
-      const lines: string[] = [];
-      await refusedTwice(new RateLedger(file, quiet(lines)), lines);
+      const lines = await refusedLines(file);
       assert.deepEqual(lines, [fallback(file, "other users may write it (mode 0666)")]);
     });
 
@@ -431,8 +434,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
     it("refuses a FIFO planted at the ledger's name without hanging on it", async () => {
       const file = path.join(dir, "origin.json");
       execFileSync("mkfifo", ["-m", "600", file]);
-      const lines: string[] = [];
-      await refusedTwice(new RateLedger(file, quiet(lines)), lines);
+      const lines = await refusedLines(file);
       assert.deepEqual(lines, [fallback(file, "it is not a regular file")]);
     });
 
@@ -492,8 +494,7 @@ describe("rate ledger: only a private directory and file of the user's own", () 
       it("refuses a ledger file too large to be one, unread", async () => {
         const file = path.join(dir, "origin.json");
         writeFileSync(file, " ".repeat((1 << 20) + 1), { mode: 0o600 });
-        const lines: string[] = [];
-        await refusedTwice(new RateLedger(file, quiet(lines)), lines);
+        const lines = await refusedLines(file);
         assert.deepEqual(lines, [fallback(file, "it is larger than 1048576 bytes")]);
       });
 

@@ -11,14 +11,8 @@ const STORED: ApiBillingConfig = {
   payment_data: { iban: "DE02120300000000202051" },
 };
 
-const NESTED = {
-  id: 77,
-  vatin: "DE123456789",
-  invoice_issuer_info: "Acme GmbH, Berlin",
-  ...apiDescribedReferences(1, 1, 3),
-  payment_data: { iban: "DE02120300000000202051" },
-  currency: { id: 1, code: "EUR" },
-};
+/** STORED as the API answers it: references with their descriptions, and the currency. */
+const NESTED = { ...STORED, ...apiDescribedReferences(1, 1, 3), currency: { id: 1, code: "EUR" } };
 
 const ORGANISATIONS = [{ id: 42, name: "Customer A", billingConfig: STORED }, { id: 43 }, { id: 7, parentId: 500 }];
 

@@ -15,6 +15,7 @@ import { SECRET_SIG, SECRET_SIG_KEY, isRpcSecret } from "../../provider/resource
 import type { EmulatorOptions } from "../../provider/emulator";
 import type { ProviderInputs, StoredOutputs } from "../../provider/resource/providerTypes";
 import { apiReferences, describedReferences } from "../references";
+import { failure } from "../client/helpers";
 
 const PATH = (orgId: number) => `/api/v1/organisation/${orgId}/billing_config`;
 
@@ -142,36 +143,35 @@ describe("BillingConfigProvider against the emulator", () => {
     });
 
     for (const status of [409, 422] as const) {
+      /** The message of a create that the API refused with `status`, in its words. */
+      const refusedCreate = (orgId: number, words: string) =>
+        `creating billing config for organisation ${orgId} failed: PATCH ${PATH(orgId)} answered ${status} ${words}`;
+
       it(`surfaces the API's refusal of a switch to prepaid answered ${status}, in its words, and changes nothing`, async () => {
         await start({ ruleViolationStatus: status });
         emu.setInclusiveVolumes(101, [{ id: 1 }]);
         const { inputs: checked } = await provider.check({}, { orgId: 101, chargingModel: { id: 2 } });
-        await assert.rejects(provider.create(checked), (error: unknown) => {
-          assert.ok(error instanceof EmnifyApiError);
-          assert.equal(
-            error.message,
-            `creating billing config for organisation 101 failed: PATCH /api/v1/organisation/101/billing_config answered ${status} ` +
-              "InputValidationFailed: If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid.",
-          );
-          assert.equal(error.attempts, 1);
-          return true;
-        });
+        const error = await failure(
+          provider.create(checked),
+          EmnifyApiError,
+          refusedCreate(
+            101,
+            "InputValidationFailed: If there are active Data packages or inclusive volume present, charging_model can not be updated to prepaid.",
+          ),
+        );
+        assert.equal(error.attempts, 1);
         assert.deepEqual(emu.billingConfig(101), ORIGINAL);
       });
 
       it(`surfaces the refusal to update the token's own organisation answered ${status} as 1406 NotAllowed`, async () => {
         await start({ ruleViolationStatus: status });
         const { inputs: checked } = await provider.check({}, { orgId: 1, vatin: "DE1" });
-        await assert.rejects(provider.create(checked), (error: unknown) => {
-          assert.ok(error instanceof EmnifyApiError);
-          assert.equal(
-            error.message,
-            `creating billing config for organisation 1 failed: PATCH /api/v1/organisation/1/billing_config answered ${status} ` +
-              "NotAllowed: Updating of own organisation not allowed.",
-          );
-          assert.equal(error.errorCode, 1406);
-          return true;
-        });
+        const error = await failure(
+          provider.create(checked),
+          EmnifyApiError,
+          refusedCreate(1, "NotAllowed: Updating of own organisation not allowed."),
+        );
+        assert.equal(error.errorCode, 1406);
       });
     }
 

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { findCredentials } from "./secretScan";
 import { PLUGIN_PROJECT, PluginStack } from "./pluginWorld";
+import { describeAdoption } from "./adoptionScenario";
 
 // The lifecycle of `adoption.test.ts` and `refreshAndSecrets.test.ts`, through the provider plugin
 // (emnify:index:BillingConfig, pulumi-resource-emnify found on PATH, plugin download off).
@@ -21,47 +22,8 @@ function isCiphertext(value: unknown): boolean {
   return typeof value === "object" && value !== null && "ciphertext" in value;
 }
 
-describe("real CLI, provider plugin: adopting organisations with preview and up", function () {
-  let stack: PluginStack;
-
-  before(async function () {
-    stack = await PluginStack.create({
-      organisations: [
-        { id: 2, billingConfig: { vatin: "DE200000002", charging_model: { id: 1 }, payment_term: { id: 1 } } },
-        { id: 3, billingConfig: { vatin: "DE300000003", charging_model: { id: 1 }, payment_term: { id: 1 } } },
-      ],
-      resources: [
-        { name: "matching", args: { orgId: 2, vatin: "DE200000002", chargingModel: { id: 1 } } },
-        { name: "differing", args: { orgId: 3, vatin: "DE399999999", paymentTerm: { id: 2 } } },
-      ],
-    });
-  });
-  after(() => stack?.dispose());
-
-  it("preview plans the creates and makes no API call", async function () {
-    stack.emulator.clearRequests();
-    const result = await stack.preview();
-    assert.match(result.stdout, /\+ 3 to create/);
-    assert.equal(stack.emulator.requests.length, 0);
-  });
-
-  it("up adopts the matching organisation with one GET (no PATCH) and changes only the differing fields of the other", async function () {
-    stack.emulator.clearRequests();
-    await stack.up();
-    assert.deepEqual([...stack.billingCalls()].sort(), ["GET 2", "GET 3", "GET 3", "PATCH 3"]);
-    assert.equal(stack.authentications(), 1);
-    assert.deepEqual(stack.emulator.requests.find((r) => r.method === "PATCH")?.body, { vatin: "DE399999999", payment_term: { id: 2 } });
-    const differing = await stack.billingResource("differing");
-    assert.equal(differing.id, "3");
-    assert.equal(differing.outputs?.vatin, "DE399999999");
-    assert.equal(differing.outputs?.__provider, undefined, "no provider code in the state");
-  });
-
-  it("a second up with --expect-no-changes succeeds without any API call", async function () {
-    stack.emulator.clearRequests();
-    await stack.up(["--expect-no-changes"]);
-    assert.equal(stack.emulator.requests.length, 0);
-  });
+describeAdoption("real CLI, provider plugin: adopting organisations with preview and up", (world) => PluginStack.create(world), {
+  providerCodeInState: false,
 });
 
 describe("real CLI, provider plugin: refresh, drift, secrets, token rotation, restore", function () {

@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { EmnifyEmulator } from "pulumi-emnify/emulator";
-import { billingCallLabel, isAuthentication } from "../../tools/apiCalls";
+import { sortedBillingCalls } from "../../tools/apiCalls";
 import { PulumiRunner } from "../../tools/pulumi-cli/pulumiRunner";
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
 import { realCliWorld } from "./world";
@@ -149,11 +149,7 @@ describe("real CLI: a TypeScript program on the generated Node.js SDK, with the 
   let emulator: EmnifyEmulator;
   let runner: PulumiRunner;
   const stack = `node-sdk-${process.pid}`;
-  const billingCalls = (): string[] =>
-    emulator.requests
-      .filter((r) => !isAuthentication(r))
-      .map(billingCallLabel)
-      .sort();
+  const billingCalls = (): string[] => sortedBillingCalls(emulator.requests);
 
   before(async function () {
     const world = await realCliWorld();

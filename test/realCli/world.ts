@@ -150,17 +150,6 @@ export abstract class StackUnderTest {
 
 /** One stack of the lifecycle project with its own emulator. */
 export class CliStack extends StackUnderTest {
-  private constructor(
-    world: World,
-    name: string,
-    emulator: EmnifyEmulator,
-    runner: PulumiRunner,
-    applicationToken: string,
-    projectDir: string,
-  ) {
-    super(world, name, emulator, runner, applicationToken, projectDir, BILLING_CONFIG_TYPE);
-  }
-
   static async create(options: {
     organisations: SeedOrganisation[];
     resources: DeclaredResource[];
@@ -208,7 +197,7 @@ export class CliStack extends StackUnderTest {
       passphrase: PASSPHRASE,
       onResult: (result) => world.results.push(result),
     });
-    const stack = new CliStack(world, name, emulator, runner, applicationToken, projectDir);
+    const stack = new CliStack(world, name, emulator, runner, applicationToken, projectDir, BILLING_CONFIG_TYPE);
     await runner.initStack(name);
     await runner.setConfig(name, "emnify:endpoint", emulator.url);
     await runner.setConfig(name, "emnify:applicationToken", applicationToken, { secret: true });

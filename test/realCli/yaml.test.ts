@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EmnifyEmulator } from "pulumi-emnify/emulator";
-import { billingCallLabel, isAuthentication } from "../../tools/apiCalls";
+import { sortedBillingCalls } from "../../tools/apiCalls";
 import { GoTools, ensureGoTools } from "../../tools/pulumi-cli/goTools";
 import { PulumiResult, PulumiRunner } from "../../tools/pulumi-cli/pulumiRunner";
 import { repoRoot } from "../../tools/repoRoot";
@@ -26,11 +26,7 @@ describe("real CLI: examples/yaml (Pulumi YAML and the provider plugin), run as 
   const stack = `yaml-${process.pid}-${randomBytes(3).toString("hex")}`;
 
   const pulumi = (args: string[]): Promise<PulumiResult> => runner.run([...args, "--stack", stack]);
-  const billingCalls = (): string[] =>
-    emulator.requests
-      .filter((r) => !isAuthentication(r))
-      .map(billingCallLabel)
-      .sort();
+  const billingCalls = (): string[] => sortedBillingCalls(emulator.requests);
 
   before(async function () {
     const world = await realCliWorld();

@@ -13,6 +13,9 @@ import { apiBillingConfigSchema } from "../../provider/billing/apiSchemas";
 
 const parse = (body: unknown) => liveFromApi(apiBillingConfigSchema.parse(body));
 
+/** The values of a billing config that holds nothing. */
+const NOTHING = { vatin: null, invoiceIssuerInfo: null, chargingModel: null, paymentTerm: null, vatRate: null, paymentData: null };
+
 describe("mapping between the API, the declaration and the state", () => {
   it("reads the nested shape, keeping descriptions and ignoring unknown fields", () => {
     assert.deepEqual(
@@ -45,27 +48,13 @@ describe("mapping between the API, the declaration and the state", () => {
       parse({ billing_config_id: "8", charging_model_id: "0", payment_term_id: "1", vatin: "DE1", invoice_issuer_info: "ACME" }),
       {
         billingConfigId: 8,
-        values: {
-          vatin: "DE1",
-          invoiceIssuerInfo: "ACME",
-          chargingModel: { id: 0 },
-          paymentTerm: { id: 1 },
-          vatRate: null,
-          paymentData: null,
-        },
+        values: { ...NOTHING, vatin: "DE1", invoiceIssuerInfo: "ACME", chargingModel: { id: 0 }, paymentTerm: { id: 1 } },
       },
     );
   });
 
   it("reads an empty body as a config that holds nothing", () => {
-    assert.deepEqual(parse({}).values, {
-      vatin: null,
-      invoiceIssuerInfo: null,
-      chargingModel: null,
-      paymentTerm: null,
-      vatRate: null,
-      paymentData: null,
-    });
+    assert.deepEqual(parse({}).values, NOTHING);
   });
 
   it("refuses an id that is not a number", () => {

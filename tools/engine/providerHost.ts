@@ -141,7 +141,14 @@ export async function startProviderHost(opts: StartProviderHostOptions): Promise
   return new DynamicProviderHost(opts.cwd, child, port, () => output);
 }
 
-type Unary<Req, Res> = (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown;
+/** Sends one unary request, handing its answer to `callback`. */
+type Send<Res> = (callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown;
+
+/** A request addressed to the resource `urn`: its URN, type and name set. */
+function addressed<R extends { setUrn(urn: string): R; setType(type: string): R; setName(name: string): R }>(request: R, urn: string): R {
+  const { type, name } = parseUrn(urn);
+  return request.setUrn(urn).setType(type).setName(name);
+}
 
 class DynamicProviderHost implements ProviderHost {
   private readonly client: provrpc.ResourceProviderClient;
@@ -168,9 +175,9 @@ class DynamicProviderHost implements ProviderHost {
     return this.child.pid!;
   }
 
-  private call<Req, Res>(operation: string, method: Unary<Req, Res>, request: Req): Promise<Res> {
+  private call<Res>(operation: string, send: Send<Res>): Promise<Res> {
     return new Promise((resolve, reject) => {
-      method(request, (error, response) => {
+      send((error, response) => {
         if (error) {
           const failure = new ProviderOperationError(operation, error.details || error.message, error.code, decodeInitFailure(error));
           secretLedger.recordError(failure, `${operation} failed in the provider host`);
@@ -194,22 +201,12 @@ class DynamicProviderHost implements ProviderHost {
     // What the engine offers every provider; the dynamic host answers acceptSecrets=false.
     request.setAcceptsecrets(true);
     request.setAcceptresources(true);
-    await this.call<provproto.ConfigureRequest, provproto.ConfigureResponse>(
-      "configure",
-      (req, done) => this.client.configure(req, done),
-      request,
-    );
+    await this.call<provproto.ConfigureResponse>("configure", (done) => this.client.configure(request, done));
   }
 
   async check(urn: string, olds: JsonObject, news: JsonObject): Promise<CheckResult> {
-    const { type, name } = parseUrn(urn);
-    const request = new provproto.CheckRequest();
-    request.setUrn(urn).setType(type).setName(name).setOlds(toStruct(olds)).setNews(toStruct(news));
-    const response = await this.call<provproto.CheckRequest, provproto.CheckResponse>(
-      "check",
-      (req, done) => this.client.check(req, done),
-      request,
-    );
+    const request = addressed(new provproto.CheckRequest(), urn).setOlds(toStruct(olds)).setNews(toStruct(news));
+    const response = await this.call<provproto.CheckResponse>("check", (done) => this.client.check(request, done));
     return {
       inputs: fromStruct(response.getInputs()),
       failures: response.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
@@ -217,17 +214,9 @@ class DynamicProviderHost implements ProviderHost {
   }
 
   async diff(id: string, urn: string, olds: JsonObject, news: JsonObject, oldInputs?: JsonObject): Promise<DiffResult> {
-    const { type, name } = parseUrn(urn);
-    const request = new provproto.DiffRequest();
-    request.setId(id).setUrn(urn).setType(type).setName(name).setOlds(toStruct(olds)).setNews(toStruct(news));
-    if (oldInputs) {
-      request.setOldInputs(toStruct(oldInputs));
-    }
-    const response = await this.call<provproto.DiffRequest, provproto.DiffResponse>(
-      "diff",
-      (req, done) => this.client.diff(req, done),
-      request,
-    );
+    const request = addressed(new provproto.DiffRequest(), urn).setId(id).setOlds(toStruct(olds)).setNews(toStruct(news));
+    if (oldInputs) request.setOldInputs(toStruct(oldInputs));
+    const response = await this.call<provproto.DiffResponse>("diff", (done) => this.client.diff(request, done));
     const changes = response.getChanges();
     return {
       changes:
@@ -242,34 +231,17 @@ class DynamicProviderHost implements ProviderHost {
   }
 
   async create(urn: string, properties: JsonObject, options: { preview?: boolean } = {}): Promise<CreateResult> {
-    const { type, name } = parseUrn(urn);
-    const request = new provproto.CreateRequest();
-    request
-      .setUrn(urn)
-      .setType(type)
-      .setName(name)
+    const request = addressed(new provproto.CreateRequest(), urn)
       .setProperties(toStruct(properties))
       .setPreview(options.preview ?? false);
-    const response = await this.call<provproto.CreateRequest, provproto.CreateResponse>(
-      "create",
-      (req, done) => this.client.create(req, done),
-      request,
-    );
+    const response = await this.call<provproto.CreateResponse>("create", (done) => this.client.create(request, done));
     return { id: response.getId(), properties: fromStruct(response.getProperties()) };
   }
 
   async read(id: string, urn: string, properties: JsonObject, inputs?: JsonObject): Promise<ReadResult> {
-    const { type, name } = parseUrn(urn);
-    const request = new provproto.ReadRequest();
-    request.setId(id).setUrn(urn).setType(type).setName(name).setProperties(toStruct(properties));
-    if (inputs) {
-      request.setInputs(toStruct(inputs));
-    }
-    const response = await this.call<provproto.ReadRequest, provproto.ReadResponse>(
-      "read",
-      (req, done) => this.client.read(req, done),
-      request,
-    );
+    const request = addressed(new provproto.ReadRequest(), urn).setId(id).setProperties(toStruct(properties));
+    if (inputs) request.setInputs(toStruct(inputs));
+    const response = await this.call<provproto.ReadResponse>("read", (done) => this.client.read(request, done));
     const returnedInputs = response.getInputs();
     return {
       id: response.getId(),
@@ -279,28 +251,16 @@ class DynamicProviderHost implements ProviderHost {
   }
 
   async update(id: string, urn: string, olds: JsonObject, news: JsonObject, oldInputs?: JsonObject): Promise<UpdateResult> {
-    const { type, name } = parseUrn(urn);
-    const request = new provproto.UpdateRequest();
-    request.setId(id).setUrn(urn).setType(type).setName(name).setOlds(toStruct(olds)).setNews(toStruct(news));
-    if (oldInputs) {
-      request.setOldInputs(toStruct(oldInputs));
-    }
-    const response = await this.call<provproto.UpdateRequest, provproto.UpdateResponse>(
-      "update",
-      (req, done) => this.client.update(req, done),
-      request,
-    );
+    const request = addressed(new provproto.UpdateRequest(), urn).setId(id).setOlds(toStruct(olds)).setNews(toStruct(news));
+    if (oldInputs) request.setOldInputs(toStruct(oldInputs));
+    const response = await this.call<provproto.UpdateResponse>("update", (done) => this.client.update(request, done));
     return { properties: fromStruct(response.getProperties()) };
   }
 
   async delete(id: string, urn: string, properties: JsonObject, oldInputs?: JsonObject): Promise<void> {
-    const { type, name } = parseUrn(urn);
-    const request = new provproto.DeleteRequest();
-    request.setId(id).setUrn(urn).setType(type).setName(name).setProperties(toStruct(properties));
-    if (oldInputs) {
-      request.setOldInputs(toStruct(oldInputs));
-    }
-    await this.call<provproto.DeleteRequest, unknown>("delete", (req, done) => this.client.delete(req, done), request);
+    const request = addressed(new provproto.DeleteRequest(), urn).setId(id).setProperties(toStruct(properties));
+    if (oldInputs) request.setOldInputs(toStruct(oldInputs));
+    await this.call<unknown>("delete", (done) => this.client.delete(request, done));
   }
 
   async stop(): Promise<void> {

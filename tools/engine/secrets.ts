@@ -51,31 +51,24 @@ export function revealSecret(secret: StateSecret): JsonValue {
  * Removes RPC secret wrappers anywhere inside a value, reporting whether there were any. The
  * engine tracks secretness per top-level property for a dynamic resource (the host refuses
  * secrets), so one nested secret makes the whole property secret.
+ *
+ * The provider plugin has its own unwrapping (provider/plugin/wire.ts). This stand-in keeps a
+ * separate one on purpose: it plays the engine that the provider is tested against, so it must
+ * not borrow the provider's code (a bug shared by both would pass unseen).
  */
 export function unwrapRpcSecrets(value: JsonValue): { plain: JsonValue; hadSecret: boolean } {
-  if (isRpcSecret(value)) {
-    return { plain: unwrapRpcSecrets(value.value).plain, hadSecret: true };
-  }
-  if (Array.isArray(value)) {
-    let hadSecret = false;
-    const plain = value.map((item) => {
-      const inner = unwrapRpcSecrets(item);
-      hadSecret ||= inner.hadSecret;
-      return inner.plain;
-    });
-    return { plain, hadSecret };
-  }
-  if (isObject(value)) {
-    let hadSecret = false;
-    const plain: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) {
-      const inner = unwrapRpcSecrets(item);
-      hadSecret ||= inner.hadSecret;
-      plain[key] = inner.plain;
+  let hadSecret = false;
+  const strip = (item: JsonValue): JsonValue => {
+    if (isRpcSecret(item)) {
+      hadSecret = true;
+      return strip(item.value);
     }
-    return { plain, hadSecret };
-  }
-  return { plain: value, hadSecret: false };
+    if (Array.isArray(item)) return item.map(strip);
+    if (isObject(item)) return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, strip(inner)]));
+    return item;
+  };
+  const plain = strip(value);
+  return { plain, hadSecret };
 }
 
 /** Seals the named top-level properties of a plain property map for storage in the state. */

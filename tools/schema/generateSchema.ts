@@ -5,7 +5,7 @@
  * (provider/resource/billingConfig.ts), of `BillingConfigState` (provider/billing/mapping.ts, the
  * internal outputs), of `BillingOriginalsArgs` / `BillingOriginalsOutputs`
  * (provider/resource/billingOriginals.ts, the record of originals), and of the plugin SDK
- * (provider/plugin/sdk.ts: `ProviderArgs`, the provider's settings; `BillingConfigArgs.originals`;
+ * (provider/plugin/sdk.ts: `SettingValues`, the provider's settings; `BillingConfigArgs.originals`;
  * the resources' own descriptions), read with the TypeScript compiler. One source: a changed comment changes the schema, and the unit
  * test `pluginSchema.test.ts` fails until `npm run schema` is run and its result committed.
  */
@@ -96,7 +96,7 @@ export function generateSchema(root = repoRoot()): Json {
   const refOutputs = interfaceDocs(resourceFile, "ReferenceOutput");
   const state = interfaceDocs(path.join(root, "provider/billing/mapping.ts"), "BillingConfigState");
   const sdkFile = path.join(root, "provider/plugin/sdk.ts");
-  const settings = interfaceDocs(sdkFile, "ProviderArgs");
+  const settings = interfaceDocs(sdkFile, "SettingValues");
   const pluginArgs = interfaceDocs(sdkFile, "BillingConfigArgs");
   const originalsFile = path.join(root, "provider/resource/billingOriginals.ts");
   const recordArgs = interfaceDocs(originalsFile, "BillingOriginalsArgs");
@@ -165,7 +165,7 @@ export function generateSchema(root = repoRoot()): Json {
   for (const [name, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, (typeof SETTINGS)[keyof typeof SETTINGS]][]) {
     variables[name] = {
       ...settingType[name],
-      description: describe(settings, name, "ProviderArgs"),
+      description: describe(settings, name, "SettingValues"),
       defaultInfo: { environment: [setting.env] },
     };
   }
