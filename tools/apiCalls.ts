@@ -6,10 +6,11 @@
 export { AUTHENTICATE_PATH } from "../provider/client/auth";
 import { AUTHENTICATE_PATH } from "../provider/client/auth";
 
-/** The resource type token of `BillingConfig` in a stack's state. */
-export const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
-/** The type token of the record of an organisation's originals that `BillingConfig` creates with `restoreOnDelete`. */
-export const BILLING_ORIGINALS_TYPE = "pulumi-nodejs:dynamic/emnify:BillingOriginals";
+/** The resource type tokens of `BillingConfig` and of its record of originals in a dynamic stack's state. */
+export {
+  DYNAMIC_BILLING_CONFIG as BILLING_CONFIG_TYPE,
+  DYNAMIC_BILLING_ORIGINALS as BILLING_ORIGINALS_TYPE,
+} from "../provider/resource/typeTokens";
 
 /** The part of a request-log entry these helpers read. */
 interface LoggedCall {

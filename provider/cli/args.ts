@@ -72,39 +72,23 @@ export class UsageError extends Error {
 
 const COMMANDS = ["export", "shards", "migrate-to-plugin", "help"];
 
-const MIGRATE_OPTIONS = {
-  out: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+// The options of each command, for node:util's parseArgs.
+const TEXT = { type: "string" } as const;
+const FLAG = { type: "boolean" } as const;
+const HELP = { help: { type: "boolean", short: "h" } } as const;
 
+const MIGRATE_OPTIONS = { out: TEXT, ...HELP } as const;
 const EXPORT_OPTIONS = {
   org: { type: "string", multiple: true },
-  children: { type: "boolean" },
-  out: { type: "string" },
-  format: { type: "string" },
-  "include-payment-data": { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+  children: FLAG,
+  out: TEXT,
+  format: TEXT,
+  "include-payment-data": FLAG,
+  ...HELP,
 } as const;
-
-const SHARDS_OPTIONS = {
-  file: { type: "string" },
-  count: { type: "string" },
-  "to-count": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-const SHARD_MOVE_OPTIONS = {
-  file: { type: "string" },
-  org: { type: "string" },
-  from: { type: "string" },
-  to: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-const MAIN_OPTIONS = {
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const;
+const SHARDS_OPTIONS = { file: TEXT, count: TEXT, "to-count": TEXT, ...HELP } as const;
+const SHARD_MOVE_OPTIONS = { file: TEXT, org: TEXT, from: TEXT, to: TEXT, ...HELP } as const;
+const MAIN_OPTIONS = { ...HELP, version: FLAG } as const;
 
 type OptionSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
 
@@ -145,6 +129,13 @@ function readOptions(args: string[], options: OptionSpec, topic: HelpTopic, posi
   return given;
 }
 
+/** The value of an option that may be given once, or undefined when it is not given. */
+function singleValue(given: GivenOption[], name: string, topic: HelpTopic): string | undefined {
+  const values = given.filter((o) => o.name === name);
+  if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, topic);
+  return values[0]?.value;
+}
+
 /** Reads `--org` values: ids, repeated or comma-separated. */
 function readOrgIds(values: string[]): number[] {
   const ids: number[] = [];
@@ -181,11 +172,7 @@ function readExport(args: string[]): Command {
   const given = readOptions(args, EXPORT_OPTIONS, "export");
   if (given.some((o) => o.name === "help")) return { kind: "help", topic: "export" };
 
-  const single = (name: string): string | undefined => {
-    const values = given.filter((o) => o.name === name);
-    if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, "export");
-    return values[0]?.value;
-  };
+  const single = (name: string) => singleValue(given, name, "export");
   const orgValues = given.filter((o) => o.name === "org").map((o) => o.value!);
   const children = given.some((o) => o.name === "children");
   if (orgValues.length > 0 && children) {
@@ -231,10 +218,9 @@ function readShardMove(args: string[]): Command {
   const given = readOptions(args, SHARD_MOVE_OPTIONS, "shards");
   if (given.some((o) => o.name === "help")) return { kind: "help", topic: "shards" };
   const required = (name: string, what: string): string => {
-    const values = given.filter((o) => o.name === name);
-    if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, "shards");
-    if (values.length === 0) throw new UsageError(`shards move needs --${name} <${what}>`, "shards");
-    return values[0].value!;
+    const value = singleValue(given, name, "shards");
+    if (value === undefined) throw new UsageError(`shards move needs --${name} <${what}>`, "shards");
+    return value;
   };
   const file = required("file", "orgs.yaml");
   const orgText = required("org", "id");
@@ -249,11 +235,7 @@ function readShards(args: string[]): Command {
   if (args[0] === "move") return readShardMove(args.slice(1));
   const given = readOptions(args, SHARDS_OPTIONS, "shards");
   if (given.some((o) => o.name === "help")) return { kind: "help", topic: "shards" };
-  const single = (name: string): string | undefined => {
-    const values = given.filter((o) => o.name === name);
-    if (values.length > 1) throw new UsageError(`option '--${name}' is given ${values.length} times; give it once`, "shards");
-    return values[0]?.value;
-  };
+  const single = (name: string) => singleValue(given, name, "shards");
   const shardCount = (name: string, text: string): number => {
     const count = Number(text);
     if (!/^\d+$/.test(text) || count < 1 || count > 1000) {
@@ -284,9 +266,8 @@ function readMigrate(args: string[]): Command {
     throw new UsageError("say which state to migrate: the file `pulumi stack export --file <file>` wrote", "migrate-to-plugin");
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, "migrate-to-plugin");
-  const outs = given.filter((o) => o.name === "out");
-  if (outs.length > 1) throw new UsageError(`option '--out' is given ${outs.length} times; give it once`, "migrate-to-plugin");
-  const out = outs[0]?.value === "-" ? undefined : outs[0]?.value;
+  const rawOut = singleValue(given, "out", "migrate-to-plugin");
+  const out = rawOut === "-" ? undefined : rawOut;
   if (out !== undefined && path.resolve(out) === path.resolve(positionals[0])) {
     // The old export is the backup: never write over it.
     throw new UsageError("--out must not be the input file: keep the old export as the backup", "migrate-to-plugin");

@@ -19,10 +19,8 @@
  */
 import { FIELD_NAMES } from "../billing/fields";
 
-export const DYNAMIC_BILLING_CONFIG = "pulumi-nodejs:dynamic/emnify:BillingConfig";
-export const DYNAMIC_BILLING_ORIGINALS = "pulumi-nodejs:dynamic/emnify:BillingOriginals";
-export const PLUGIN_BILLING_CONFIG = "emnify:index:BillingConfig";
-export const PLUGIN_BILLING_ORIGINALS = "emnify:index:BillingOriginals";
+import { DYNAMIC_BILLING_CONFIG, DYNAMIC_BILLING_ORIGINALS, PLUGIN_BILLING_CONFIG, PLUGIN_BILLING_ORIGINALS } from "../resource/typeTokens";
+export { DYNAMIC_BILLING_CONFIG, DYNAMIC_BILLING_ORIGINALS, PLUGIN_BILLING_CONFIG, PLUGIN_BILLING_ORIGINALS };
 const DYNAMIC_PROVIDER_TYPE = "pulumi:providers:pulumi-nodejs";
 const EMNIFY_PROVIDER_TYPE = "pulumi:providers:emnify";
 /** The name the engine gives the default provider when the program asks for no version (the plugin's SDKs ask for none). */

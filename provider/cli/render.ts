@@ -3,6 +3,7 @@
  * document; JSON is YAML to its parser); TypeScript is a program; `import` is Pulumi's bulk import file. JSON cannot hold comments, so
  * what a YAML header would say is left to the command's messages.
  */
+import { PLUGIN_BILLING_CONFIG } from "../resource/typeTokens";
 import { OutputFormat } from "./args";
 import { ExportDocument, toOrganisationsFile } from "./document";
 import { renderTs } from "./tsRenderer";
@@ -18,7 +19,7 @@ export function renderJson(doc: ExportDocument): string {
 }
 
 /** The resource type of the provider plugin's `BillingConfig` (the dynamic resource cannot be imported). */
-export const PLUGIN_BILLING_CONFIG_TYPE = "emnify:index:BillingConfig";
+export { PLUGIN_BILLING_CONFIG as PLUGIN_BILLING_CONFIG_TYPE };
 
 /**
  * Pulumi's bulk import file (`pulumi import --file <file>`): one `emnify:index:BillingConfig` per
@@ -26,7 +27,7 @@ export const PLUGIN_BILLING_CONFIG_TYPE = "emnify:index:BillingConfig";
  * are not written: the import reads them (see the provider plugin in the README).
  */
 export function renderImportFile(doc: ExportDocument): string {
-  const resources = doc.orgs.map((entry) => ({ type: PLUGIN_BILLING_CONFIG_TYPE, name: entry.resourceName, id: String(entry.id) }));
+  const resources = doc.orgs.map((entry) => ({ type: PLUGIN_BILLING_CONFIG, name: entry.resourceName, id: String(entry.id) }));
   return `${JSON.stringify({ resources }, null, 2)}\n`;
 }
 

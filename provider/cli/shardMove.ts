@@ -10,8 +10,8 @@ import { isMap, isSeq, parseDocument } from "yaml";
 import { loadOrganisationsFile } from "../billing/organisationsFile";
 import type { CliIo } from "./exportCommand";
 
-export const BILLING_CONFIG_TYPE = "pulumi-nodejs:dynamic/emnify:BillingConfig";
-export const BILLING_ORIGINALS_TYPE = "pulumi-nodejs:dynamic/emnify:BillingOriginals";
+import { DYNAMIC_BILLING_CONFIG as BILLING_CONFIG_TYPE, DYNAMIC_BILLING_ORIGINALS as BILLING_ORIGINALS_TYPE } from "../resource/typeTokens";
+export { BILLING_CONFIG_TYPE, BILLING_ORIGINALS_TYPE };
 
 export interface ShardMoveOptions {
   file: string;

@@ -31,11 +31,11 @@ import { BillingConfigPartialFailure, BillingConfigProvider, Logger } from "../r
 import { BillingOriginalsProvider } from "../resource/billingOriginalsProvider";
 import { logToHost } from "../resource/hostLog";
 import type { ProviderInputs } from "../resource/providerTypes";
+import { PLUGIN_BILLING_CONFIG as BILLING_CONFIG_TOKEN, PLUGIN_BILLING_ORIGINALS as BILLING_ORIGINALS_TOKEN } from "../resource/typeTokens";
 import { PropertyMap, SECRET_INPUTS, SECRET_OUTPUTS, fromStruct, toStruct, unwrapSecrets, wrapSecrets } from "./wire";
 
 /** The resource types the plugin serves. */
-export const BILLING_CONFIG_TOKEN = "emnify:index:BillingConfig";
-export const BILLING_ORIGINALS_TOKEN = "emnify:index:BillingOriginals";
+export { BILLING_CONFIG_TOKEN, BILLING_ORIGINALS_TOKEN };
 
 /** A record's outputs that are secret: the values it holds include payment data. */
 const RECORD_SECRET_OUTPUTS: readonly string[] = ["originals"];

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCli, offlinePulumiEnv } from "./locate";
+import type { StateResourceJson } from "../../provider/cli/migrateToPlugin";
 
 export interface PulumiResult {
   /** The command line after `pulumi`, for messages. */
@@ -23,22 +24,11 @@ export class PulumiCommandFailed extends Error {
   }
 }
 
-/** One resource of a state checkpoint, as `pulumi stack export` writes it. */
-export interface StateResource {
-  urn: string;
-  type: string;
-  id?: string;
-  custom?: boolean;
-  /** Read by id (the `id` option) rather than managed. */
-  external?: boolean;
-  delete?: boolean;
+/** One resource of a state checkpoint, as `pulumi stack export` writes it, with the fields the tests read beyond the migration's. */
+export interface StateResource extends StateResourceJson {
   protect?: boolean;
   retainOnDelete?: boolean;
-  inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
   initErrors?: string[];
-  provider?: string;
-  parent?: string;
   aliases?: string[];
 }
 
