@@ -4,6 +4,13 @@
  * scaled rate limit) — `pulumi up --yes` (adoption), `pulumi up --yes` again (no changes),
  * `pulumi refresh --yes`, `pulumi destroy --yes`.
  *
+ * Two paths, the same organisations, emulator and limit: "dynamic" declares the dynamic resource
+ * `BillingConfig` (./cliProgram.ts, run by Pulumi's dynamic-provider host); "plugin" declares
+ * `emnify:index:BillingConfig` through `pulumi-emnify/plugin` (./cliPluginProgram.ts), run by the
+ * provider plugin `pulumi-resource-emnify`, which Pulumi.yaml's `plugins: providers: path` points
+ * at (the project's node_modules/.bin), with plugin download off and ambient plugins ignored.
+ * runCliBenchPaths runs them one after the other in one process, so the machine's load hits both.
+ *
  * The project is the one `pulumi new typescript` lays out with the packed package installed
  * (tools/pulumi-cli/userProject.ts), the program is ./cliProgram.ts (organisations from a count and
  * a first id in stack config), the state is in a file backend in a temp directory with the
@@ -22,7 +29,7 @@ import { repoRoot } from "../../tools/repoRoot";
 import { type PulumiCli, describe as describeCli, ensurePulumiCli } from "../../tools/pulumi-cli/locate";
 import { type PulumiResult, PulumiRunner, type StateResource } from "../../tools/pulumi-cli/pulumiRunner";
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
-import { type BenchOptions, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from "./options";
+import { type BenchOptions, CLI_PATHS, type CliPath, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from "./options";
 import { ProcessTreeSampler, type RoleUsage, type SampledProcess, byRole } from "./procTree";
 import { type LoggedRequest, RemoteEmulator } from "./remoteEmulator";
 import { type BenchScenario, buildScenario } from "./scenario";
@@ -33,6 +40,13 @@ import { AUTHENTICATE_PATH, BILLING_CONFIG_TYPE } from "../../tools/apiCalls";
 export const CLI_PROJECT = "emnify-bench";
 export const CLI_STACK = "bench";
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** The provider plugin's resource type (the dynamic resource's is BILLING_CONFIG_TYPE). */
+export const PLUGIN_BILLING_CONFIG_TYPE = "emnify:index:BillingConfig";
+
+/** The resource type each path's organisations have in the state. */
+export function billingTypeOf(cliPath: CliPath): string {
+  return cliPath === "plugin" ? PLUGIN_BILLING_CONFIG_TYPE : BILLING_CONFIG_TYPE;
+}
 
 export type CliCommandName = "up" | "up again" | "refresh" | "destroy";
 
@@ -83,6 +97,8 @@ export interface CliCommandResult {
 }
 
 export interface CliBenchResult {
+  /** How the program declared the organisations. */
+  path: CliPath;
   options: BenchOptions;
   limit: ReturnType<typeof scaledLimit>;
   authLimit: ReturnType<typeof scaledLimit>;
@@ -143,6 +159,7 @@ function summaryOf(result: PulumiResult): string {
 
 /** What every step of a real-CLI run shares. */
 interface CliRun extends steps.RunBase {
+  path: CliPath;
   root: string;
   keep: boolean;
   runner: PulumiRunner;
@@ -165,13 +182,17 @@ export async function runCliBench(
   options: BenchOptions,
   session: CliBenchSession,
   say: (line: string) => void,
-  /** verifyState: compare the state with the emulator after up and refresh (a `pulumi stack export` each). */
-  { verifyState = true }: { verifyState?: boolean } = {},
+  /**
+   * verifyState: compare the state with the emulator after up and refresh (a `pulumi stack export` each);
+   * path: the dynamic resource or the provider plugin.
+   */
+  { verifyState = true, path: cliPath = "dynamic" }: { verifyState?: boolean; path?: CliPath } = {},
 ): Promise<CliBenchResult> {
   const started = performance.now();
   const limit = scaledLimit(EMNIFY_LIMIT, options);
   const authLimit = scaledLimit(EMNIFY_AUTH_LIMIT, options);
-  const scenario = buildScenario(options.orgs, FIRST_ORG_ID);
+  // The plugin keeps a restoreOnDelete organisation's originals in its own state: no record, no extra GET.
+  const scenario = buildScenario(options.orgs, FIRST_ORG_ID, { originalsRecords: cliPath === "dynamic" });
   say(
     `${steps.count(options.orgs)} organisations through the real pulumi CLI (${steps.count(scenario.counts.differing)} differ from the declaration, ` +
       `${steps.count(scenario.counts.matching)} already match, ${steps.count(scenario.counts.restoring)} with restoreOnDelete), latency ${options.latencyMs} ms, ` +
@@ -179,10 +200,10 @@ export async function runCliBench(
   );
   const cli = ensurePulumiCli((line) => say(`pulumi-cli: ${line}`));
   say(describeCli(cli));
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-cli-bench-"));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `pulumi-emnify-cli-bench-${cliPath}-`));
   const keep = process.env.PULUMI_EMNIFY_KEEP_TEMP === "1";
   try {
-    const run = await setUpCliRun({ options, say, limit, authLimit, scenario, cli, root, keep }, session);
+    const run = await setUpCliRun({ path: cliPath, options, say, limit, authLimit, scenario, cli, root, keep }, session);
     const setupMs = performance.now() - started;
     say(`emulator ${run.emulator.url}; project ${run.projectDir}; set up in ${(setupMs / 1000).toFixed(1)} s`);
     for (const step of cliSteps(scenario)) {
@@ -192,6 +213,7 @@ export async function runCliBench(
     const restored = await steps.restoredOriginals(run.emulator, scenario.organisations, (o) => o.declared.args);
     say(`  restoreOnDelete: ${restored.ok}/${restored.of} organisations hold their original values again`);
     return {
+      path: cliPath,
       options,
       limit,
       authLimit,
@@ -208,6 +230,23 @@ export async function runCliBench(
     await session.emulator?.stop().catch(() => undefined);
     if (!keep) fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every path of options.paths (default both), one after the other in this process, each with a
+ * project, stack, backend and emulator of its own, seeded the same.
+ */
+export async function runCliBenchPaths(
+  options: BenchOptions,
+  session: CliBenchSession,
+  say: (line: string) => void,
+  settings: { verifyState?: boolean } = {},
+): Promise<CliBenchResult[]> {
+  const results: CliBenchResult[] = [];
+  for (const cliPath of options.paths ?? CLI_PATHS) {
+    results.push(await runCliBench(options, session, (line) => say(`[${cliPath}] ${line}`), { ...settings, path: cliPath }));
+  }
+  return results;
 }
 
 /** up (adoption), up again (no changes), refresh (a preview pass and the refresh), destroy. */
@@ -229,7 +268,7 @@ function cliSteps({ minimum }: BenchScenario): CliStep[] {
 
 /** The user project with the packed package, the emulator, and a stack configured for both. */
 async function setUpCliRun(
-  setup: Pick<CliRun, "options" | "say" | "limit" | "root" | "keep"> & {
+  setup: Pick<CliRun, "path" | "options" | "say" | "limit" | "root" | "keep"> & {
     authLimit: ReturnType<typeof scaledLimit>;
     scenario: BenchScenario;
     cli: PulumiCli;
@@ -238,11 +277,17 @@ async function setUpCliRun(
 ): Promise<CliRun> {
   const { options, say, limit, root, cli } = setup;
   say("packing the package and creating a user project that installs it (as pulumi new typescript lays it out) ...");
+  const dir = path.join(root, "project");
+  const plugin = setup.path === "plugin";
   const projectDir = await createUserProject({
-    dir: path.join(root, "project"),
+    dir,
     name: CLI_PROJECT,
-    program: readSource("cliProgram.ts"),
+    program: readSource(plugin ? "cliPluginProgram.ts" : "cliProgram.ts"),
     files: { "declarations.ts": readSource("declarations.ts") },
+    // The plugin as the installed package links it (node_modules/.bin/pulumi-resource-emnify).
+    pulumiYamlExtra: plugin
+      ? `plugins:\n  providers:\n    - name: emnify\n      path: ${path.join(dir, "node_modules", ".bin")}\n`
+      : undefined,
   });
   const applicationToken = `bench-token-${randomBytes(12).toString("hex")}`;
   const emulator = await RemoteEmulator.forBench({
@@ -263,7 +308,9 @@ async function setUpCliRun(
     projectDir,
     backendDir: path.join(root, "backend"),
     passphrase: `bench-${randomBytes(8).toString("hex")}`,
-    env: { TMPDIR: tmp, XDG_RUNTIME_DIR: tmp, ...engineSettings() },
+    // Plugin download is off for every command (offlinePulumiEnv); the plugin path also ignores
+    // plugins on PATH, so only Pulumi.yaml's path can supply pulumi-resource-emnify.
+    env: { TMPDIR: tmp, XDG_RUNTIME_DIR: tmp, ...(plugin ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}), ...engineSettings() },
   });
   await runner.initStack(CLI_STACK);
   await runner.setConfig(CLI_STACK, "emnify:endpoint", emulator.url);
@@ -385,8 +432,8 @@ function commandResult(
     afterLastAnswerMs: lastAnswer === undefined ? undefined : Math.max(0, time.endedAt - lastAnswer),
     apiSpanMs: stats.apiSpanMs,
     stateBytes: Buffer.byteLength(state.text),
-    stateResources: state.resources.filter((r) => r.type === BILLING_CONFIG_TYPE).length,
-    providerBytes: steps.providerBytes(state.resources.map((r) => r.outputs)),
+    stateResources: state.resources.filter((r) => r.type === billingTypeOf(run.path)).length,
+    providerBytes: run.path === "dynamic" ? steps.providerBytes(state.resources.map((r) => r.outputs)) : undefined,
     roles: byRole(ran.processes),
     processes: ran.processes,
     load: [time.load0, os.loadavg()[0]],
@@ -410,7 +457,7 @@ function sayCommand(run: CliRun, command: CliCommandResult): void {
 async function compareState(run: CliRun, after: CliCommandName): Promise<void> {
   const exported = await run.runner.run(["stack", "export", "--show-secrets", "--stack", CLI_STACK]);
   const resources = ((JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? []).filter(
-    (r) => r.type === BILLING_CONFIG_TYPE,
+    (r) => r.type === billingTypeOf(run.path),
   );
   const { agree, differing } = await steps.stateAgreement(
     run.emulator,

@@ -28,6 +28,15 @@ export type LimitScenarioName = (typeof LIMIT_SCENARIOS)[number];
 export const ENGINES = ["stand-in", "pulumi"] as const;
 export type BenchEngine = (typeof ENGINES)[number];
 
+/**
+ * Real CLI only: which way the program declares its organisations. "dynamic" is the dynamic
+ * resource `BillingConfig` of `pulumi-emnify` (run by Pulumi's dynamic-provider host); "plugin" is
+ * `emnify:index:BillingConfig` of `pulumi-emnify/plugin`, run by the provider plugin
+ * `pulumi-resource-emnify` (found through Pulumi.yaml's `plugins: providers: path`).
+ */
+export const CLI_PATHS = ["dynamic", "plugin"] as const;
+export type CliPath = (typeof CLI_PATHS)[number];
+
 export interface BenchOptions {
   engine: BenchEngine;
   orgs: number;
@@ -43,6 +52,8 @@ export interface BenchOptions {
   out?: string;
   /** Rate-limit scenarios to run instead of the five phases (see ./limitScenarios.ts). */
   scenarios?: LimitScenarioName[];
+  /** Real CLI only: the paths to run, one after the other in one process (default both). */
+  paths?: CliPath[];
 }
 
 /** emnify's documented limits. */
@@ -71,6 +82,8 @@ Options:
   --latency-ms MS       latency the emulator adds to every answer (default ${DEFAULTS.latencyMs})
   --rate-scale F        allowed rate = F × emnify's 2,000 per 300 s (default ${DEFAULTS.rateScale})
   --window-seconds W    sliding window that enforces it (default ${DEFAULTS.windowSeconds})
+  --path P              real CLI only: dynamic (the dynamic resource), plugin (the provider plugin)
+                        or both, one after the other in one process (default both)
   --parallel N          stand-in only: at most N provider calls at once, like \`pulumi up --parallel N\`
                         (default: 4 × CPUs, as Pulumi's, or PULUMI_PARALLEL)
   --scenario NAME       instead of the five phases, a rate-limit scenario: ${LIMIT_SCENARIOS.join(", ")},
@@ -109,6 +122,7 @@ const FLAGS = {
   "rate-scale": { type: "string" },
   "window-seconds": { type: "string" },
   parallel: { type: "string" },
+  path: { type: "string" },
   scenario: { type: "string", multiple: true },
   out: { type: "string" },
   "no-write": { type: "boolean" },
@@ -158,6 +172,14 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
   if (options.engine === "pulumi" && options.parallel !== undefined) {
     throw new UsageError("--parallel is the stand-in's; the real CLI runs with pulumi's own default (4 × CPUs, or PULUMI_PARALLEL)");
   }
+  if (values.path !== undefined) {
+    if (options.engine !== "pulumi") throw new UsageError("--path chooses how the real CLI's program declares; it needs --engine pulumi");
+    if (values.path !== "both" && !(CLI_PATHS as readonly string[]).includes(values.path)) {
+      throw new UsageError(`--path must be one of ${CLI_PATHS.join(", ")} or both, got ${JSON.stringify(values.path)}`);
+    }
+  }
+  if (options.engine === "pulumi")
+    options.paths = values.path === undefined || values.path === "both" ? [...CLI_PATHS] : [values.path as CliPath];
   if (options.parallel === undefined) delete options.parallel;
   if (options.scenarios === undefined) delete options.scenarios;
   return options;

@@ -26,6 +26,20 @@ describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
     assert.equal(options.out, undefined);
   });
 
+  it("--engine pulumi runs both paths by default; --path chooses one", function () {
+    const both = parseBenchArgs(["--engine", "pulumi"], OUT);
+    assert.ok(both !== "help");
+    assert.deepEqual(both.paths, ["dynamic", "plugin"]);
+    const explicit = parseBenchArgs(["--engine", "pulumi", "--path", "both"], OUT);
+    assert.ok(explicit !== "help");
+    assert.deepEqual(explicit.paths, ["dynamic", "plugin"]);
+    for (const one of ["dynamic", "plugin"] as const) {
+      const options = parseBenchArgs(["--engine", "pulumi", `--path=${one}`], OUT);
+      assert.ok(options !== "help");
+      assert.deepEqual(options.paths, [one]);
+    }
+  });
+
   it("--scenario is repeatable and limits stands for all four", function () {
     const one = parseBenchArgs(["--scenario", "path-8", "--scenario=tightening"], OUT);
     assert.ok(one !== "help");
@@ -53,6 +67,8 @@ describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
     [["--engine", "pulumi", "--scenario", "limits"], /cannot be combined with --engine pulumi/],
     [["--engine", "pulumi", "--parallel", "4"], /--parallel is the stand-in's/],
     [["--out="], /--out needs a file name/],
+    [["--path", "plugin"], /--path .* needs --engine pulumi/],
+    [["--engine", "pulumi", "--path", "yaml"], /--path must be one of dynamic, plugin or both, got "yaml"/],
   ] as const) {
     it(`refuses ${argv.join(" ")} with a usage error`, function () {
       assert.throws(

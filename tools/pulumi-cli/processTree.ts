@@ -23,7 +23,9 @@ export interface TreeProcess {
 /** Classifies a process by its command line (argv joined by spaces). */
 export function pulumiRoleOf(comm: string, cmdline: string): PulumiProcessRole {
   if (/(^|\/)pulumi-language-nodejs( |$)/.test(cmdline) || comm === "pulumi-language-") return "language host";
-  if (/pulumi-resource-pulumi-nodejs|cmd\/dynamic-provider/.test(cmdline)) return "provider host";
+  // The dynamic-provider host, or the provider plugin (its bin link, or the module it runs).
+  if (/pulumi-resource-pulumi-nodejs|cmd\/dynamic-provider|pulumi-resource-emnify|dist\/provider\/plugin\/main\.js/.test(cmdline))
+    return "provider host";
   if (/@pulumi\/pulumi\/cmd\/run|pulumi\/cmd\/run(\/index\.js)?( |$)/.test(cmdline)) return "program";
   if (comm === "pulumi" || /(^|\/)pulumi( |$)/.test(cmdline)) return "engine";
   return "other";

@@ -26,6 +26,8 @@ export interface UserProjectOptions {
   files?: Record<string, string>;
   /** The package tarball to install; default: this repository's own `npm pack`. */
   tarball?: string;
+  /** Lines appended to Pulumi.yaml (e.g. a `plugins:` block). */
+  pulumiYamlExtra?: string;
 }
 
 /** The tsconfig.json that `pulumi new typescript` writes. */
@@ -63,7 +65,8 @@ export async function createUserProject(options: UserProjectOptions): Promise<st
   };
   write(
     "Pulumi.yaml",
-    `name: ${options.name}\ndescription: A project using pulumi-emnify\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n`,
+    `name: ${options.name}\ndescription: A project using pulumi-emnify\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n` +
+      (options.pulumiYamlExtra ?? ""),
   );
   write(
     "package.json",

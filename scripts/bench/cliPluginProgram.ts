@@ -1,0 +1,16 @@
+// The real-CLI benchmark's Pulumi program for the provider plugin: the same organisations as
+// ./cliProgram.ts, declared as `emnify:index:BillingConfig` through `pulumi-emnify/plugin` and run
+// by `pulumi-resource-emnify`. Copied as index.ts into a project made like `pulumi new typescript`
+// (with ./declarations.ts beside it), never imported here.
+import * as pulumi from "@pulumi/pulumi";
+import { BillingConfig } from "pulumi-emnify/plugin";
+import { FIRST_ORG_ID, benchDeclaration } from "./declarations";
+
+const config = new pulumi.Config("bench");
+const organisations = config.requireNumber("organisations");
+const firstOrgId = config.getNumber("firstOrgId") ?? FIRST_ORG_ID;
+
+for (let index = 0; index < organisations; index++) {
+  const { name, args } = benchDeclaration(index, firstOrgId);
+  new BillingConfig(name, args);
+}
