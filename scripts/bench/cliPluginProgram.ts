@@ -3,7 +3,7 @@
 // by `pulumi-resource-emnify`. Copied as index.ts into a project made like `pulumi new typescript`
 // (with ./declarations.ts beside it), never imported here.
 import * as pulumi from "@pulumi/pulumi";
-import { BillingConfig } from "pulumi-emnify/plugin";
+import { BillingConfig, BillingOriginals } from "pulumi-emnify/plugin";
 import { FIRST_ORG_ID, benchDeclaration } from "./declarations";
 
 const config = new pulumi.Config("bench");
@@ -12,5 +12,7 @@ const firstOrgId = config.getNumber("firstOrgId") ?? FIRST_ORG_ID;
 
 for (let index = 0; index < organisations; index++) {
   const { name, args } = benchDeclaration(index, firstOrgId);
-  new BillingConfig(name, args);
+  // As README "Recording originals with the plugin" asks: a restoreOnDelete organisation's record, passed in.
+  const record = args.restoreOnDelete ? new BillingOriginals(`org-${args.orgId}`, { orgId: args.orgId }) : undefined;
+  new BillingConfig(name, { ...args, originals: record?.originals });
 }

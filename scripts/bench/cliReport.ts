@@ -253,7 +253,8 @@ export function cliPathsGeneratedSection(results: CliBenchResult[], argv: string
     "Dynamic resource: `BillingConfig` of `pulumi-emnify`, run by Pulumi's dynamic-provider host (`pulumi-resource-pulumi-nodejs`); " +
       "a `restoreOnDelete` organisation also has its record of originals (`BillingOriginals`), one more resource and one more GET on the first `up`. " +
       "Provider plugin: `emnify:index:BillingConfig` of `pulumi-emnify/plugin`, run by `pulumi-resource-emnify` from Pulumi.yaml's " +
-      "`plugins: providers: path` (plugin download off, ambient plugins ignored); it keeps a `restoreOnDelete` organisation's originals in the resource's own state. " +
+      "`plugins: providers: path` (plugin download off, ambient plugins ignored); the program declares a `restoreOnDelete` organisation's record " +
+      "(`emnify:index:BillingOriginals`) and passes its `originals`, as the README asks: the same resources and calls as the dynamic path. " +
       "Minimum = the fewest calls the engine's passes need (refresh: its preview pass and the refresh each read every organisation). " +
       "CPU (utime+stime, summed) / peak RSS (VmHWM, the largest process) per role, sampled from /proc every 100 ms; ×N = processes of the role. " +
       "State = the checkpoint file ÷ organisations. " +
