@@ -14,7 +14,7 @@ import { EmnifyEmulator, SeedOrganisation } from "pulumi-emnify/emulator";
 import type { EmulatorOptions } from "pulumi-emnify/emulator";
 import { repoRoot } from "../../tools/repoRoot";
 import { PulumiRunner } from "../../tools/pulumi-cli/pulumiRunner";
-import { createUserProject } from "../../tools/pulumi-cli/userProject";
+import { createUserProject, pathWithPlugin } from "../../tools/pulumi-cli/userProject";
 import type { DeclaredProvider, PluginDeclaredResource } from "./fixtures/pluginProgram";
 import { StackUnderTest, World, realCliWorld } from "./world";
 
@@ -34,11 +34,6 @@ export function pluginProjectDir(): Promise<string> {
     return createUserProject({ dir: path.join(world.root, "plugin-project"), name: PLUGIN_PROJECT, program });
   })();
   return pluginProject;
-}
-
-/** PATH with the project's node_modules/.bin (where `pulumi-resource-emnify` is linked) first. */
-export function pathWithPlugin(projectDir: string): string {
-  return [path.join(projectDir, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter);
 }
 
 let stackCounter = 0;

@@ -90,3 +90,8 @@ export async function createUserProject(options: UserProjectOptions): Promise<st
   });
   return options.dir;
 }
+
+/** PATH with the project's node_modules/.bin (where npm links the package's `pulumi-resource-emnify`) first. */
+export function pathWithPlugin(projectDir: string): string {
+  return [path.join(projectDir, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter);
+}

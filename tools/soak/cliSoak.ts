@@ -12,6 +12,13 @@
  *   before the `destroy`;
  * - no credential in any CLI output or backend file.
  *
+ * Two paths (`path`): the dynamic resource (the suite's lifecycle program), or the provider plugin
+ * (`emnify:index:BillingConfig` through `pulumi-emnify/plugin`, run by `pulumi-resource-emnify`,
+ * with an `emnify:index:BillingOriginals` named `org-<orgId>` for every `restoreOnDelete`
+ * organisation, its `originals` passed in, as the README asks). "provider host alone" is then the
+ * plugin's process. After a recovered `destroy`, neither the path's `BillingConfig`s nor its
+ * records of originals are left in the state.
+ *
  * Seeded: the commands, declarations, kill kinds and kill moments are a function of the seed, and
  * the emulator's fault draws too; which request a fault hits also depends on the order in which
  * concurrent requests arrive.
@@ -26,7 +33,7 @@ import { JWT_PATTERN } from "../secretLedger";
 import { repoRoot } from "../repoRoot";
 import { type PulumiCli, ensurePulumiCli } from "../pulumi-cli/locate";
 import { type PulumiResult, PulumiRunner } from "../pulumi-cli/pulumiRunner";
-import { createUserProject } from "../pulumi-cli/userProject";
+import { createUserProject, pathWithPlugin } from "../pulumi-cli/userProject";
 import { RequestGate, anyRequest } from "../pulumi-cli/requestGate";
 import { KILL_KINDS, type KillKind, runAndKill } from "../pulumi-cli/killRun";
 import {
@@ -42,7 +49,12 @@ import {
   recover,
   step,
 } from "../pulumi-cli/killRecovery";
-import { BILLING_CONFIG_TYPE } from "../apiCalls";
+import {
+  DYNAMIC_BILLING_CONFIG,
+  DYNAMIC_BILLING_ORIGINALS,
+  PLUGIN_BILLING_CONFIG,
+  PLUGIN_BILLING_ORIGINALS,
+} from "../../provider/resource/typeTokens";
 import { Random } from "./random";
 
 export type SoakCommand = "adopt" | "update" | "replace" | "rename" | "rename with aliases" | "destroy";
@@ -55,6 +67,32 @@ const COMMANDS: ReadonlyArray<readonly [SoakCommand, number]> = [
   ["destroy", 2],
 ];
 
+/** Which resource the soak's program declares. */
+export type CliSoakPath = "dynamic" | "plugin";
+export const CLI_SOAK_PATHS: readonly CliSoakPath[] = ["dynamic", "plugin"];
+
+interface PathSetup {
+  /** The program a user writes, read as text (the one the real-CLI suite runs). */
+  program: string;
+  /** The provider plugin: found on PATH, and the program declares each restoreOnDelete organisation's record of originals. */
+  plugin: boolean;
+  /** The state's types that a `destroy` must leave none of. */
+  types: readonly string[];
+}
+
+const PATH_SETUPS: Record<CliSoakPath, PathSetup> = {
+  dynamic: {
+    program: "test/realCli/fixtures/lifecycleProgram.ts",
+    plugin: false,
+    types: [DYNAMIC_BILLING_CONFIG, DYNAMIC_BILLING_ORIGINALS],
+  },
+  plugin: {
+    program: "test/realCli/fixtures/pluginProgram.ts",
+    plugin: true,
+    types: [PLUGIN_BILLING_CONFIG, PLUGIN_BILLING_ORIGINALS],
+  },
+};
+
 export interface CliSoakOptions {
   runs: number;
   seed: number;
@@ -64,16 +102,27 @@ export interface CliSoakOptions {
   unkilled: number;
   /** Emulator faults (5xx, resets, 429s, latency). */
   faults: boolean;
+  /** The dynamic resource or the provider plugin. */
+  path: CliSoakPath;
   log?: (line: string) => void;
 }
 
-export const CLI_SOAK_DEFAULTS: Omit<CliSoakOptions, "log"> = { runs: 200, seed: 1, orgs: 8, unkilled: 0.15, faults: true };
+export const CLI_SOAK_DEFAULTS: Omit<CliSoakOptions, "log"> = {
+  runs: 200,
+  seed: 1,
+  orgs: 8,
+  unkilled: 0.15,
+  faults: true,
+  path: "dynamic",
+};
 
 /** An existing real-CLI project to run in (the suite's); without it the soak creates its own. */
 export interface CliSoakWorld {
   cli: PulumiCli;
   projectDir: string;
   backendDir: string;
+  /** Added to every command's environment (e.g. PATH with the plugin). */
+  env?: NodeJS.ProcessEnv;
   /** Every result, for the caller's own secret scan. */
   onResult?: (result: PulumiResult) => void;
   /** Every credential handed out, for the caller's own secret scan. */
@@ -101,7 +150,8 @@ export interface CliSoakReport {
   seconds: number;
 }
 
-interface Declared {
+/** One BillingConfig the soak declares. */
+export interface Declared {
   name: string;
   args: {
     orgId: number;
@@ -112,28 +162,27 @@ interface Declared {
     vatRate: { id: number };
     restoreOnDelete: boolean;
   };
-  options?: { aliases?: string[] };
+  options?: { aliases?: string[]; recordOriginals?: boolean };
 }
 
 const FIRST_ORG = 201;
 const PASSPHRASE = "cli-kill-soak-passphrase";
 
-function programSource(): string {
-  // Read as text: the program a user writes, the same one the real-CLI suite runs.
-  return fs.readFileSync(path.join(repoRoot(), "test/realCli/fixtures/lifecycleProgram.ts"), "utf8");
-}
-
-async function ownWorld(log: (line: string) => void): Promise<CliSoakWorld & { root: string }> {
+async function ownWorld(setup: PathSetup, log: (line: string) => void): Promise<CliSoakWorld & { root: string }> {
   const cli = ensurePulumiCli(log);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-emnify-cli-soak-"));
-  const projectDir = await createUserProject({ dir: path.join(root, "project"), name: "emnify-cli-soak", program: programSource() });
-  return { cli, projectDir, backendDir: path.join(root, "backend"), root };
+  const program = fs.readFileSync(path.join(repoRoot(), setup.program), "utf8");
+  const projectDir = await createUserProject({ dir: path.join(root, "project"), name: "emnify-cli-soak", program });
+  // The plugin is found on PATH (the project's node_modules/.bin), as in the real-CLI suite.
+  const env = setup.plugin ? { PATH: pathWithPlugin(projectDir) } : undefined;
+  return { cli, projectDir, backendDir: path.join(root, "backend"), env, root };
 }
 
 export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld): Promise<CliSoakReport> {
   const log = options.log ?? (() => undefined);
   const started = performance.now();
-  const own = given ? undefined : await ownWorld(log);
+  const setup = PATH_SETUPS[options.path];
+  const own = given ? undefined : await ownWorld(setup, log);
   const world = given ?? own!;
   const random = new Random(options.seed);
   const token = `cli-soak-token-${randomBytes(12).toString("hex")}`;
@@ -163,6 +212,7 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
     projectDir: world.projectDir,
     backendDir: world.backendDir,
     passphrase: PASSPHRASE,
+    env: world.env,
     onResult: (result) => {
       results.push(result);
       world.onResult?.(result);
@@ -172,7 +222,14 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
   const gate = await RequestGate.start(emulator.url);
   const target: KillTarget = { runner, stack, backendDir: world.backendDir, emulator };
   const report: CliSoakReport = {
-    options: { runs: options.runs, seed: options.seed, orgs: options.orgs, unkilled: options.unkilled, faults: options.faults },
+    options: {
+      runs: options.runs,
+      seed: options.seed,
+      orgs: options.orgs,
+      unkilled: options.unkilled,
+      faults: options.faults,
+      path: options.path,
+    },
     runs: 0,
     commands: {},
     kills: { tree: 0, engine: 0, "provider host": 0, sigint: 0 },
@@ -201,9 +258,7 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
     restoreOnDelete: restoring.has(orgId),
   });
   const declare = (resources: Declared[]) =>
-    runner.setConfig(stack, "app:resources", JSON.stringify(resources.map(({ name, args, options: o }) => ({ name, args, options: o }))), {
-      secret: true,
-    });
+    runner.setConfig(stack, "app:resources", JSON.stringify(programResources(resources, options.path)), { secret: true });
 
   try {
     await runner.initStack(stack);
@@ -257,6 +312,7 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
       const since = emulator.requests.length;
       let line = `run ${run}: ${command} (${next.length} declared)`;
       let needsRecovery = false;
+      const missed: string[] = [];
       if (kill) {
         const reached = gate.armAfter(killAt, anyRequest);
         const killed = await runAndKill(runner, [rerun, "--stack", stack, "--yes"], { gate, reached, kind: kill });
@@ -265,6 +321,8 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
           report.kills[kill] += 1;
           line += `, killed (${kill}) at request ${killAt}`;
           needsRecovery = true;
+          // The requests come from the provider host: at the kill it must be there to be hit.
+          if (kill !== "sigint" && killed.signalled.length === 0) missed.push(`the ${kill} kill found no process to signal`);
         } else {
           report.endedBeforeKill += 1;
           line += `, ended before request ${killAt} (exit ${killed.result.code})`;
@@ -286,7 +344,7 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
           if (recovery.pendingBefore.length > 0) report.pending += 1;
           line += `; recovered (lock ${recovery.locked ? "yes" : "no"}, pending ${recovery.pendingBefore.length}${recovery.repaired.length ? ", empty .attrs removed" : ""})`;
         }
-        const problems = await check(rerun);
+        const problems = [...missed, ...(await check(rerun))];
         if (problems.length > 0) {
           for (const p of problems) report.violations.push(`run ${run} (${command}, ${kill ?? "not killed"}): ${p}`);
           line += `; ${problems.length} VIOLATION(S): ${problems.join("; ")}`;
@@ -327,8 +385,8 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
             if (result.code !== 0) problems.push(`pulumi ${args.join(" ")} exited ${result.code}: ${lastLines(result.result)}`);
           }
         } else {
-          const left = (state.deployment.resources ?? []).filter((r) => r.type === BILLING_CONFIG_TYPE);
-          if (left.length > 0) problems.push(`${left.length} BillingConfig(s) left in the state after destroy`);
+          const left = (state.deployment.resources ?? []).filter((r) => setup.types.includes(r.type));
+          if (left.length > 0) problems.push(`left in the state after destroy: ${left.map((r) => r.urn.split("::").pop()).join(", ")}`);
           for (const org of seeds) {
             const id = org.id;
             const wanted = restoring.has(id) || !pool.includes(id) ? initial.get(id)! : before.get(id)!;
@@ -384,6 +442,17 @@ export async function runCliSoak(options: CliSoakOptions, given?: CliSoakWorld):
   }
 }
 
+/**
+ * What the stack config `app:resources` holds for the program of the path: on the plugin path each
+ * `restoreOnDelete` organisation also declares its record of originals (README, "Recording
+ * originals with the plugin").
+ */
+export function programResources(resources: readonly Declared[], soakPath: CliSoakPath): Declared[] {
+  return resources.map((d) =>
+    PATH_SETUPS[soakPath].plugin && d.args.restoreOnDelete ? { ...d, options: { ...d.options, recordOriginals: true } } : d,
+  );
+}
+
 /** `count` different items, in random order. */
 function pickSome<T>(random: Random, items: readonly T[], count: number): T[] {
   const rest = [...items];
@@ -409,7 +478,7 @@ function lastLines(result: PulumiResult): string {
 
 export function formatCliSoakReport(r: CliSoakReport): string {
   const lines = [
-    `Kill soak through the real pulumi CLI: seed ${r.options.seed}, ${r.options.orgs} organisations, faults ${r.options.faults ? "on" : "off"}`,
+    `Kill soak through the real pulumi CLI, ${r.options.path === "plugin" ? "provider plugin" : "dynamic resource"}: seed ${r.options.seed}, ${r.options.orgs} organisations, faults ${r.options.faults ? "on" : "off"}`,
     `runs: ${r.runs} (${Object.entries(r.commands)
       .map(([c, n]) => `${n} ${c}`)
       .join(", ")})`,
