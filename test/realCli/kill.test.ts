@@ -5,24 +5,11 @@
  * values it had before Pulumi touched it, and no credential may reach any output or backend file.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import type { ApiBillingConfig, SeedOrganisation } from "pulumi-emnify/emulator";
+import type { SeedOrganisation } from "pulumi-emnify/emulator";
 import { CliStack, DeclaredResource } from "./world";
-import { findCredentials } from "./secretScan";
-import { RequestGate, isBillingPatch } from "../../tools/pulumi-cli/requestGate";
-import { KILL_KINDS, KillKind, runAndKill } from "../../tools/pulumi-cli/killRun";
-import {
-  KillTarget,
-  Recovery,
-  differencesFrom,
-  differencesFromDeclared,
-  filesUnder,
-  formatCalls,
-  pendingOperations,
-  recover,
-  step,
-} from "../../tools/pulumi-cli/killRecovery";
+import { KillWorldBase, gateInFront } from "./killWorld";
+import { KILL_KINDS } from "../../tools/pulumi-cli/killRun";
+import { Recovery, formatCalls, pendingOperations, recover, step } from "../../tools/pulumi-cli/killRecovery";
 
 const FIRST_ORG = 101;
 /** Seeded, never declared: must stay as seeded whatever happens. */
@@ -85,67 +72,11 @@ function pendingSummary(pending: string[]): string {
   return [...byType].map(([type, n]) => `${n} ${type}`).join(", ") || "none";
 }
 
-class KillWorld {
-  constructor(
-    readonly stack: CliStack,
-    readonly gate: RequestGate,
-    readonly seeded: SeedOrganisation[],
-  ) {}
-
+class KillWorld extends KillWorldBase<CliStack> {
   static async create(orgs: number): Promise<KillWorld> {
     const seeded = seeds(orgs);
     const stack = await CliStack.create({ organisations: seeded, resources: [] });
-    const gate = await RequestGate.start(stack.emulator.url);
-    await stack.setConfig("emnify:endpoint", gate.url);
-    return new KillWorld(stack, gate, seeded);
-  }
-
-  get target(): KillTarget {
-    return { runner: this.stack.runner, stack: this.stack.name, backendDir: this.stack.world.backendDir, emulator: this.stack.emulator };
-  }
-
-  async dispose(): Promise<void> {
-    await this.gate.stop();
-    await this.stack.dispose();
-  }
-
-  /** Runs `pulumi <command>` and kills it once the n-th billing PATCH was applied. */
-  async killAfterPatches(command: "up" | "destroy", patches: number, kind: KillKind): Promise<void> {
-    const reached = this.gate.armAfter(patches, isBillingPatch);
-    const run = await runAndKill(this.stack.runner, [command, "--stack", this.stack.name, "--yes"], { gate: this.gate, reached, kind });
-    assert.ok(run.killed, `pulumi ${command} ended before its ${patches}th PATCH:\n${run.result.stdout}\n${run.result.stderr}`);
-    if (kind !== "sigint") assert.notEqual(run.result.code, 0, `a killed pulumi ${command} exited 0`);
-  }
-
-  /** Organisations whose managed fields differ from their declaration. */
-  notAsDeclared(declared: DeclaredResource[]): string[] {
-    return declared.flatMap((d) => {
-      const diff = differencesFromDeclared(this.stack.emulator.billingConfig(d.args.orgId as number), d.args as never);
-      return diff.length ? [`org ${String(d.args.orgId)}: ${diff.join(", ")}`] : [];
-    });
-  }
-
-  /** Organisations that do not hold their pre-Pulumi values (every declared one restores; bystanders were never touched). */
-  notAsSeeded(): string[] {
-    return this.seeded.flatMap((org) => {
-      const diff = differencesFrom(this.stack.emulator.billingConfig(org.id), this.initial.get(org.id)!);
-      return diff.length ? [`org ${org.id}: ${diff.join(", ")}`] : [];
-    });
-  }
-
-  /** What each organisation held before any run (the seed merged over the emulator's defaults). */
-  readonly initial = new Map<number, ApiBillingConfig>();
-  snapshotInitial(): void {
-    for (const org of this.seeded) this.initial.set(org.id, structuredClone(this.stack.emulator.billingConfig(org.id)));
-  }
-
-  /** Credentials in any file of the file backend (state, backups, history, locks). */
-  credentialsInBackend(): string[] {
-    const found: string[] = [];
-    for (const file of filesUnder(path.join(this.stack.world.backendDir, ".pulumi"))) {
-      for (const leak of findCredentials(fs.readFileSync(file, "utf8"), this.stack.world.credentials)) found.push(`${file}: ${leak}`);
-    }
-    return found;
+    return new KillWorld(stack, await gateInFront(stack), seeded);
   }
 }
 

@@ -7,23 +7,10 @@
  * values back. The same kill without the record loses some: the record is what makes it safe.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import type { ApiBillingConfig, SeedOrganisation } from "pulumi-emnify/emulator";
+import type { SeedOrganisation } from "pulumi-emnify/emulator";
 import { PluginDeclaredResource, PluginStack } from "./pluginWorld";
-import { findCredentials } from "./secretScan";
-import { RequestGate, isBillingPatch } from "../../tools/pulumi-cli/requestGate";
-import { runAndKill } from "../../tools/pulumi-cli/killRun";
-import {
-  KillTarget,
-  differencesFrom,
-  differencesFromDeclared,
-  filesUnder,
-  formatCalls,
-  pendingOperations,
-  recover,
-  step,
-} from "../../tools/pulumi-cli/killRecovery";
+import { KillWorldBase, gateInFront } from "./killWorld";
+import { differencesFrom, formatCalls, pendingOperations, recover, step } from "../../tools/pulumi-cli/killRecovery";
 
 const RECORD_TYPE = "emnify:index:BillingOriginals";
 const FIRST_ORG = 101;
@@ -69,59 +56,18 @@ function declarations(
 }
 
 /** One plugin stack whose endpoint is a gate in front of its emulator, and what each organisation held first. */
-class PluginOriginalsWorld {
-  readonly initial = new Map<number, ApiBillingConfig>();
-
-  private constructor(
-    readonly stack: PluginStack,
-    readonly gate: RequestGate,
-    readonly seeded: SeedOrganisation[],
-  ) {
-    for (const org of seeded) this.initial.set(org.id, structuredClone(stack.emulator.billingConfig(org.id)));
-  }
-
+class PluginOriginalsWorld extends KillWorldBase<PluginStack> {
   static async create(orgs: number): Promise<PluginOriginalsWorld> {
     const seeded = seeds(orgs);
     const stack = await PluginStack.create({ organisations: seeded, resources: [] });
-    const gate = await RequestGate.start(stack.emulator.url);
-    await stack.setConfig("emnify:endpoint", gate.url);
-    return new PluginOriginalsWorld(stack, gate, seeded);
-  }
-
-  get target(): KillTarget {
-    return { runner: this.stack.runner, stack: this.stack.name, backendDir: this.stack.world.backendDir, emulator: this.stack.emulator };
-  }
-
-  async dispose(): Promise<void> {
-    await this.gate.stop();
-    await this.stack.dispose();
+    const world = new PluginOriginalsWorld(stack, await gateInFront(stack), seeded);
+    world.snapshotInitial();
+    return world;
   }
 
   /** Runs `pulumi up` and SIGKILLs its whole process tree once the n-th billing PATCH was applied. */
-  async killUpAfterPatches(patches: number): Promise<void> {
-    const reached = this.gate.armAfter(patches, isBillingPatch);
-    const run = await runAndKill(this.stack.runner, ["up", "--stack", this.stack.name, "--yes"], {
-      gate: this.gate,
-      reached,
-      kind: "tree",
-    });
-    assert.ok(run.killed, `pulumi up ended before its ${patches}th PATCH:\n${run.result.stdout}\n${run.result.stderr}`);
-    assert.notEqual(run.result.code, 0, "a killed pulumi up exited 0");
-  }
-
-  notAsDeclared(declared: PluginDeclaredResource[]): string[] {
-    return declared.flatMap((d) => {
-      const diff = differencesFromDeclared(this.stack.emulator.billingConfig(d.args.orgId as number), d.args as never);
-      return diff.length ? [`org ${String(d.args.orgId)}: ${diff.join(", ")}`] : [];
-    });
-  }
-
-  /** Organisations that do not hold their pre-Pulumi values (including the bystander, never declared). */
-  notAsSeeded(): string[] {
-    return this.seeded.flatMap((org) => {
-      const diff = differencesFrom(this.stack.emulator.billingConfig(org.id), this.initial.get(org.id)!);
-      return diff.length ? [`org ${org.id}: ${diff.join(", ")}`] : [];
-    });
+  killUpAfterPatches(patches: number): Promise<void> {
+    return this.killAfterPatches("up", patches, "tree");
   }
 
   async recordNames(): Promise<string[]> {
@@ -129,14 +75,6 @@ class PluginOriginalsWorld {
       .filter((r) => !r.delete)
       .map((r) => r.urn.split("::").pop() ?? "")
       .sort();
-  }
-
-  credentialsInBackend(): string[] {
-    const found: string[] = [];
-    for (const file of filesUnder(path.join(this.stack.world.backendDir, ".pulumi"))) {
-      for (const leak of findCredentials(fs.readFileSync(file, "utf8"), this.stack.world.credentials)) found.push(`${file}: ${leak}`);
-    }
-    return found;
   }
 }
 
