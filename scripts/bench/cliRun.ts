@@ -2,7 +2,8 @@
  * `npm run bench -- --engine pulumi`: N organisations through the real `pulumi` CLI, each command
  * run as a user runs it, against the bundled emulator (in a worker thread, with latency and the
  * scaled rate limit) — `pulumi up --yes` (adoption), `pulumi up --yes` again (no changes),
- * `pulumi refresh --yes`, `pulumi destroy --yes`.
+ * `pulumi refresh --yes`, `pulumi refresh --yes --skip-preview` (what a drift-detection pipeline
+ * runs), `pulumi destroy --yes`.
  *
  * Two paths, the same organisations, emulator and limit: "dynamic" declares the dynamic resource
  * `BillingConfig` (./cliProgram.ts, run by Pulumi's dynamic-provider host); "plugin" declares
@@ -48,7 +49,7 @@ export function billingTypeOf(cliPath: CliPath): string {
   return cliPath === "plugin" ? PLUGIN_BILLING_CONFIG_TYPE : BILLING_CONFIG_TYPE;
 }
 
-export type CliCommandName = "up" | "up again" | "refresh" | "destroy";
+export type CliCommandName = "up" | "up again" | "refresh" | "refresh skip-preview" | "destroy";
 
 export interface CliCommandResult {
   name: CliCommandName;
@@ -249,7 +250,7 @@ export async function runCliBenchPaths(
   return results;
 }
 
-/** up (adoption), up again (no changes), refresh (a preview pass and the refresh), destroy. */
+/** up (adoption), up again (no changes), refresh (a preview pass and the refresh), refresh without the preview, destroy. */
 function cliSteps({ minimum }: BenchScenario): CliStep[] {
   return [
     { name: "up", args: ["up", "--yes"], minimum: minimum.create, minimumAuthenticate: minimum.create > 0 ? 1 : 0 },
@@ -261,6 +262,13 @@ function cliSteps({ minimum }: BenchScenario): CliStep[] {
       minimum: 2 * minimum.refresh,
       minimumAuthenticate: minimum.refresh > 0 ? 2 : 0,
       passes: 2,
+    },
+    // What a drift-detection pipeline runs: no preview pass, one read per organisation.
+    {
+      name: "refresh skip-preview",
+      args: ["refresh", "--yes", "--skip-preview"],
+      minimum: minimum.refresh,
+      minimumAuthenticate: minimum.refresh > 0 ? 1 : 0,
     },
     { name: "destroy", args: ["destroy", "--yes"], minimum: minimum.delete, minimumAuthenticate: minimum.delete > 0 ? 1 : 0 },
   ];

@@ -39,13 +39,15 @@ describe("real CLI: the benchmark mode (npm run bench -- --engine pulumi), dynam
 
   function assertMinimal(result: CliBenchResult): void {
     const by = byName(result);
-    assert.deepEqual(Object.keys(by), ["up", "up again", "refresh", "destroy"]);
+    assert.deepEqual(Object.keys(by), ["up", "up again", "refresh", "refresh skip-preview", "destroy"]);
     assert.deepEqual([by["up again"].calls, by["up again"].authenticate], [0, 0]);
     // The preview pass and the refresh each read every organisation, in a provider process of their own.
     assert.deepEqual(by.refresh.passes, [
       { calls: 10, authenticate: 1 },
       { calls: 10, authenticate: 1 },
     ]);
+    // --skip-preview: the refresh alone, one read per organisation.
+    assert.deepEqual([by["refresh skip-preview"].calls, by["refresh skip-preview"].authenticate], [10, 1]);
     assert.deepEqual([by.destroy.calls, by.destroy.minimum, by.destroy.authenticate], [1, 1, 1]);
     assert.deepEqual(by.destroy.byMethod, { PATCH: 1 });
     for (const c of result.commands) {
@@ -57,7 +59,7 @@ describe("real CLI: the benchmark mode (npm run bench -- --engine pulumi), dynam
     assert.deepEqual(result.restored, { ok: 1, of: 1 });
   }
 
-  it("dynamic resource: up, up again, refresh and destroy, each with the minimum API calls and authentications", function () {
+  it("dynamic resource: up, up again, refresh (with and without the preview) and destroy, each with the minimum API calls and authentications", function () {
     const by = byName(dynamic);
     // 10 organisations: 8 differ (GET, PATCH, GET), 2 match (GET); 1 with restoreOnDelete, whose
     // record (BillingOriginals) is one more GET.
