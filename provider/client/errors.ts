@@ -141,6 +141,14 @@ export class EmnifyQuotaExceededError extends EmnifyApiError {
 /** When a lock that begins now ends: emnify documents 5 minutes. */
 export const AUTHENTICATION_LOCK_MS = 5 * 60_000;
 
+/**
+ * Where a rejected token comes from, as the dynamic resource and the export command take it. The
+ * provider plugin says it its own way (an explicit provider has a token of its own): see
+ * provider/plugin/server.ts, which replaces this text.
+ */
+export const STACK_CONFIG_TOKEN_HINT =
+  "the application token set with 'pulumi config set --secret emnify:applicationToken' or the EMNIFY_APPLICATION_TOKEN environment variable";
+
 /** The application token was rejected. Never retried; remembered for the whole process. */
 export class EmnifyAuthenticationError extends EmnifyError {
   override name = "EmnifyAuthenticationError";
@@ -168,8 +176,7 @@ export class EmnifyAuthenticationError extends EmnifyError {
     const remembered = options?.remembered ? " (rejected earlier in this run; not sent again, to avoid locking the account)" : "";
     super(
       `authenticating with emnify failed: POST /api/v1/authenticate answered ${status}${said}${remembered}. ` +
-        `Check the application token set with 'pulumi config set --secret emnify:applicationToken' ` +
-        `or the EMNIFY_APPLICATION_TOKEN environment variable; emnify locks the account for 5 minutes ` +
+        `Check ${STACK_CONFIG_TOKEN_HINT}; emnify locks the account for 5 minutes ` +
         `after 3 failed attempts, so it is not retried.`,
       options,
     );

@@ -25,7 +25,7 @@ import type { BillingConfigApi } from "../billing/billingConfigApi";
 import { FIELD_NAMES, FieldName, UNKNOWN_VALUE } from "../billing/fields";
 import { declaredFields, fieldsToPatch, liveFromState, readStoredState } from "../billing/mapping";
 import { CheckedInputs } from "../billing/inputChecks";
-import { EmnifyConfigurationError } from "../client/errors";
+import { EmnifyAuthenticationError, EmnifyConfigurationError, STACK_CONFIG_TOKEN_HINT } from "../client/errors";
 import { ConfigLookup, SETTINGS, TokenSource, resolveSettings } from "../config/settings";
 import { BillingConfigPartialFailure, BillingConfigProvider, Logger } from "../resource/billingConfigProvider";
 import { BillingOriginalsProvider } from "../resource/billingOriginalsProvider";
@@ -101,9 +101,26 @@ export function lookupOf(inputs: PropertyMap): ConfigLookup {
 type Callback<Res> = (error: Partial<grpc.StatusObject> | null, response?: Res) => void;
 type Handler<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => void;
 
+/**
+ * Where a plugin instance's token comes from: each provider has its own, so the dynamic resource's
+ * hint (the stack config) is right only for the default provider.
+ */
+export const PLUGIN_TOKEN_HINT =
+  "this provider's application token: an explicit emnify provider's applicationToken argument, or for the default provider " +
+  "'pulumi config set --secret emnify:applicationToken' (either falls back to the EMNIFY_APPLICATION_TOKEN environment variable)";
+
+/** The error's one line, with the plugin's token hint on a rejected token. */
+export function pluginErrorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof EmnifyAuthenticationError)) return message;
+  return message
+    .replace(STACK_CONFIG_TOKEN_HINT, PLUGIN_TOKEN_HINT)
+    .replace("if emnify:applicationToken was changed since", "if the provider's applicationToken was changed since");
+}
+
 /** A failed call as the engine reads it; a partial create or update carries the state to record. */
 function grpcError(error: unknown): Partial<grpc.StatusObject> {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = pluginErrorMessage(error);
   const metadata = new grpc.Metadata();
   if (error instanceof BillingConfigPartialFailure) {
     const detail = new provproto.ErrorResourceInitFailed();

@@ -12,7 +12,8 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { EmnifyEmulator } from "../../provider/emulator";
 import { UNKNOWN_VALUE } from "../../provider/billing/fields";
 import { servePlugin } from "../../provider/plugin/main";
-import { EmnifyProviderPlugin, pluginVersion } from "../../provider/plugin/server";
+import { EmnifyProviderPlugin, PLUGIN_TOKEN_HINT, pluginVersion } from "../../provider/plugin/server";
+import { STACK_CONFIG_TOKEN_HINT } from "../../provider/client/errors";
 import { fromStruct, toStruct } from "../../provider/plugin/wire";
 import { asRpcSecret, isRpcSecret } from "../../provider/resource/secretValue";
 
@@ -127,6 +128,20 @@ describe("provider plugin: the gRPC service against the emulator", () => {
     // Each token reaches only its own account's organisations: the instances never share a session.
     await assert.rejects(a.read("51"), /403|forbidden|not allowed/i);
     await assert.rejects(b.read("2"), /403|forbidden|not allowed/i);
+  });
+
+  it("a rejected token names this provider's token (an explicit provider's argument or the default provider's config), never the token", async () => {
+    const c = await connect();
+    const wrong = "plugin-test-wrong-token-0123456789";
+    await c.configure({ applicationToken: asRpcSecret(wrong), endpoint: emu.url });
+    const error = await c.read("2").then(
+      () => assert.fail("a wrong token was accepted"),
+      (e: grpc.ServiceError) => e,
+    );
+    assert.match(error.details, /^authenticating with emnify failed: POST \/api\/v1\/authenticate answered 401/);
+    assert.ok(error.details.includes(`Check ${PLUGIN_TOKEN_HINT};`), error.details);
+    assert.ok(!error.details.includes(STACK_CONFIG_TOKEN_HINT), error.details);
+    assert.ok(!error.details.includes(wrong), "the token is never part of the message");
   });
 
   it("CheckConfig names a bad setting, wraps the token as a secret, and lets a missing token wait for the environment", async () => {
