@@ -12,6 +12,8 @@ const organisations = config.requireNumber("organisations");
 const firstOrgId = config.getNumber("firstOrgId") ?? FIRST_ORG_ID;
 // Sharded (npm run bench -- --shards N): this stack declares only its shard's organisations, as
 // README "Past one stack" spreads an organisations file; without a shard count, all of them.
+// (examples/sharded takes the shard from the stack's name, so that `pulumi state move` finds equal
+// configs; the bench never moves an organisation and keeps both numbers in config.)
 const shardCount = config.getNumber("shardCount");
 const shard = config.getNumber("shard") ?? 0;
 

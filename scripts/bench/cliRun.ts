@@ -521,7 +521,11 @@ async function runCommand(run: CliRun, step: CliStep, t0: number, firstIndex: nu
   const stopAfter = run.options.stopAfterSeconds;
   let stopping: Promise<StoppedCommand> | undefined;
   const timer =
-    stopAfter === undefined ? undefined : setTimeout(() => (stopping = stopCommand(run, sampler, roots, running, firstIndex)), stopAfter * 1000);
+    stopAfter === undefined
+      ? undefined
+      : setTimeout(() => {
+          stopping = stopCommand(run, sampler, roots, running, firstIndex);
+        }, stopAfter * 1000);
   let results: PulumiResult[];
   try {
     results = await running;
@@ -558,7 +562,9 @@ async function stopCommand(
     .filter((p) => p.role === "engine")
     .reduce((sum, p) => sum + p.cpuMs, 0);
   const callsAtStop = steps.callsIn(await run.emulator.requestsSince(firstIndex));
-  run.say(`  stopping after ${afterSeconds} s: SIGINT to ${roots.length} pulumi process(es), ${steps.count(callsAtStop)} calls made so far`);
+  run.say(
+    `  stopping after ${afterSeconds} s: SIGINT to ${roots.length} pulumi process(es), ${steps.count(callsAtStop)} calls made so far`,
+  );
   let killed = false;
   const grace = setTimeout(() => {
     killed = true;
@@ -624,7 +630,8 @@ function readCheckpoint(
   if (run.keep) {
     const suffix = `${name.replace(/ /g, "-")}${run.stacks.length > 1 ? `-${stack.name}` : ""}`;
     fs.writeFileSync(path.join(run.root, `state-after-${suffix}.json`), text);
-    if (stack === run.stacks[0]) fs.writeFileSync(path.join(run.root, `processes-${name.replace(/ /g, "-")}.json`), JSON.stringify(processes, null, 1));
+    if (stack === run.stacks[0])
+      fs.writeFileSync(path.join(run.root, `processes-${name.replace(/ /g, "-")}.json`), JSON.stringify(processes, null, 1));
   }
   const state = text ? (JSON.parse(text) as { checkpoint?: { latest?: { resources?: StateResource[] } } }) : {};
   return { text, resources: state.checkpoint?.latest?.resources ?? [] };

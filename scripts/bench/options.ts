@@ -204,12 +204,14 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
   if (options.engine === "pulumi")
     options.paths = values.path === undefined || values.path === "both" ? [...CLI_PATHS] : [values.path as CliPath];
   for (const flag of ["shards", "commands", "stop-after-seconds"] as const) {
-    if (values[flag] !== undefined && options.engine !== "pulumi") throw new UsageError(`--${flag} is the real CLI's; it needs --engine pulumi`);
+    if (values[flag] !== undefined && options.engine !== "pulumi")
+      throw new UsageError(`--${flag} is the real CLI's; it needs --engine pulumi`);
   }
   const shards = number("shards", undefined, true);
   if (shards !== undefined) {
     if (shards > 1000) throw new UsageError(`--shards needs a whole number from 1 to 1000, got ${shards}`);
-    if (shards > options.orgs) throw new UsageError(`--shards ${shards} is more than --orgs ${options.orgs}: some stacks would declare nothing`);
+    if (shards > options.orgs)
+      throw new UsageError(`--shards ${shards} is more than --orgs ${options.orgs}: some stacks would declare nothing`);
     options.shards = shards;
   }
   if (values.commands !== undefined) options.commands = parseCommands(values.commands);
