@@ -502,6 +502,8 @@ async function runCommand(run: CliRun, step: CliStep, t0: number, firstIndex: nu
   let previewMs: number | undefined;
   let printed = "";
   const one = run.stacks.length === 1;
+  // Set before the timer below can fire once the commands ended: a command that just finished is not stopped.
+  let settled = false;
   const running = Promise.all(
     run.stacks.map((stack) =>
       run.runner.run([...step.args, "--stack", stack.name], {
@@ -517,14 +519,14 @@ async function runCommand(run: CliRun, step: CliStep, t0: number, firstIndex: nu
         },
       }),
     ),
-  );
+  ).finally(() => (settled = true));
   const stopAfter = run.options.stopAfterSeconds;
   let stopping: Promise<StoppedCommand> | undefined;
   const timer =
     stopAfter === undefined
       ? undefined
       : setTimeout(() => {
-          stopping = stopCommand(run, sampler, roots, running, firstIndex);
+          if (!settled) stopping = stopCommand(run, sampler, roots, running, firstIndex);
         }, stopAfter * 1000);
   let results: PulumiResult[];
   try {
