@@ -8,6 +8,8 @@
  * up again, refresh, destroy; scripts/bench/cliRun.ts), for the dynamic resource and the provider
  * plugin one after the other (`--path dynamic|plugin|both`, default both). `--path dynamic` writes
  * the dynamic resource's section; a run with the plugin writes the side-by-side section.
+ * `--shards N`, `--commands` and `--stop-after-seconds` (scripts/bench/cliRun.ts) print a table
+ * to paste into BENCHMARKS.md's sharding table instead of writing a section.
  *
  * A benchmark, not a test: it exits 0 when the run completed, whatever the numbers; 2 on a usage
  * error and 1 when the run itself broke.
@@ -29,6 +31,7 @@ import {
   cliGeneratedSection,
   cliPathsGeneratedSection,
   cliPathsTextTable,
+  cliScaleSection,
   cliTargets,
   cliTextTable,
 } from "./bench/cliReport";
@@ -120,7 +123,13 @@ async function main(): Promise<number> {
         for (const t of cliTargets(result)) say(`${t.met ? "met    " : "MISSED "} ${t.target}: ${t.measured}`);
       }
       if (results.length > 1) say(`\n${cliPathsTextTable(results)}`);
-      if (options.out !== undefined) {
+      // The layout comparison (one stack against shards), as Markdown to paste into BENCHMARKS.md.
+      for (const result of results) say(`\n${result.path}, rows for the sharding table:\n\n${cliScaleSection(result, argv, when)}`);
+      // A sharded, partial or stopped run is not the one-stack run the generated sections describe.
+      const partial = options.shards !== undefined || options.commands !== undefined || results.some((r) => r.stoppedAt !== undefined);
+      if (options.out !== undefined && partial) {
+        say("\nnot written: --shards, --commands and a stopped run print their rows only (paste them into BENCHMARKS.md)");
+      } else if (options.out !== undefined) {
         if (results.every((r) => r.path === "dynamic")) {
           writeBenchmarks(options.out, cliGeneratedSection(results[0], argv, when), { begin: CLI_BEGIN, end: CLI_END });
         } else {

@@ -22,6 +22,8 @@ export const WALL_GOAL_RATIO = 1.2;
 const seconds = (ms: number | undefined) => (ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`);
 const num = (n: number) => n.toLocaleString("en-US");
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
+/** A state's size: KB below a megabyte, else MB with one decimal. */
+const size = (bytes: number) => (bytes < MB ? `${num(Math.round(bytes / 1024))} KB` : `${(bytes / MB).toFixed(1)} MB`);
 
 export function ratio(c: CliCommandResult): number | undefined {
   return c.rateBound && c.floorMs > 0 ? c.wallMs / c.floorMs : undefined;
@@ -159,7 +161,7 @@ export function cliGeneratedSection(result: CliBenchResult, argv: string[], when
       "`pulumi-resource-pulumi-nodejs`), ×N = processes of the role, counting the `sh` wrapper and the `node -e require.resolve(…)` helpers the plugins start " +
       "(up and refresh start two provider hosts and up two programs: one for the preview, one for the operation), CPU summed and RSS the largest. " +
       `The state held exactly what the emulator holds (independent read) for ${result.agreement.map((a) => `${num(a.agree)}/${num(a.of)} after ${a.after}`).join(", ")}; ` +
-      `after destroy ${num(result.restored.ok)}/${num(result.restored.of)} organisations with \`restoreOnDelete\` held their original values again.`,
+      restoredText(result),
     "",
     "| target | measured | met |",
     "| --- | --- | --- |",
@@ -167,6 +169,12 @@ export function cliGeneratedSection(result: CliBenchResult, argv: string[], when
     "",
     CLI_END,
   ].join("\n");
+}
+
+function restoredText(result: CliBenchResult): string {
+  return result.restored === undefined
+    ? "`restoreOnDelete` was not checked (the run had no destroy, or stopped before it)."
+    : `After destroy ${num(result.restored.ok)}/${num(result.restored.of)} organisations with \`restoreOnDelete\` held their original values again.`;
 }
 
 export function cliTextTable(result: CliBenchResult): string {
@@ -262,7 +270,9 @@ export function cliPathsGeneratedSection(results: CliBenchResult[], argv: string
         .map(
           (r) =>
             `${PATH_NAME[r.path]}: state = emulator for ${r.agreement.map((a) => `${num(a.agree)}/${num(a.of)} after ${a.after}`).join(", ") || "– (not checked)"}, ` +
-            `${num(r.restored.ok)}/${num(r.restored.of)} \`restoreOnDelete\` organisations back to their originals after destroy`,
+            (r.restored === undefined
+              ? "restoreOnDelete not checked (no destroy)"
+              : `${num(r.restored.ok)}/${num(r.restored.of)} \`restoreOnDelete\` organisations back to their originals after destroy`),
         )
         .join("; ") +
       ".",
@@ -274,4 +284,81 @@ export function cliPathsGeneratedSection(results: CliBenchResult[], argv: string
 
 export function cliPathsTextTable(results: CliBenchResult[]): string {
   return paddedTable([CLI_PATHS_HEADER, ...cliPathsRows(results)]);
+}
+
+/**
+ * One row per command, for comparing layouts (one stack against N shards) at one size: what
+ * BENCHMARKS.md's sharding table takes, printed by every real-CLI run (paste the rows of each run).
+ */
+export const CLI_SCALE_HEADER = [
+  "stacks × organisations",
+  "command",
+  "API calls / minimum",
+  "auth / minimum",
+  "429s",
+  "wall",
+  "floor",
+  "wall ÷ floor",
+  "state: total (largest stack)",
+  "engine CPU",
+  "peak RSS together (largest stack)",
+];
+
+/** "1 × 10,000", or "10 × 1,000 (largest 1,043)" for shards. */
+export function layoutText(result: CliBenchResult): string {
+  const shards = result.shards?.organisations;
+  if (shards === undefined) return `1 × ${num(result.options.orgs)}`;
+  return `${shards.length} × ${num(Math.round(result.options.orgs / shards.length))} (largest ${num(Math.max(...shards))})`;
+}
+
+export function cliScaleRows(result: CliBenchResult): string[][] {
+  const layout = layoutText(result);
+  return result.commands.map((c) => {
+    const r = ratio(c);
+    const engine = c.roles.find((x) => x.role === "engine");
+    const stopped = c.stopped;
+    return [
+      layout,
+      `\`${c.command}\`${c.name === "up again" ? " (again)" : ""}` +
+        (stopped
+          ? ` **stopped after ${stopped.afterSeconds} s** (${stopped.signals}, ${seconds(stopped.windDownMs)} to exit): ` +
+            `${num(c.stateResources)} organisations in the checkpoint, ${num(stopped.callsAtStop)} calls and ` +
+            `${seconds(stopped.engineCpuAtStopMs)} engine CPU at the SIGINT; ${stopped.exported.parsed}/${stopped.exported.of} states export` +
+            (stopped.exported.pendingOperations > 0 ? `, ${num(stopped.exported.pendingOperations)} pending operations` : "")
+          : ""),
+      `${num(c.calls)} / ${num(c.minimum)}`,
+      `${c.authenticate} / ${c.minimumAuthenticate}`,
+      String(c.throttled),
+      seconds(c.wallMs),
+      c.rateBound ? seconds(c.floorMs) : "–",
+      r === undefined ? "–" : stopped ? `(${r.toFixed(2)}×, stopped)` : `${r.toFixed(2)}×`,
+      c.stacks > 1 ? `${size(c.stateBytes)} (${size(c.largestStateBytes)})` : size(c.stateBytes),
+      engine === undefined ? "–" : `${seconds(engine.cpuMs)}${engine.processes > 1 ? ` (×${engine.processes})` : ""}`,
+      c.stacks > 1 ? `${mb(c.peakRssTogether)} (${mb(c.peakRssLargestStack)})` : mb(c.peakRssTogether),
+    ];
+  });
+}
+
+/** The comparison table as Markdown (to paste) and a sentence on how it was measured. */
+export function cliScaleSection(result: CliBenchResult, argv: string[], when: Date): string {
+  return [
+    `Command: \`${commandLine(argv)}\` (${when.toISOString()}, ${os.cpus().length} cores, pulumi v${result.cli.version}, ${result.path} path, ` +
+      `rate limit ${result.limit.setting} = ${result.limit.perSecond.toFixed(1)}/s)`,
+    "",
+    markdownTable(CLI_SCALE_HEADER, cliScaleRows(result)),
+    "",
+    "Wall: first spawn to last exit (the stacks run at once). Floor: minimum calls ÷ allowed rate (the stacks share one budget). " +
+      "Calls, authentications and 429s from the emulator's log; minimum = the sum of each stack's. Engine CPU: the `pulumi` processes, summed. " +
+      "Peak RSS together: the largest sum of VmRSS over every process of every stack at one 100 ms sample (pages shared between processes counted in each); " +
+      "largest stack: the same for one stack's processes. " +
+      `State: the checkpoint files after the command. ${
+        result.agreement.length === 0
+          ? "State not compared with the emulator."
+          : `State = emulator for ${result.agreement.map((a) => `${num(a.agree)}/${num(a.of)} after ${a.after}`).join(", ")}.`
+      } ${restoredText(result)}`,
+  ].join("\n");
+}
+
+export function cliScaleTextTable(result: CliBenchResult): string {
+  return paddedTable([CLI_SCALE_HEADER, ...cliScaleRows(result)]);
 }

@@ -20,6 +20,14 @@
  * Per command: wall (spawn to exit), API calls and authentications from the emulator's request log
  * (preview passes included), the floor (minimum calls ÷ allowed rate), the checkpoint's size, and
  * CPU and peak RSS of every process of the command's tree by role (./procTree.ts).
+ *
+ * `--shards N`: the same project, emulator and organisations, but N stacks shard-0 … shard-(N-1) in
+ * the one file backend, each declaring the organisations the package's `defaultShard(orgId, N)`
+ * gives it (stack config `bench:shardCount` and `bench:shard`), and each command run on all N at
+ * once, as examples/sharded/shards.sh runs them, sharing one TMPDIR and so the provider's
+ * machine-wide rate ledger. Wall is then from the first spawn to the last exit; calls, CPU and
+ * state are summed over the stacks. `--commands` runs a subset; `--stop-after-seconds` stops a
+ * command still running (SIGINT to each `pulumi`, SIGKILL after a grace period) and ends the run.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -28,18 +36,33 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { repoRoot } from "../../tools/repoRoot";
 import { type PulumiCli, describe as describeCli, ensurePulumiCli } from "../../tools/pulumi-cli/locate";
-import { type PulumiResult, PulumiRunner, type StateResource } from "../../tools/pulumi-cli/pulumiRunner";
+import { type PulumiResult, PulumiRunner, type StackExport, type StateResource } from "../../tools/pulumi-cli/pulumiRunner";
+import { type TreeProcess, processTree, signalEach, waitGone } from "../../tools/pulumi-cli/processTree";
+import { defaultShard } from "../../provider/billing/shards";
 import { createUserProject } from "../../tools/pulumi-cli/userProject";
-import { type BenchOptions, CLI_PATHS, type CliPath, EMNIFY_AUTH_LIMIT, EMNIFY_LIMIT, scaledLimit } from "./options";
-import { ProcessTreeSampler, type RoleUsage, type SampledProcess, byRole } from "./procTree";
+import {
+  type BenchOptions,
+  CLI_COMMANDS,
+  CLI_PATHS,
+  type CliCommandFlag,
+  type CliPath,
+  EMNIFY_AUTH_LIMIT,
+  EMNIFY_LIMIT,
+  scaledLimit,
+} from "./options";
+import { ProcessTreeSampler, type RoleUsage, type SampledProcess, type TreePeaks, byRole } from "./procTree";
 import { type LoggedRequest, RemoteEmulator } from "./remoteEmulator";
-import { type BenchScenario, buildScenario } from "./scenario";
+import { type BenchOrganisation, type BenchScenario, buildScenario } from "./scenario";
 import { FIRST_ORG_ID } from "./declarations";
 import * as steps from "./phaseSteps";
 import { AUTHENTICATE_PATH, BILLING_CONFIG_TYPE } from "../../tools/apiCalls";
 
 export const CLI_PROJECT = "emnify-bench";
 export const CLI_STACK = "bench";
+/** The stacks of a sharded run: shard-0, shard-1, … (as examples/sharded names them). */
+export const SHARD_STACK_PREFIX = "shard-";
+/** How long a command stopped by --stop-after-seconds may take to write its checkpoint and exit after SIGINT. */
+export const STOP_GRACE_MS = 120_000;
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 /** The provider plugin's resource type (the dynamic resource's is BILLING_CONFIG_TYPE). */
 export const PLUGIN_BILLING_CONFIG_TYPE = "emnify:index:BillingConfig";
@@ -51,6 +74,29 @@ export function billingTypeOf(cliPath: CliPath): string {
 
 export type CliCommandName = "up" | "up again" | "refresh" | "refresh skip-preview" | "destroy";
 
+/** --commands's names for the commands. */
+export const COMMAND_OF_FLAG: Record<CliCommandFlag, CliCommandName> = {
+  up: "up",
+  "up-again": "up again",
+  refresh: "refresh",
+  "refresh-skip-preview": "refresh skip-preview",
+  destroy: "destroy",
+};
+
+/** How far a command stopped by --stop-after-seconds got. */
+export interface StoppedCommand {
+  afterSeconds: number;
+  /** SIGINT only, or SIGINT and then SIGKILL when the grace period ran out. */
+  signals: "SIGINT" | "SIGINT, then SIGKILL";
+  /** API calls (authenticate excluded) made before the SIGINT; CliCommandResult.calls counts those made until the exit too. */
+  callsAtStop: number;
+  /** Engine (`pulumi`) CPU summed over the stacks at the SIGINT (CliCommandResult.roles: until the exit). */
+  engineCpuAtStopMs: number;
+  /** From the SIGINT to the last exit. */
+  windDownMs: number;
+  /** `pulumi stack export` of every stack afterwards: whether each parsed, its organisations and pending operations (summed). */
+  exported: { parsed: number; of: number; organisations: number; pendingOperations: number; errors: string[] };
+}
 export interface CliCommandResult {
   name: CliCommandName;
   /** As a user types it. */
@@ -84,9 +130,21 @@ export interface CliCommandResult {
   afterLastAnswerMs?: number;
   /** From the first request to the last answer. */
   apiSpanMs: number;
-  /** The checkpoint's size after the command (file backend), and the resources in it. */
+  /** The checkpoint's size after the command (file backend), and the organisations in it; summed over the stacks. */
   stateBytes: number;
   stateResources: number;
+  /** Stacks the command ran on at once (1 unless --shards). */
+  stacks: number;
+  /** The largest stack's checkpoint after the command (= stateBytes for one stack). */
+  largestStateBytes: number;
+  /**
+   * The largest resident memory all the command's processes held at one sample (sum of VmRSS over
+   * every process of every stack), and the largest one stack's processes held.
+   */
+  peakRssTogether: number;
+  peakRssLargestStack: number;
+  /** Set when --stop-after-seconds stopped the command. */
+  stopped?: StoppedCommand;
   /** Bytes of one `__provider` text, as stored (it is stored in inputs and outputs). */
   providerBytes?: number;
   roles: RoleUsage[];
@@ -110,8 +168,12 @@ export interface CliBenchResult {
   commands: CliCommandResult[];
   /** Resources whose state equals what the emulator holds (independent read), after up and after refresh. */
   agreement: { after: CliCommandName; agree: number; of: number; differing: Record<string, number> }[];
-  /** Organisations with restoreOnDelete whose adopted originals are back after destroy. */
-  restored: { ok: number; of: number };
+  /** Organisations with restoreOnDelete whose adopted originals are back after destroy (not checked without destroy, or when stopped). */
+  restored?: { ok: number; of: number };
+  /** --shards: the organisations each stack declares, by shard. */
+  shards?: { organisations: number[] };
+  /** The command --stop-after-seconds stopped, ending the run. */
+  stoppedAt?: CliCommandName;
   /** Creating the user project (npm pack + npm install), stack init and config. */
   setupMs: number;
   totalMs: number;
@@ -158,13 +220,20 @@ function summaryOf(result: PulumiResult): string {
         .trim();
 }
 
+/** One stack of a run: the only one, or one shard. */
+interface CliStack {
+  name: string;
+  organisations: BenchOrganisation[];
+  checkpoint: string;
+}
+
 /** What every step of a real-CLI run shares. */
 interface CliRun extends steps.RunBase {
   path: CliPath;
   root: string;
   keep: boolean;
   runner: PulumiRunner;
-  checkpoint: string;
+  stacks: CliStack[];
   commands: CliCommandResult[];
   agreement: CliBenchResult["agreement"];
 }
@@ -207,12 +276,28 @@ export async function runCliBench(
     const run = await setUpCliRun({ path: cliPath, options, say, limit, authLimit, scenario, cli, root, keep }, session);
     const setupMs = performance.now() - started;
     say(`emulator ${run.emulator.url}; project ${run.projectDir}; set up in ${(setupMs / 1000).toFixed(1)} s`);
-    for (const step of cliSteps(scenario)) {
-      await measureCommand(run, step);
+    if (options.shards !== undefined)
+      say(
+        `${options.shards} stacks ${run.stacks[0].name} … ${run.stacks.at(-1)!.name}: ` +
+          `${run.stacks.map((s) => steps.count(s.organisations.length)).join(", ")} organisations`,
+      );
+    let stoppedAt: CliCommandName | undefined;
+    const ran = new Set<CliCommandName>();
+    for (const step of cliSteps(run, options.commands)) {
+      const command = await measureCommand(run, step);
+      ran.add(step.name);
+      if (command.stopped) {
+        stoppedAt = step.name;
+        say(`  stopped after ${options.stopAfterSeconds} s: the run ends here (no later command, no check)`);
+        break;
+      }
       if (verifyState && (step.name === "up" || step.name === "refresh")) await compareState(run, step.name);
     }
-    const restored = await steps.restoredOriginals(run.emulator, scenario.organisations, (o) => o.declared.args);
-    say(`  restoreOnDelete: ${restored.ok}/${restored.of} organisations hold their original values again`);
+    let restored: CliBenchResult["restored"];
+    if (stoppedAt === undefined && ran.has("destroy")) {
+      restored = await steps.restoredOriginals(run.emulator, scenario.organisations, (o) => o.declared.args);
+      say(`  restoreOnDelete: ${restored.ok}/${restored.of} organisations hold their original values again`);
+    }
     return {
       path: cliPath,
       options,
@@ -224,6 +309,8 @@ export async function runCliBench(
       commands: run.commands,
       agreement: run.agreement,
       restored,
+      shards: options.shards === undefined ? undefined : { organisations: run.stacks.map((s) => s.organisations.length) },
+      stoppedAt,
       setupMs,
       totalMs: performance.now() - started,
     };
@@ -250,28 +337,30 @@ export async function runCliBenchPaths(
   return results;
 }
 
-/** up (adoption), up again (no changes), refresh (a preview pass and the refresh), refresh without the preview, destroy. */
-function cliSteps({ minimum }: BenchScenario): CliStep[] {
-  return [
-    { name: "up", args: ["up", "--yes"], minimum: minimum.create, minimumAuthenticate: minimum.create > 0 ? 1 : 0 },
+/**
+ * up (adoption), up again (no changes), refresh (a preview pass and the refresh), refresh without
+ * the preview, destroy — those --commands names (default all). A command's minimum is the sum over
+ * the stacks of theirs: each stack's provider processes authenticate once each when they call.
+ */
+function cliSteps(run: Pick<CliRun, "stacks">, commands: readonly CliCommandFlag[] = CLI_COMMANDS): CliStep[] {
+  const sum = (key: keyof BenchScenario["minimum"], passes = 1) => {
+    const perStack = run.stacks.map((s) => s.organisations.reduce((total, o) => total + o.minimum[key], 0));
+    return {
+      minimum: passes * perStack.reduce((a, b) => a + b, 0),
+      minimumAuthenticate: passes * perStack.filter((m) => m > 0).length,
+    };
+  };
+  const all: CliStep[] = [
+    { name: "up", args: ["up", "--yes"], ...sum("create") },
     { name: "up again", args: ["up", "--yes"], minimum: 0, minimumAuthenticate: 0 },
     // The preview pass reads every organisation in a provider process of its own, then the refresh reads again.
-    {
-      name: "refresh",
-      args: ["refresh", "--yes"],
-      minimum: 2 * minimum.refresh,
-      minimumAuthenticate: minimum.refresh > 0 ? 2 : 0,
-      passes: 2,
-    },
+    { name: "refresh", args: ["refresh", "--yes"], ...sum("refresh", 2), passes: 2 },
     // What a drift-detection pipeline runs: no preview pass, one read per organisation.
-    {
-      name: "refresh skip-preview",
-      args: ["refresh", "--yes", "--skip-preview"],
-      minimum: minimum.refresh,
-      minimumAuthenticate: minimum.refresh > 0 ? 1 : 0,
-    },
-    { name: "destroy", args: ["destroy", "--yes"], minimum: minimum.delete, minimumAuthenticate: minimum.delete > 0 ? 1 : 0 },
+    { name: "refresh skip-preview", args: ["refresh", "--yes", "--skip-preview"], ...sum("refresh") },
+    { name: "destroy", args: ["destroy", "--yes"], ...sum("delete") },
   ];
+  const wanted = new Set(commands.map((c) => COMMAND_OF_FLAG[c]));
+  return all.filter((step) => wanted.has(step.name));
 }
 
 /** The user project with the packed package, the emulator, and a stack configured for both. */
@@ -320,14 +409,37 @@ async function setUpCliRun(
     // plugins on PATH, so only Pulumi.yaml's path can supply pulumi-resource-emnify.
     env: { TMPDIR: tmp, XDG_RUNTIME_DIR: tmp, ...(plugin ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}), ...engineSettings() },
   });
-  await runner.initStack(CLI_STACK);
-  await runner.setConfig(CLI_STACK, "emnify:endpoint", emulator.url);
-  await runner.setConfig(CLI_STACK, "emnify:applicationToken", applicationToken, { secret: true });
-  await runner.setConfig(CLI_STACK, "emnify:rateLimit", limit.setting);
-  await runner.setConfig(CLI_STACK, "bench:organisations", String(options.orgs));
-  await runner.setConfig(CLI_STACK, "bench:firstOrgId", String(FIRST_ORG_ID));
-  const checkpoint = runner.checkpointFile(CLI_PROJECT, CLI_STACK);
-  return { ...setup, emulator, projectDir, runner, checkpoint, seenRequests: 0, commands: [], agreement: [] };
+  const shardCount = options.shards;
+  const stacks: CliStack[] =
+    shardCount === undefined
+      ? [{ name: CLI_STACK, organisations: setup.scenario.organisations, checkpoint: runner.checkpointFile(CLI_PROJECT, CLI_STACK) }]
+      : Array.from({ length: shardCount }, (_, shard) => {
+          const name = `${SHARD_STACK_PREFIX}${shard}`;
+          // The program picks its organisations with the same public function (cliProgram.ts).
+          const organisations = setup.scenario.organisations.filter((o) => defaultShard(o.id, shardCount) === shard);
+          return { name, organisations, checkpoint: runner.checkpointFile(CLI_PROJECT, name) };
+        });
+  for (const [shard, stack] of stacks.entries()) {
+    await runner.initStack(stack.name);
+    const plain: Record<string, string> = {
+      "emnify:endpoint": emulator.url,
+      "emnify:rateLimit": limit.setting,
+      "bench:organisations": String(options.orgs),
+      "bench:firstOrgId": String(FIRST_ORG_ID),
+      ...(shardCount === undefined ? {} : { "bench:shardCount": String(shardCount), "bench:shard": String(shard) }),
+    };
+    // One `pulumi config set-all` per stack: with 20 shards, a `config set` per key would cost minutes.
+    await runner.run([
+      "config",
+      "set-all",
+      "--stack",
+      stack.name,
+      ...Object.entries(plain).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]),
+      "--secret",
+      `emnify:applicationToken=${applicationToken}`,
+    ]);
+  }
+  return { ...setup, emulator, projectDir, runner, stacks, seenRequests: 0, commands: [], agreement: [] };
 }
 
 /** Runs one command as a user would (after the rate window drained) and records what it cost. */
@@ -344,9 +456,9 @@ async function measureCommand(run: CliRun, step: CliStep): Promise<CliCommandRes
       `  ${step.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${steps.count(steps.callsIn(await emulator.requestsSince(firstIndex)))}/${steps.count(step.minimum)} calls`,
     run.say,
   );
-  let ran: Awaited<ReturnType<typeof runCommand>>;
+  let ran: Ran;
   try {
-    ran = await runCommand(run, step, t0);
+    ran = await runCommand(run, step, t0, firstIndex);
   } finally {
     stopProgress();
   }
@@ -354,35 +466,148 @@ async function measureCommand(run: CliRun, step: CliStep): Promise<CliCommandRes
   const endedAt = Date.now();
   const seen: LoggedRequest[] = await emulator.requestsSince(firstIndex);
   run.seenRequests = firstIndex + seen.length;
+  if (ran.stopped) ran.stopped.exported = await exportAfterStop(run);
   const command = commandResult(run, step, ran, seen, { wallMs, startedAt, endedAt, load0 });
   run.commands.push(command);
   sayCommand(run, command);
-  if (ran.result.code !== 0)
+  const failed = ran.results.filter((r) => r.code !== 0);
+  if (!ran.stopped && failed.length > 0)
     throw new Error(
-      `${command.command} failed (exit ${ran.result.code}):\n${ran.result.stdout.slice(-4000)}\n${ran.result.stderr.slice(-4000)}`,
+      `${command.command} failed (exit ${failed[0].code}, ${failed.length} of ${ran.results.length} stacks):\n` +
+        `${failed[0].stdout.slice(-4000)}\n${failed[0].stderr.slice(-4000)}`,
     );
   return command;
 }
 
-/** Runs the command, sampling its process tree and noting when the operation (after the preview) started. */
-async function runCommand(
-  run: CliRun,
-  step: CliStep,
-  t0: number,
-): Promise<{ result: PulumiResult; previewMs?: number; processes: SampledProcess[] }> {
-  let sampler: ProcessTreeSampler | undefined;
+/** What running a command on every stack gave. */
+interface Ran {
+  /** One per stack, in run.stacks order. */
+  results: PulumiResult[];
+  /** One stack only: when the operation (after the preview) started. */
+  previewMs?: number;
+  processes: SampledProcess[];
+  peaks: TreePeaks;
+  stopped?: StoppedCommand;
+}
+
+/**
+ * Runs the command on every stack at once (one stack: just it), sampling all their process trees as
+ * one, noting when the operation (after the preview) started, and, with --stop-after-seconds,
+ * stopping whatever still runs then.
+ */
+async function runCommand(run: CliRun, step: CliStep, t0: number, firstIndex: number): Promise<Ran> {
+  const sampler = new ProcessTreeSampler(undefined);
+  sampler.start();
+  const roots: number[] = [];
   let previewMs: number | undefined;
   let printed = "";
-  const result = await run.runner.run([...step.args, "--stack", CLI_STACK], {
-    allowFailure: true,
-    onSpawn: (pid) => (sampler = new ProcessTreeSampler(pid).start()),
-    onStdout: (chunk) => {
-      if (previewMs !== undefined) return;
-      printed += chunk;
-      if (/^(Updating|Refreshing|Destroying) \(/m.test(printed)) previewMs = performance.now() - t0;
-    },
-  });
-  return { result, previewMs, processes: sampler?.stop() ?? [] };
+  const one = run.stacks.length === 1;
+  // Set before the timer below can fire once the commands ended: a command that just finished is not stopped.
+  let settled = false;
+  const running = Promise.all(
+    run.stacks.map((stack) =>
+      run.runner.run([...step.args, "--stack", stack.name], {
+        allowFailure: true,
+        onSpawn: (pid) => {
+          roots.push(pid);
+          sampler.add(pid);
+        },
+        onStdout: (chunk) => {
+          if (!one || previewMs !== undefined) return;
+          printed += chunk;
+          if (/^(Updating|Refreshing|Destroying) \(/m.test(printed)) previewMs = performance.now() - t0;
+        },
+      }),
+    ),
+  ).finally(() => (settled = true));
+  const stopAfter = run.options.stopAfterSeconds;
+  let stopping: Promise<StoppedCommand> | undefined;
+  const timer =
+    stopAfter === undefined
+      ? undefined
+      : setTimeout(() => {
+          if (!settled) stopping = stopCommand(run, sampler, roots, running, firstIndex);
+        }, stopAfter * 1000);
+  let results: PulumiResult[];
+  try {
+    results = await running;
+  } finally {
+    clearTimeout(timer);
+  }
+  const stopped = stopping === undefined ? undefined : await stopping;
+  return { results, previewMs, peaks: sampler.peaks(), processes: sampler.stop(), stopped };
+}
+
+/**
+ * --stop-after-seconds: SIGINT to each `pulumi` still running (the engine finishes the steps in
+ * flight and writes its checkpoint, as on Ctrl-C), SIGKILL to whatever of their trees still runs
+ * after STOP_GRACE_MS. Records the calls and engine CPU at the SIGINT.
+ */
+async function stopCommand(
+  run: CliRun,
+  sampler: ProcessTreeSampler,
+  roots: readonly number[],
+  running: Promise<unknown>,
+  firstIndex: number,
+): Promise<StoppedCommand> {
+  const afterSeconds = run.options.stopAfterSeconds!;
+  const signalledAt = performance.now();
+  // Read the trees before signalling: a plugin that outlives the engine is re-parented and no longer found below it.
+  const trees: TreeProcess[] = roots.flatMap((root) => processTree(root));
+  signalEach(
+    trees.filter((p) => roots.includes(p.pid)),
+    "SIGINT",
+  );
+  sampler.tick();
+  const engineCpuAtStopMs = sampler
+    .processes()
+    .filter((p) => p.role === "engine")
+    .reduce((sum, p) => sum + p.cpuMs, 0);
+  const callsAtStop = steps.callsIn(await run.emulator.requestsSince(firstIndex));
+  run.say(
+    `  stopping after ${afterSeconds} s: SIGINT to ${roots.length} pulumi process(es), ${steps.count(callsAtStop)} calls made so far`,
+  );
+  let killed = false;
+  const grace = setTimeout(() => {
+    killed = true;
+    run.say(`  still running ${STOP_GRACE_MS / 1000} s after the SIGINT: SIGKILL`);
+    signalEach([...trees, ...roots.flatMap((root) => processTree(root))], "SIGKILL");
+  }, STOP_GRACE_MS);
+  await running;
+  clearTimeout(grace);
+  const windDownMs = performance.now() - signalledAt;
+  // No process of the stopped commands outlives the run.
+  const leftovers = signalEach(trees, "SIGKILL");
+  await waitGone(leftovers, 10_000);
+  return {
+    afterSeconds,
+    signals: killed ? "SIGINT, then SIGKILL" : "SIGINT",
+    callsAtStop,
+    engineCpuAtStopMs,
+    windDownMs,
+    exported: { parsed: 0, of: run.stacks.length, organisations: 0, pendingOperations: 0, errors: [] },
+  };
+}
+
+/** After a stop: whether each stack's state still exports and parses, its organisations and pending operations. */
+async function exportAfterStop(run: CliRun): Promise<StoppedCommand["exported"]> {
+  const exported: StoppedCommand["exported"] = { parsed: 0, of: run.stacks.length, organisations: 0, pendingOperations: 0, errors: [] };
+  for (const stack of run.stacks) {
+    try {
+      const result = await run.runner.run(["stack", "export", "--stack", stack.name]);
+      const state = JSON.parse(result.stdout) as StackExport;
+      exported.parsed += 1;
+      exported.organisations += (state.deployment.resources ?? []).filter((r) => r.type === billingTypeOf(run.path)).length;
+      exported.pendingOperations += state.deployment.pending_operations?.length ?? 0;
+    } catch (error) {
+      exported.errors.push(`${stack.name}: ${(error as Error).message.slice(0, 500)}`);
+    }
+  }
+  run.say(
+    `  after the stop: ${exported.parsed}/${exported.of} states export and parse, ${steps.count(exported.organisations)} organisations in them, ` +
+      `${exported.pendingOperations} pending operations`,
+  );
+  return exported;
 }
 
 /** Each provider process authenticates once before its first call: authentications split the log into passes. */
@@ -396,12 +621,19 @@ function passesOf(seen: LoggedRequest[]): { calls: number; authenticate: number 
   return split;
 }
 
-/** The checkpoint after a command (kept with the process samples when PULUMI_EMNIFY_KEEP_TEMP=1). */
-function readCheckpoint(run: CliRun, name: CliCommandName, processes: SampledProcess[]): { text: string; resources: StateResource[] } {
-  const text = fs.existsSync(run.checkpoint) ? fs.readFileSync(run.checkpoint, "utf8") : "";
+/** A stack's checkpoint after a command (kept with the process samples when PULUMI_EMNIFY_KEEP_TEMP=1). */
+function readCheckpoint(
+  run: CliRun,
+  stack: CliStack,
+  name: CliCommandName,
+  processes: SampledProcess[],
+): { text: string; resources: StateResource[] } {
+  const text = fs.existsSync(stack.checkpoint) ? fs.readFileSync(stack.checkpoint, "utf8") : "";
   if (run.keep) {
-    fs.writeFileSync(path.join(run.root, `state-after-${name.replace(/ /g, "-")}.json`), text);
-    fs.writeFileSync(path.join(run.root, `processes-${name.replace(/ /g, "-")}.json`), JSON.stringify(processes, null, 1));
+    const suffix = `${name.replace(/ /g, "-")}${run.stacks.length > 1 ? `-${stack.name}` : ""}`;
+    fs.writeFileSync(path.join(run.root, `state-after-${suffix}.json`), text);
+    if (stack === run.stacks[0])
+      fs.writeFileSync(path.join(run.root, `processes-${name.replace(/ /g, "-")}.json`), JSON.stringify(processes, null, 1));
   }
   const state = text ? (JSON.parse(text) as { checkpoint?: { latest?: { resources?: StateResource[] } } }) : {};
   return { text, resources: state.checkpoint?.latest?.resources ?? [] };
@@ -410,7 +642,7 @@ function readCheckpoint(run: CliRun, name: CliCommandName, processes: SampledPro
 function commandResult(
   run: CliRun,
   step: CliStep,
-  ran: { result: PulumiResult; previewMs?: number; processes: SampledProcess[] },
+  ran: Ran,
   seen: LoggedRequest[],
   time: { wallMs: number; startedAt: number; endedAt: number; load0: number },
 ): CliCommandResult {
@@ -418,8 +650,10 @@ function commandResult(
   const stats = steps.requestStats(seen, latencyMs);
   const byMethod: Record<string, number> = {};
   for (const r of stats.api) byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
-  const state = readCheckpoint(run, step.name, ran.processes);
+  const states = run.stacks.map((stack) => readCheckpoint(run, stack, step.name, ran.processes));
+  const stateBytes = states.map((state) => Buffer.byteLength(state.text));
   const lastAnswer = seen.length === 0 ? undefined : Math.max(...seen.map((r) => r.at)) + latencyMs;
+  const one = run.stacks.length === 1;
   return {
     name: step.name,
     command: `pulumi ${step.args.join(" ")}`,
@@ -428,10 +662,11 @@ function commandResult(
     byMethod,
     authenticate: stats.authenticate,
     minimumAuthenticate: step.minimumAuthenticate,
-    passes: (step.passes ?? 1) > 1 ? passesOf(seen) : undefined,
+    // With several stacks at once, authentications no longer split the log into passes.
+    passes: one && (step.passes ?? 1) > 1 ? passesOf(seen) : undefined,
     throttled: stats.throttled,
     apiErrors: stats.apiErrors,
-    code: ran.result.code,
+    code: ran.results.find((r) => r.code !== 0)?.code ?? 0,
     wallMs: time.wallMs,
     floorMs: (step.minimum / run.limit.perSecond) * 1000,
     rateBound: step.minimum > 0,
@@ -439,13 +674,20 @@ function commandResult(
     beforeFirstCallMs: seen.length === 0 ? undefined : seen[0].at - time.startedAt,
     afterLastAnswerMs: lastAnswer === undefined ? undefined : Math.max(0, time.endedAt - lastAnswer),
     apiSpanMs: stats.apiSpanMs,
-    stateBytes: Buffer.byteLength(state.text),
-    stateResources: state.resources.filter((r) => r.type === billingTypeOf(run.path)).length,
-    providerBytes: run.path === "dynamic" ? steps.providerBytes(state.resources.map((r) => r.outputs)) : undefined,
+    stateBytes: stateBytes.reduce((a, b) => a + b, 0),
+    stateResources: states.reduce((sum, state) => sum + state.resources.filter((r) => r.type === billingTypeOf(run.path)).length, 0),
+    stacks: run.stacks.length,
+    largestStateBytes: Math.max(0, ...stateBytes),
+    peakRssTogether: ran.peaks.together,
+    peakRssLargestStack: Math.max(0, ...ran.peaks.perRoot),
+    stopped: ran.stopped,
+    providerBytes: run.path === "dynamic" ? steps.providerBytes(states[0].resources.map((r) => r.outputs)) : undefined,
     roles: byRole(ran.processes),
     processes: ran.processes,
     load: [time.load0, os.loadavg()[0]],
-    summary: summaryOf(ran.result),
+    summary: one
+      ? summaryOf(ran.results[0])
+      : ran.results.map((result, i) => `${run.stacks[i].name}: ${summaryOf(result).replace(/\s+/g, " ")}`).join("\n"),
   };
 }
 
@@ -456,25 +698,39 @@ function sayCommand(run: CliRun, command: CliCommandResult): void {
       `(minimum ${command.minimumAuthenticate}), ${command.throttled} × 429, ${seconds(command.wallMs)} s` +
       (command.rateBound ? ` (floor ${seconds(command.floorMs)} s, ${(command.wallMs / command.floorMs).toFixed(2)}×)` : "") +
       `, state ${steps.count(command.stateBytes)} B` +
+      (command.stacks > 1 ? ` over ${command.stacks} stacks (largest ${steps.count(command.largestStateBytes)} B)` : "") +
       (command.previewMs === undefined ? "" : `; operation started at ${seconds(command.previewMs)} s`) +
-      `; ${command.roles.map((r) => `${r.role} ${(r.cpuMs / 1000).toFixed(1)} s CPU`).join(", ")}`,
+      `; ${command.roles.map((r) => `${r.role} ${(r.cpuMs / 1000).toFixed(1)} s CPU`).join(", ")}` +
+      `; peak RSS ${(command.peakRssTogether / 1024 / 1024).toFixed(0)} MB` +
+      (command.stacks > 1 ? ` together (largest stack ${(command.peakRssLargestStack / 1024 / 1024).toFixed(0)} MB)` : "") +
+      (command.stopped
+        ? `; STOPPED after ${command.stopped.afterSeconds} s (${command.stopped.signals}): ${steps.count(command.stopped.callsAtStop)} calls and ` +
+          `${(command.stopped.engineCpuAtStopMs / 1000).toFixed(1)} s engine CPU at the SIGINT, ${steps.count(command.stateResources)} organisations in the checkpoint`
+        : ""),
   );
 }
 
-/** The independent read after a command: how many resources' state equals what the emulator holds. */
+/** The independent read after a command: how many resources' state (every stack's) equals what the emulator holds. */
 async function compareState(run: CliRun, after: CliCommandName): Promise<void> {
-  const exported = await run.runner.run(["stack", "export", "--show-secrets", "--stack", CLI_STACK]);
-  const resources = ((JSON.parse(exported.stdout) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? []).filter(
-    (r) => r.type === billingTypeOf(run.path),
-  );
+  const resources: StateResource[] = [];
+  for (const stack of run.stacks) {
+    const exported = await run.runner.run(["stack", "export", "--show-secrets", "--stack", stack.name]);
+    resources.push(
+      ...((JSON.parse(exported.stdout) as StackExport).deployment.resources ?? []).filter((r) => r.type === billingTypeOf(run.path)),
+    );
+  }
   const { agree, differing } = await steps.stateAgreement(
     run.emulator,
     resources.map((r) => ({ id: String(r.id), outputs: reveal(r.outputs ?? {}) as Record<string, unknown> })),
   );
   const orgs = run.options.orgs;
-  run.agreement.push({ after, agree, of: orgs, differing });
+  // An organisation declared by two stacks, or by none, shows as a difference.
+  const ids = new Set(resources.map((r) => String(r.id)));
+  if (ids.size !== resources.length) differing["declared by more than one stack"] = resources.length - ids.size;
+  const counted = ids.size === resources.length ? agree : Math.min(agree, ids.size);
+  run.agreement.push({ after, agree: counted, of: orgs, differing });
   run.say(
-    `  state = emulator for ${steps.count(agree)}/${steps.count(orgs)} after ${after}` +
-      (agree === orgs ? "" : ` (${JSON.stringify(differing)})`),
+    `  state = emulator for ${steps.count(counted)}/${steps.count(orgs)} after ${after}` +
+      (counted === orgs ? "" : ` (${JSON.stringify(differing)})`),
   );
 }

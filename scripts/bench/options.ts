@@ -54,7 +54,20 @@ export interface BenchOptions {
   scenarios?: LimitScenarioName[];
   /** Real CLI only: the paths to run, one after the other in one process (default both). */
   paths?: CliPath[];
+  /**
+   * Real CLI only: spread the organisations over this many stacks (shard-0 …), each declaring its
+   * shard's (the package's `defaultShard`), every command run on all of them at once.
+   */
+  shards?: number;
+  /** Real CLI only: the commands to run, in CLI_COMMANDS order (default all). */
+  commands?: CliCommandFlag[];
+  /** Real CLI only: stop a command still running after this many seconds, and end the run there. */
+  stopAfterSeconds?: number;
 }
+
+/** The real CLI's commands as --commands names them, in the order they run. */
+export const CLI_COMMANDS = ["up", "up-again", "refresh", "refresh-skip-preview", "destroy"] as const;
+export type CliCommandFlag = (typeof CLI_COMMANDS)[number];
 
 /** emnify's documented limits. */
 export const EMNIFY_LIMIT = { requests: 2000, windowSeconds: 300 } as const;
@@ -84,6 +97,13 @@ Options:
   --window-seconds W    sliding window that enforces it (default ${DEFAULTS.windowSeconds})
   --path P              real CLI only: dynamic (the dynamic resource), plugin (the provider plugin)
                         or both, one after the other in one process (default both)
+  --shards N            real CLI only: N stacks shard-0 … shard-(N-1) in one project and backend, each
+                        declaring the organisations defaultShard(orgId, N) gives it; every command
+                        runs on all N at once, sharing the machine's rate budget (default 1 stack)
+  --commands LIST       real CLI only: comma-separated subset of ${CLI_COMMANDS.join(", ")},
+                        run in that order (default all); every one after up needs up
+  --stop-after-seconds S  real CLI only: stop a command still running after S seconds (SIGINT to
+                        pulumi, SIGKILL after a grace period), report how far it got, end the run
   --parallel N          stand-in only: at most N provider calls at once, like \`pulumi up --parallel N\`
                         (default: 4 × CPUs, as Pulumi's, or PULUMI_PARALLEL)
   --scenario NAME       instead of the five phases, a rate-limit scenario: ${LIMIT_SCENARIOS.join(", ")},
@@ -123,6 +143,9 @@ const FLAGS = {
   "window-seconds": { type: "string" },
   parallel: { type: "string" },
   path: { type: "string" },
+  shards: { type: "string" },
+  commands: { type: "string" },
+  "stop-after-seconds": { type: "string" },
   scenario: { type: "string", multiple: true },
   out: { type: "string" },
   "no-write": { type: "boolean" },
@@ -180,9 +203,38 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
   }
   if (options.engine === "pulumi")
     options.paths = values.path === undefined || values.path === "both" ? [...CLI_PATHS] : [values.path as CliPath];
+  for (const flag of ["shards", "commands", "stop-after-seconds"] as const) {
+    if (values[flag] !== undefined && options.engine !== "pulumi")
+      throw new UsageError(`--${flag} is the real CLI's; it needs --engine pulumi`);
+  }
+  const shards = number("shards", undefined, true);
+  if (shards !== undefined) {
+    if (shards > 1000) throw new UsageError(`--shards needs a whole number from 1 to 1000, got ${shards}`);
+    if (shards > options.orgs)
+      throw new UsageError(`--shards ${shards} is more than --orgs ${options.orgs}: some stacks would declare nothing`);
+    options.shards = shards;
+  }
+  if (values.commands !== undefined) options.commands = parseCommands(values.commands);
+  const stopAfter = number("stop-after-seconds", undefined, false);
+  if (stopAfter !== undefined) options.stopAfterSeconds = stopAfter;
   if (options.parallel === undefined) delete options.parallel;
   if (options.scenarios === undefined) delete options.scenarios;
   return options;
+}
+
+/** --commands: known names, no repeats, in CLI_COMMANDS order; every command after up needs up. */
+function parseCommands(raw: string): CliCommandFlag[] {
+  const names = raw.split(",").map((n) => n.trim());
+  for (const name of names) {
+    if (!(CLI_COMMANDS as readonly string[]).includes(name)) {
+      throw new UsageError(`--commands takes a comma-separated list of ${CLI_COMMANDS.join(", ")}, got ${JSON.stringify(name)}`);
+    }
+  }
+  if (new Set(names).size !== names.length) throw new UsageError(`--commands names a command twice: ${JSON.stringify(raw)}`);
+  if (!names.includes("up")) {
+    throw new UsageError(`--commands ${raw} cannot run without up: every other command works on the organisations up adopted`);
+  }
+  return CLI_COMMANDS.filter((c) => names.includes(c));
 }
 
 /** The scaled limit: requests per window, for the emulator and for `emnify:rateLimit`. */

@@ -50,7 +50,7 @@ function parentMap(): Map<number, number[]> {
   return children;
 }
 
-function sample(pid: number): { comm: string; cmdline: string; cpuMs: number; peakRss: number } | undefined {
+function sample(pid: number): { comm: string; cmdline: string; cpuMs: number; peakRss: number; rss: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
@@ -58,21 +58,44 @@ function sample(pid: number): { comm: string; cmdline: string; cpuMs: number; pe
     const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const peakRss = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+    const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-    return { comm, cmdline, cpuMs, peakRss };
+    return { comm, cmdline, cpuMs, peakRss, rss };
   } catch {
     return undefined;
   }
 }
 
+/**
+ * The largest resident memory the sampled trees held at one moment (the sum of VmRSS over their
+ * processes at one sample): together, and per root (per stack when several commands run at once).
+ */
+export interface TreePeaks {
+  together: number;
+  perRoot: number[];
+}
+
 export class ProcessTreeSampler {
   private readonly seen = new Map<number, SampledProcess>();
+  private readonly roots: number[] = [];
+  private readonly peakTogether = { value: 0 };
+  private readonly peakPerRoot: number[] = [];
   private timer?: NodeJS.Timeout;
 
+  /** `root`: the first tree's root; add() more (several commands sampled as one). */
   constructor(
-    private readonly root: number,
+    root: number | undefined,
     private readonly intervalMs = 100,
-  ) {}
+  ) {
+    if (root !== undefined) this.add(root);
+  }
+
+  /** Samples the tree below `root` too, from the next tick on. */
+  add(root: number): this {
+    this.roots.push(root);
+    this.peakPerRoot.push(0);
+    return this;
+  }
 
   start(): this {
     this.tick();
@@ -80,7 +103,7 @@ export class ProcessTreeSampler {
     return this;
   }
 
-  /** One walk of the tree below (and including) the root. */
+  /** One walk of the trees below (and including) the roots. */
   tick(): void {
     let children: Map<number, number[]>;
     try {
@@ -88,12 +111,25 @@ export class ProcessTreeSampler {
     } catch {
       return; // no /proc
     }
-    const queue = [this.root];
+    let together = 0;
+    for (const [index, root] of this.roots.entries()) {
+      const rss = this.walk(root, children);
+      together += rss;
+      this.peakPerRoot[index] = Math.max(this.peakPerRoot[index], rss);
+    }
+    this.peakTogether.value = Math.max(this.peakTogether.value, together);
+  }
+
+  /** Samples one tree; returns the sum of its processes' VmRSS now. */
+  private walk(root: number, children: Map<number, number[]>): number {
+    let rssNow = 0;
+    const queue = [root];
     while (queue.length > 0) {
       const pid = queue.shift()!;
       queue.push(...(children.get(pid) ?? []));
       const now = sample(pid);
       if (now === undefined) continue;
+      rssNow += now.rss;
       const before = this.seen.get(pid);
       // A process keeps the role it was first given (a shell script that execs node keeps its pid).
       const role = before?.role !== undefined && before.role !== "other" ? before.role : pulumiRoleOf(now.comm, now.cmdline);
@@ -105,12 +141,23 @@ export class ProcessTreeSampler {
         peakRss: Math.max(now.peakRss, before?.peakRss ?? 0),
       });
     }
+    return rssNow;
+  }
+
+  /** The largest memory held at one sample so far (see TreePeaks). */
+  peaks(): TreePeaks {
+    return { together: this.peakTogether.value, perRoot: [...this.peakPerRoot] };
+  }
+
+  /** The processes seen so far, as last sampled (the sampler keeps running). */
+  processes(): SampledProcess[] {
+    return [...this.seen.values()];
   }
 
   stop(): SampledProcess[] {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    return [...this.seen.values()];
+    return this.processes();
   }
 }
 

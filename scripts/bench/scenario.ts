@@ -28,6 +28,8 @@ export interface BenchOrganisation {
   declared: BenchDeclaration;
   /** What it declares from the update phase on. */
   updated: BenchDeclaration;
+  /** This organisation's share of the scenario's minimum (the sums over a shard's organisations are the shard's). */
+  minimum: BenchScenario["minimum"];
 }
 
 export interface BenchScenario {
@@ -103,31 +105,34 @@ export function buildScenario(
     const billingConfig = seedConfig(i, args);
     const changes = i % 10 === 7; // one in ten is changed in the update phase
     const updatedArgs = changes ? { ...args, vatin: `DE${400_000_000 + i}` } : args;
+    const own = { create: 0, unchanged: 0, update: 0, refresh: 0, delete: 0 };
     organisations.push({
       id,
       seed: { id, name: `Customer ${id}`, billingConfig },
       declared: { name, args },
       updated: { name, args: updatedArgs },
+      minimum: own,
     });
 
     if (matches(billingConfig, args)) {
-      minimum.create += 1;
+      own.create += 1;
       counts.matching += 1;
     } else {
-      minimum.create += 3;
+      own.create += 3;
       counts.differing += 1;
     }
     // restoreOnDelete: the organisation's record (BillingOriginals) costs one GET before the adoption.
-    if (originalsRecords && args.restoreOnDelete === true) minimum.create += 1;
+    if (originalsRecords && args.restoreOnDelete === true) own.create += 1;
     if (changes) {
-      minimum.update += 2;
+      own.update += 2;
       counts.updated += 1;
     }
-    minimum.refresh += 1;
+    own.refresh += 1;
     if (restoresSomething(billingConfig, updatedArgs)) {
-      minimum.delete += 1;
+      own.delete += 1;
       counts.restoring += 1;
     }
+    for (const key of Object.keys(minimum) as (keyof typeof minimum)[]) minimum[key] += own[key];
   }
   return { organisations, minimum, counts };
 }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { DEFAULTS, LIMIT_SCENARIOS, USAGE, UsageError, parseBenchArgs, scaledLimit } from "../../scripts/bench/options";
+import { CLI_COMMANDS, DEFAULTS, LIMIT_SCENARIOS, USAGE, UsageError, parseBenchArgs, scaledLimit } from "../../scripts/bench/options";
 
 const OUT = "/repo/BENCHMARKS.md";
 
@@ -40,6 +40,27 @@ describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
     }
   });
 
+  it("--shards, --commands and --stop-after-seconds (real CLI) are read; --commands runs in up … destroy order whatever the order given", function () {
+    const options = parseBenchArgs(
+      ["--engine", "pulumi", "--orgs", "100", "--shards", "20", "--commands", "destroy,up", "--stop-after-seconds=1800"],
+      OUT,
+    );
+    assert.ok(options !== "help");
+    assert.equal(options.shards, 20);
+    assert.deepEqual(options.commands, ["up", "destroy"]);
+    assert.equal(options.stopAfterSeconds, 1800);
+    const all = parseBenchArgs(["--engine", "pulumi", "--commands", "refresh-skip-preview,up-again,refresh,destroy,up"], OUT);
+    assert.ok(all !== "help");
+    assert.deepEqual(all.commands, [...CLI_COMMANDS]);
+    const plain = parseBenchArgs(["--engine", "pulumi"], OUT);
+    assert.ok(plain !== "help");
+    assert.deepEqual(
+      [plain.shards, plain.commands, plain.stopAfterSeconds],
+      [undefined, undefined, undefined],
+      "one stack, every command, no stop",
+    );
+  });
+
   it("--scenario is repeatable and limits stands for all four", function () {
     const one = parseBenchArgs(["--scenario", "path-8", "--scenario=tightening"], OUT);
     assert.ok(one !== "help");
@@ -69,6 +90,22 @@ describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
     [["--out="], /--out needs a file name/],
     [["--path", "plugin"], /--path .* needs --engine pulumi/],
     [["--engine", "pulumi", "--path", "yaml"], /--path must be one of dynamic, plugin or both, got "yaml"/],
+    [["--shards", "3"], /--shards is the real CLI's; it needs --engine pulumi/],
+    [["--commands", "up"], /--commands is the real CLI's; it needs --engine pulumi/],
+    [["--stop-after-seconds", "60"], /--stop-after-seconds is the real CLI's; it needs --engine pulumi/],
+    [["--engine", "pulumi", "--shards", "0"], /--shards needs a positive whole number, got "0"/],
+    [["--engine", "pulumi", "--shards", "2.5"], /--shards needs a positive whole number/],
+    [["--engine", "pulumi", "--shards", "1001"], /--shards needs a whole number from 1 to 1000, got 1001/],
+    [["--engine", "pulumi", "--orgs", "10", "--shards", "11"], /--shards 11 is more than --orgs 10/],
+    [
+      ["--engine", "pulumi", "--commands", "up,deploy"],
+      /--commands takes a comma-separated list of up, up-again, refresh, refresh-skip-preview, destroy, got "deploy"/,
+    ],
+    [["--engine", "pulumi", "--commands", "up,up"], /--commands names a command twice/],
+    [["--engine", "pulumi", "--commands", "destroy"], /--commands destroy cannot run without up/],
+    [["--engine", "pulumi", "--commands", "refresh,destroy"], /--commands refresh,destroy cannot run without up/],
+    [["--engine", "pulumi", "--commands", ""], /--commands takes a comma-separated list .* got ""/],
+    [["--engine", "pulumi", "--stop-after-seconds", "0"], /--stop-after-seconds needs a positive number, got "0"/],
   ] as const) {
     it(`refuses ${argv.join(" ")} with a usage error`, function () {
       assert.throws(
@@ -84,6 +121,8 @@ describe("npm run bench: arguments (scripts/bench/options.ts)", function () {
     assert.match(USAGE, new RegExp(`--engine E\\s+stand-in or pulumi \\(default ${DEFAULTS.engine}\\)`));
     assert.match(USAGE, /4 × CPUs/);
     assert.doesNotMatch(USAGE, /unbounded/);
+    for (const flag of ["--shards N", "--commands LIST", "--stop-after-seconds S"]) assert.ok(USAGE.includes(flag), flag);
+    assert.ok(USAGE.includes(CLI_COMMANDS.join(", ")));
   });
 
   it("scales emnify's 2,000 per 300 s into a short window", function () {
