@@ -466,8 +466,8 @@ async function measureCommand(run: CliRun, step: CliStep): Promise<CliCommandRes
   const endedAt = Date.now();
   const seen: LoggedRequest[] = await emulator.requestsSince(firstIndex);
   run.seenRequests = firstIndex + seen.length;
-  if (ran.stopped) ran.stopped.exported = await exportAfterStop(run);
-  const command = commandResult(run, step, ran, seen, { wallMs, startedAt, endedAt, load0 });
+  const stopped = ran.stopped && { ...ran.stopped, exported: await exportAfterStop(run) };
+  const command = commandResult(run, step, ran, stopped, seen, { wallMs, startedAt, endedAt, load0 });
   run.commands.push(command);
   sayCommand(run, command);
   const failed = ran.results.filter((r) => r.code !== 0);
@@ -487,7 +487,8 @@ interface Ran {
   previewMs?: number;
   processes: SampledProcess[];
   peaks: TreePeaks;
-  stopped?: StoppedCommand;
+  /** Set when --stop-after-seconds stopped the command (the states' export is added after it). */
+  stopped?: Omit<StoppedCommand, "exported">;
 }
 
 /**
@@ -521,7 +522,7 @@ async function runCommand(run: CliRun, step: CliStep, t0: number, firstIndex: nu
     ),
   ).finally(() => (settled = true));
   const stopAfter = run.options.stopAfterSeconds;
-  let stopping: Promise<StoppedCommand> | undefined;
+  let stopping: Promise<Omit<StoppedCommand, "exported">> | undefined;
   const timer =
     stopAfter === undefined
       ? undefined
@@ -549,7 +550,7 @@ async function stopCommand(
   roots: readonly number[],
   running: Promise<unknown>,
   firstIndex: number,
-): Promise<StoppedCommand> {
+): Promise<Omit<StoppedCommand, "exported">> {
   const afterSeconds = run.options.stopAfterSeconds!;
   const signalledAt = performance.now();
   // Read the trees before signalling: a plugin that outlives the engine is re-parented and no longer found below it.
@@ -585,8 +586,18 @@ async function stopCommand(
     callsAtStop,
     engineCpuAtStopMs,
     windDownMs,
-    exported: { parsed: 0, of: run.stacks.length, organisations: 0, pendingOperations: 0, errors: [] },
   };
+}
+
+/** `pulumi stack export` of one stack, parsed, and its organisations (the path's resource type). */
+async function exportStack(
+  run: CliRun,
+  stack: CliStack,
+  showSecrets: boolean,
+): Promise<{ state: StackExport; organisations: StateResource[] }> {
+  const result = await run.runner.run(["stack", "export", ...(showSecrets ? ["--show-secrets"] : []), "--stack", stack.name]);
+  const state = JSON.parse(result.stdout) as StackExport;
+  return { state, organisations: (state.deployment.resources ?? []).filter((r) => r.type === billingTypeOf(run.path)) };
 }
 
 /** After a stop: whether each stack's state still exports and parses, its organisations and pending operations. */
@@ -594,10 +605,9 @@ async function exportAfterStop(run: CliRun): Promise<StoppedCommand["exported"]>
   const exported: StoppedCommand["exported"] = { parsed: 0, of: run.stacks.length, organisations: 0, pendingOperations: 0, errors: [] };
   for (const stack of run.stacks) {
     try {
-      const result = await run.runner.run(["stack", "export", "--stack", stack.name]);
-      const state = JSON.parse(result.stdout) as StackExport;
+      const { state, organisations } = await exportStack(run, stack, false);
       exported.parsed += 1;
-      exported.organisations += (state.deployment.resources ?? []).filter((r) => r.type === billingTypeOf(run.path)).length;
+      exported.organisations += organisations.length;
       exported.pendingOperations += state.deployment.pending_operations?.length ?? 0;
     } catch (error) {
       exported.errors.push(`${stack.name}: ${(error as Error).message.slice(0, 500)}`);
@@ -643,6 +653,7 @@ function commandResult(
   run: CliRun,
   step: CliStep,
   ran: Ran,
+  stopped: StoppedCommand | undefined,
   seen: LoggedRequest[],
   time: { wallMs: number; startedAt: number; endedAt: number; load0: number },
 ): CliCommandResult {
@@ -680,7 +691,7 @@ function commandResult(
     largestStateBytes: Math.max(0, ...stateBytes),
     peakRssTogether: ran.peaks.together,
     peakRssLargestStack: Math.max(0, ...ran.peaks.perRoot),
-    stopped: ran.stopped,
+    stopped,
     providerBytes: run.path === "dynamic" ? steps.providerBytes(states[0].resources.map((r) => r.outputs)) : undefined,
     roles: byRole(ran.processes),
     processes: ran.processes,
@@ -713,12 +724,7 @@ function sayCommand(run: CliRun, command: CliCommandResult): void {
 /** The independent read after a command: how many resources' state (every stack's) equals what the emulator holds. */
 async function compareState(run: CliRun, after: CliCommandName): Promise<void> {
   const resources: StateResource[] = [];
-  for (const stack of run.stacks) {
-    const exported = await run.runner.run(["stack", "export", "--show-secrets", "--stack", stack.name]);
-    resources.push(
-      ...((JSON.parse(exported.stdout) as StackExport).deployment.resources ?? []).filter((r) => r.type === billingTypeOf(run.path)),
-    );
-  }
+  for (const stack of run.stacks) resources.push(...(await exportStack(run, stack, true)).organisations);
   const { agree, differing } = await steps.stateAgreement(
     run.emulator,
     resources.map((r) => ({ id: String(r.id), outputs: reveal(r.outputs ?? {}) as Record<string, unknown> })),

@@ -78,7 +78,7 @@ export interface TreePeaks {
 export class ProcessTreeSampler {
   private readonly seen = new Map<number, SampledProcess>();
   private readonly roots: number[] = [];
-  private readonly peakTogether = { value: 0 };
+  private peakTogether = 0;
   private readonly peakPerRoot: number[] = [];
   private timer?: NodeJS.Timeout;
 
@@ -117,7 +117,7 @@ export class ProcessTreeSampler {
       together += rss;
       this.peakPerRoot[index] = Math.max(this.peakPerRoot[index], rss);
     }
-    this.peakTogether.value = Math.max(this.peakTogether.value, together);
+    this.peakTogether = Math.max(this.peakTogether, together);
   }
 
   /** Samples one tree; returns the sum of its processes' VmRSS now. */
@@ -146,7 +146,7 @@ export class ProcessTreeSampler {
 
   /** The largest memory held at one sample so far (see TreePeaks). */
   peaks(): TreePeaks {
-    return { together: this.peakTogether.value, perRoot: [...this.peakPerRoot] };
+    return { together: this.peakTogether, perRoot: [...this.peakPerRoot] };
   }
 
   /** The processes seen so far, as last sampled (the sampler keeps running). */
